@@ -1,0 +1,198 @@
+package io.nexusmesh.runtime.server;
+
+import static java.util.Objects.requireNonNull;
+
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.cors.CorsService;
+import com.linecorp.armeria.server.cors.CorsServiceBuilder;
+import com.linecorp.armeria.server.docs.DocService;
+import com.linecorp.armeria.server.grpc.GrpcHealthCheckService;
+import com.linecorp.armeria.server.grpc.GrpcService;
+import com.linecorp.armeria.server.grpc.UnframedGrpcErrorHandler;
+import com.linecorp.armeria.server.healthcheck.HealthCheckService;
+import com.linecorp.armeria.server.logging.AccessLogWriter;
+import com.linecorp.armeria.server.prometheus.PrometheusExpositionService;
+import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.nexusmesh.runtime.auth.AuthInterceptor;
+import io.nexusmesh.runtime.auth.Authenticator;
+import io.nexusmesh.runtime.error.NexusExceptionHandler;
+import io.nexusmesh.runtime.telemetry.RequestMetrics;
+import io.nexusmesh.runtime.telemetry.Telemetry;
+import io.nexusmesh.runtime.telemetry.Tracing;
+import io.nexusmesh.runtime.validation.RequestValidator;
+import io.nexusmesh.runtime.validation.ValidationInterceptor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The one recipe for the Armeria server of every Nexus Mesh component. On one port it serves the
+ * component's gRPC services as gRPC, gRPC-Web (every format), unframed gRPC and REST (HTTP/JSON
+ * transcoding of the {@code google.api.http} rules), with CORS for browsers; gRPC reflection v1
+ * and v1alpha; {@code grpc.health.v1} and {@code /health} without credentials; DocService at
+ * {@code /docs}; Prometheus metrics at {@code /metrics}; tracing with W3C context propagation;
+ * structured access logs; and graceful shutdown.
+ *
+ * <p>Every call but health and reflection is authenticated first, then validated with
+ * protovalidate, and every error goes through {@link NexusExceptionHandler}. Handlers run on the
+ * blocking task executor, so service code may block (JDBC, JWKS fetches).
+ *
+ * <p>Spring-managed components call {@link #configure} from their own configuration; tests and
+ * plain {@code main}s use {@link #builder}.
+ */
+public final class NexusServer {
+  private NexusServer() {}
+
+  /** The paths served without credentials and without the component's services. */
+  public static final String METRICS_PATH = "/metrics";
+
+  /** The HTTP health check path (the gRPC one is {@code grpc.health.v1.Health/Check}). */
+  public static final String HEALTH_PATH = "/health";
+
+  /** The DocService path. */
+  public static final String DOCS_PATH = "/docs";
+
+  /** Adds a component's services, and everything every component serves, to {@code sb}. */
+  public static void configure(
+      ServerBuilder sb,
+      NexusServerOptions options,
+      List<? extends BindableService> services,
+      Authenticator authenticator,
+      Telemetry telemetry) {
+    requireNonNull(sb, "sb");
+    requireNonNull(options, "options");
+    requireNonNull(services, "services");
+    requireNonNull(authenticator, "authenticator");
+    requireNonNull(telemetry, "telemetry");
+
+    AtomicReference<GrpcService> built = new AtomicReference<>();
+    var grpc =
+        GrpcService.builder()
+            .addServices(List.copyOf(services))
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .addService(ReflectionV1AlphaBridge.create(() -> servicesOf(built.get())))
+            .addService(GrpcHealthCheckService.builder().build())
+            // The last interceptor runs first: authenticate, then validate.
+            .intercept(
+                new ValidationInterceptor(new RequestValidator()), new AuthInterceptor(authenticator))
+            .enableUnframedRequests(true)
+            .enableHttpJsonTranscoding(true)
+            .supportedSerializationFormats(GrpcSerializationFormats.values())
+            .exceptionHandler(new NexusExceptionHandler())
+            .unframedGrpcErrorHandler(UnframedGrpcErrorHandler.ofJson())
+            .httpJsonTranscodingErrorHandler(UnframedGrpcErrorHandler.ofJson())
+            .maxRequestMessageLength(options.maxRequestBytes())
+            .useBlockingTaskExecutor(true)
+            .build();
+    built.set(grpc);
+
+    var registry = telemetry.meterRegistry();
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+
+    sb.http(options.port())
+        .meterRegistry(registry)
+        .maxRequestLength(options.maxRequestBytes())
+        .requestTimeout(options.requestTimeout())
+        .gracefulShutdownTimeout(options.gracefulQuietPeriod(), options.gracefulTimeout())
+        .service(grpc)
+        .service(HEALTH_PATH, HealthCheckService.builder().build())
+        .service(METRICS_PATH, PrometheusExpositionService.of(registry.getPrometheusRegistry()))
+        .serviceUnder(DOCS_PATH, DocService.builder().build())
+        .accessLogWriter(AccessLogWriter.combined(), true)
+        .decorator(RequestMetrics.decorator(registry))
+        .decorator(Tracing.serverDecorator(telemetry.openTelemetry()))
+        .decorator(cors(options).newDecorator());
+  }
+
+  /** Starts building a stand-alone server for {@code options}. */
+  public static Builder builder(NexusServerOptions options) {
+    return new Builder(options);
+  }
+
+  private static List<ServerServiceDefinition> servicesOf(GrpcService grpc) {
+    return grpc == null ? List.of() : grpc.services();
+  }
+
+  private static CorsServiceBuilder cors(NexusServerOptions options) {
+    CorsServiceBuilder cors =
+        options.corsOrigins().isEmpty()
+            ? CorsService.builderForAnyOrigin()
+            : CorsService.builder(options.corsOrigins());
+    return cors.allowRequestMethods(
+            HttpMethod.GET,
+            HttpMethod.POST,
+            HttpMethod.PUT,
+            HttpMethod.PATCH,
+            HttpMethod.DELETE,
+            HttpMethod.OPTIONS)
+        .allowRequestHeaders(
+            HttpHeaderNames.AUTHORIZATION,
+            HttpHeaderNames.CONTENT_TYPE,
+            HttpHeaderNames.of("x-grpc-web"),
+            HttpHeaderNames.of("x-user-agent"),
+            HttpHeaderNames.of("grpc-timeout"),
+            HttpHeaderNames.of("traceparent"),
+            HttpHeaderNames.of("tracestate"),
+            HttpHeaderNames.of("nexus-session-id"))
+        .exposeHeaders(
+            HttpHeaderNames.of("grpc-status"),
+            HttpHeaderNames.of("grpc-message"),
+            HttpHeaderNames.of("grpc-status-details-bin"),
+            HttpHeaderNames.RETRY_AFTER)
+        .maxAge(3600);
+  }
+
+  /** Builds a stand-alone Armeria {@link Server} with the Nexus Mesh recipe. */
+  public static final class Builder {
+    private final NexusServerOptions options;
+    private final List<BindableService> services = new ArrayList<>();
+    private Authenticator authenticator;
+    private Telemetry telemetry;
+
+    private Builder(NexusServerOptions options) {
+      this.options = requireNonNull(options, "options");
+    }
+
+    /** Adds a gRPC service. */
+    public Builder addService(BindableService service) {
+      services.add(requireNonNull(service, "service"));
+      return this;
+    }
+
+    /** How callers are authenticated. Required. */
+    public Builder authenticator(Authenticator authenticator) {
+      this.authenticator = requireNonNull(authenticator, "authenticator");
+      return this;
+    }
+
+    /** Tracing and metrics; from the environment when not set. */
+    public Builder telemetry(Telemetry telemetry) {
+      this.telemetry = requireNonNull(telemetry, "telemetry");
+      return this;
+    }
+
+    /** A server ready to {@code start()}. */
+    public Server build() {
+      if (authenticator == null) {
+        throw new IllegalStateException("authenticator not set: every Nexus Mesh server needs one");
+      }
+      Telemetry t = telemetry != null ? telemetry : Telemetry.fromEnvironment(options.component());
+      ServerBuilder sb = Server.builder();
+      configure(sb, options, services, authenticator, t);
+      return sb.build();
+    }
+  }
+}

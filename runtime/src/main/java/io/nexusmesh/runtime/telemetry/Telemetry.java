@@ -1,0 +1,48 @@
+package io.nexusmesh.runtime.telemetry;
+
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import java.util.Map;
+
+/**
+ * The telemetry of one process: an OpenTelemetry instance for traces (W3C trace context) and a
+ * Prometheus meter registry for metrics.
+ *
+ * <p>Tracing is configured by the standard {@code OTEL_*} environment variables (or {@code
+ * otel.*} system properties); export is off unless asked for, e.g. {@code
+ * OTEL_TRACES_EXPORTER=otlp OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317}. Context is
+ * propagated either way, so a trace crosses Nexus Mesh even when this process exports nothing.
+ */
+public record Telemetry(OpenTelemetry openTelemetry, PrometheusMeterRegistry meterRegistry) {
+  public Telemetry {
+    requireNonNull(openTelemetry, "openTelemetry");
+    requireNonNull(meterRegistry, "meterRegistry");
+  }
+
+  /** Telemetry configured from the environment, with every exporter off by default. */
+  public static Telemetry fromEnvironment(String serviceName) {
+    requireNonNull(serviceName, "serviceName");
+    OpenTelemetry otel =
+        AutoConfiguredOpenTelemetrySdk.builder()
+            .addPropertiesSupplier(
+                () ->
+                    Map.of(
+                        "otel.service.name", serviceName,
+                        "otel.traces.exporter", "none",
+                        "otel.metrics.exporter", "none",
+                        "otel.logs.exporter", "none",
+                        "otel.propagators", "tracecontext,baggage"))
+            .build()
+            .getOpenTelemetrySdk();
+    return new Telemetry(otel, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  /** Telemetry around a given OpenTelemetry (e.g. a test SDK), with a fresh meter registry. */
+  public static Telemetry of(OpenTelemetry openTelemetry) {
+    return new Telemetry(openTelemetry, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+}
