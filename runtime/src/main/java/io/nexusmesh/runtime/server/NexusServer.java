@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.grpc.GrpcJsonMarshaller;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
@@ -88,6 +89,12 @@ public final class NexusServer {
             .enableUnframedRequests(true)
             .enableHttpJsonTranscoding(true)
             .supportedSerializationFormats(GrpcSerializationFormats.values())
+            // A misspelt field is a caller's mistake to report, not to drop silently.
+            .jsonMarshallerFactory(
+                service ->
+                    GrpcJsonMarshaller.builder()
+                        .jsonMarshallerCustomizer(json -> json.ignoringUnknownFields(false))
+                        .build(service))
             .exceptionHandler(new NexusExceptionHandler())
             .unframedGrpcErrorHandler(UnframedGrpcErrorHandler.ofJson())
             .httpJsonTranscodingErrorHandler(UnframedGrpcErrorHandler.ofJson())
@@ -107,12 +114,11 @@ public final class NexusServer {
         .maxRequestLength(options.maxRequestBytes())
         .requestTimeout(options.requestTimeout())
         .gracefulShutdownTimeout(options.gracefulQuietPeriod(), options.gracefulTimeout())
-        .service(grpc)
+        .service(grpc, RequestMetrics.decorator(registry))
         .service(HEALTH_PATH, HealthCheckService.builder().build())
         .service(METRICS_PATH, PrometheusExpositionService.of(registry.getPrometheusRegistry()))
         .serviceUnder(DOCS_PATH, DocService.builder().build())
         .accessLogWriter(AccessLogWriter.combined(), true)
-        .decorator(RequestMetrics.decorator(registry))
         .decorator(Tracing.serverDecorator(telemetry.openTelemetry()))
         .decorator(cors(options).newDecorator());
   }

@@ -4,7 +4,6 @@ import com.linecorp.armeria.common.SerializationFormat;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 import com.linecorp.armeria.common.logging.RequestLog;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
-import com.linecorp.armeria.server.grpc.GrpcService;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,23 +15,26 @@ import org.jspecify.annotations.Nullable;
  * Records the metrics every Nexus Mesh component exports, per channel ({@code grpc}, {@code
  * grpc-web}, {@code rest}, {@code http}): {@code nexus_requests_total{channel,method}}, {@code
  * nexus_request_duration_seconds{channel}} and {@code nexus_errors_total{channel,type}}, where
- * type is the gRPC status code name (or {@code HTTP_<status>} for plain HTTP).
+ * type is the gRPC status code name (or {@code HTTP_<status>} when a request failed before it
+ * reached a gRPC handler).
  */
 public final class RequestMetrics {
   private RequestMetrics() {}
 
-  /** A server decorator that records the metrics of each request into {@code registry}. */
+  /**
+   * A decorator for the routes of a gRPC service (gRPC, gRPC-Web, unframed and transcoded REST)
+   * that records the metrics of each request into {@code registry}.
+   */
   public static DecoratingHttpServiceFunction decorator(MeterRegistry registry) {
     return (delegate, ctx, req) -> {
-      boolean rpc = ctx.config().service().as(GrpcService.class) != null;
-      ctx.log().whenComplete().thenAccept(log -> record(registry, log, rpc));
+      ctx.log().whenComplete().thenAccept(log -> record(registry, log));
       return delegate.serve(ctx, req);
     };
   }
 
-  private static void record(MeterRegistry registry, RequestLog log, boolean rpc) {
-    String channel = channel(log, rpc);
-    String method = rpc ? log.fullName() : log.requestHeaders().method().name();
+  private static void record(MeterRegistry registry, RequestLog log) {
+    String channel = channel(log);
+    String method = log.fullName();
     Counter.builder("nexus.requests")
         .description("Requests served, by channel and method")
         .tag("channel", channel)
@@ -56,7 +58,7 @@ public final class RequestMetrics {
     }
   }
 
-  private static String channel(RequestLog log, boolean rpc) {
+  private static String channel(RequestLog log) {
     SerializationFormat format = log.scheme().serializationFormat();
     if (GrpcSerializationFormats.isGrpcWeb(format)) {
       return "grpc-web";
@@ -64,7 +66,7 @@ public final class RequestMetrics {
     if (GrpcSerializationFormats.isGrpc(format)) {
       return "grpc";
     }
-    return rpc ? "rest" : "http";
+    return "rest";
   }
 
   private static @Nullable String errorType(RequestLog log) {

@@ -1,0 +1,583 @@
+package io.nexusmesh.runtime.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.linecorp.armeria.client.grpc.GrpcClients;
+import com.linecorp.armeria.common.SerializationFormat;
+import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
+import com.linecorp.armeria.server.Server;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import io.nexusmesh.api.common.v1.ErrorReason;
+import io.nexusmesh.api.controlplane.v1.AuditServiceGrpc;
+import io.nexusmesh.api.controlplane.v1.CreateWorkflowRequest;
+import io.nexusmesh.api.controlplane.v1.GetWorkflowRequest;
+import io.nexusmesh.api.controlplane.v1.StreamAuditEventsRequest;
+import io.nexusmesh.api.controlplane.v1.Workflow;
+import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc;
+import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc.WorkflowServiceBlockingStub;
+import io.nexusmesh.runtime.auth.ApiKeys;
+import io.nexusmesh.runtime.auth.Audiences;
+import io.nexusmesh.runtime.auth.BearerAuthenticator;
+import io.nexusmesh.runtime.auth.DevTokenIssuer;
+import io.nexusmesh.runtime.auth.DevTokenIssuer.TokenRequest;
+import io.nexusmesh.runtime.auth.JwtVerifier;
+import io.nexusmesh.runtime.auth.Principal;
+import io.nexusmesh.runtime.auth.PrincipalKind;
+import io.nexusmesh.runtime.error.ErrorDetails;
+import io.nexusmesh.runtime.error.FieldViolation;
+import io.nexusmesh.runtime.telemetry.Telemetry;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Drives a sample service served by the shared recipe the way users do: grpc-java over HTTP/2,
+ * REST/JSON with the JDK's HTTP client, gRPC-Web with Armeria's gRPC-Web client, reflection with
+ * grpc-java's reflection stubs, health, metrics and tracing.
+ *
+ * <p>Start-up order: a token issuer server (JWKS + discovery), then the server under test, whose
+ * verifier discovers the issuer's JWKS on first use.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class NexusServerTest {
+  private static final String API_KEY = ApiKeys.generate().secret();
+
+  private final InMemorySpanExporter spans = InMemorySpanExporter.create();
+  private final HttpClient http = HttpClient.newHttpClient();
+  private Server issuerServer;
+  private DevTokenIssuer issuer;
+  private DevTokenIssuer strangerIssuer;
+  private Server server;
+  private String base;
+  private ManagedChannel channel;
+  private String token;
+
+  @BeforeAll
+  void start() {
+    AtomicReference<DevTokenIssuer> issuerRef = new AtomicReference<>();
+    issuerServer =
+        Server.builder()
+            .http(0)
+            .service(
+                "/realms/test" + DevTokenIssuer.DISCOVERY_PATH,
+                (ctx, req) ->
+                    com.linecorp.armeria.common.HttpResponse.of(
+                        com.linecorp.armeria.common.HttpStatus.OK,
+                        com.linecorp.armeria.common.MediaType.JSON,
+                        issuerRef.get().discoveryJson()))
+            .service(
+                "/realms/test" + DevTokenIssuer.JWKS_PATH,
+                (ctx, req) ->
+                    com.linecorp.armeria.common.HttpResponse.of(
+                        com.linecorp.armeria.common.HttpStatus.OK,
+                        com.linecorp.armeria.common.MediaType.JSON,
+                        issuerRef.get().jwksJson()))
+            .build();
+    issuerServer.start().join();
+    URI issuerUri = URI.create("http://127.0.0.1:" + issuerServer.activeLocalPort() + "/realms/test");
+    issuer = DevTokenIssuer.create(issuerUri);
+    issuerRef.set(issuer);
+    strangerIssuer = DevTokenIssuer.create(issuerUri);
+
+    var tracerProvider =
+        SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build();
+    var otel =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(tracerProvider)
+            .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+            .build();
+
+    var authenticator =
+        new BearerAuthenticator(
+            new JwtVerifier(JwtVerifier.Options.of(issuerUri, Audiences.MANAGEMENT)),
+            key ->
+                key.equals(API_KEY)
+                    ? Optional.of(
+                        new Principal(
+                            "apikey:test",
+                            "acme",
+                            Set.of(),
+                            Set.of(Audiences.GATEWAY),
+                            PrincipalKind.API_KEY,
+                            Set.of()))
+                    : Optional.empty());
+    server =
+        NexusServer.builder(
+                NexusServerOptions.defaults("sample", 0)
+                    .withGracefulShutdown(Duration.ZERO, Duration.ofSeconds(1)))
+            .addService(new SampleWorkflowService())
+            .addService(new SampleWorkflowService.SampleAuditService())
+            .authenticator(authenticator)
+            .telemetry(Telemetry.of(otel))
+            .build();
+    server.start().join();
+    base = "http://127.0.0.1:" + server.activeLocalPort();
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.activeLocalPort()).usePlaintext().build();
+    token = issuer.mint(TokenRequest.user("alice", "acme", Audiences.MANAGEMENT, "admin"));
+    stub(token).createWorkflow(
+        CreateWorkflowRequest.newBuilder()
+            .setWorkflow(Workflow.newBuilder().setId("hello").setDisplayName("Hello"))
+            .build());
+  }
+
+  @AfterAll
+  void stop() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.stop().join();
+    issuerServer.stop().join();
+  }
+
+  private WorkflowServiceBlockingStub stub(String bearer) {
+    var headers = new Metadata();
+    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + bearer);
+    return WorkflowServiceGrpc.newBlockingStub(channel)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+        .withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  private static ErrorDetails failure(Runnable call) {
+    var thrown = new AtomicReference<Throwable>();
+    assertThatThrownBy(call::run).isInstanceOf(StatusRuntimeException.class).satisfies(thrown::set);
+    return ErrorDetails.from(thrown.get());
+  }
+
+  private HttpResponse<String> send(String method, String path, String body, String bearer)
+      throws Exception {
+    var request =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .header("content-type", "application/json");
+    if (bearer != null) {
+      request.header("authorization", "Bearer " + bearer);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Nested
+  class GrpcJava {
+    @Test
+    void getsWhatWasCreated() {
+      Workflow workflow = stub(token).getWorkflow(GetWorkflowRequest.newBuilder().setId("hello").build()).getWorkflow();
+      assertThat(workflow.getName()).isEqualTo("workflows/hello");
+      assertThat(workflow.getDisplayName()).isEqualTo("Hello");
+    }
+
+    @Test
+    void invalidRequestIsInvalidArgumentWithFieldViolations() {
+      ErrorDetails error =
+          failure(() -> stub(token).getWorkflow(GetWorkflowRequest.newBuilder().setId("Not An Id!").build()));
+      assertThat(error.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_INVALID_ARGUMENT);
+      assertThat(error.violations()).extracting(FieldViolation::field).containsExactly("id");
+    }
+
+    @Test
+    void nestedViolationsNameTheirPath() {
+      ErrorDetails error =
+          failure(
+              () ->
+                  stub(token)
+                      .createWorkflow(
+                          CreateWorkflowRequest.newBuilder()
+                              .setWorkflow(
+                                  Workflow.newBuilder().setId("ok").putLabels("Bad Key", "v"))
+                              .build()));
+      assertThat(error.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(error.violations())
+          .extracting(FieldViolation::field)
+          .containsExactly("workflow.labels[\"Bad Key\"]");
+    }
+
+    @Test
+    void missingIsNotFound() {
+      ErrorDetails error =
+          failure(() -> stub(token).getWorkflow(GetWorkflowRequest.newBuilder().setId("nope").build()));
+      assertThat(error.code()).isEqualTo(Status.Code.NOT_FOUND);
+      assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_NOT_FOUND);
+    }
+
+    @Test
+    void anotherOrgsResourceIsNotFound() {
+      String bob = issuer.mint(TokenRequest.user("bob", "globex", Audiences.MANAGEMENT, "admin"));
+      ErrorDetails error =
+          failure(() -> stub(bob).getWorkflow(GetWorkflowRequest.newBuilder().setId("hello").build()));
+      assertThat(error.code()).isEqualTo(Status.Code.NOT_FOUND);
+    }
+
+    @Test
+    void duplicateIsAlreadyExists() {
+      ErrorDetails error =
+          failure(
+              () ->
+                  stub(token)
+                      .createWorkflow(
+                          CreateWorkflowRequest.newBuilder()
+                              .setWorkflow(Workflow.newBuilder().setId("hello"))
+                              .build()));
+      assertThat(error.code()).isEqualTo(Status.Code.ALREADY_EXISTS);
+    }
+
+    @Test
+    void unexpectedFailureIsInternalWithoutInternals() {
+      stub(token)
+          .createWorkflow(
+              CreateWorkflowRequest.newBuilder()
+                  .setWorkflow(Workflow.newBuilder().setId("boom").setDescription("explode"))
+                  .build());
+      ErrorDetails error =
+          failure(() -> stub(token).getWorkflow(GetWorkflowRequest.newBuilder().setId("boom").build()));
+      assertThat(error.code()).isEqualTo(Status.Code.INTERNAL);
+      assertThat(error.message()).startsWith("internal error (reference ").doesNotContain("db.example");
+    }
+
+    @Test
+    void serverStreamingWorks() {
+      var headers = new Metadata();
+      headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+      var events =
+          AuditServiceGrpc.newBlockingStub(channel)
+              .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+              .streamAuditEvents(StreamAuditEventsRequest.newBuilder().setAction("x").build());
+      List<String> ids = new ArrayList<>();
+      events.forEachRemaining(e -> ids.add(e.getAuditEvent().getId() + "@" + e.getAuditEvent().getOrg()));
+      assertThat(ids).containsExactly("ev0@acme", "ev1@acme", "ev2@acme");
+    }
+  }
+
+  @Nested
+  class Authentication {
+    private final GetWorkflowRequest get = GetWorkflowRequest.newBuilder().setId("hello").build();
+
+    @Test
+    void noCredentialIsUnauthenticated() {
+      var bare = WorkflowServiceGrpc.newBlockingStub(channel);
+      ErrorDetails error = failure(() -> bare.getWorkflow(get));
+      assertThat(error.code()).isEqualTo(Status.Code.UNAUTHENTICATED);
+      assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_CREDENTIALS_MISSING);
+    }
+
+    @Test
+    void authenticationComesBeforeValidation() {
+      var bare = WorkflowServiceGrpc.newBlockingStub(channel);
+      ErrorDetails error =
+          failure(() -> bare.getWorkflow(GetWorkflowRequest.newBuilder().setId("Bad Id").build()));
+      assertThat(error.code()).isEqualTo(Status.Code.UNAUTHENTICATED);
+      assertThat(error.violations()).isEmpty();
+    }
+
+    @Test
+    void wrongAudienceIsRefused() {
+      String gatewayToken = issuer.mint(TokenRequest.user("alice", "acme", Audiences.GATEWAY, "admin"));
+      ErrorDetails error = failure(() -> stub(gatewayToken).getWorkflow(get));
+      assertThat(error.code()).isEqualTo(Status.Code.UNAUTHENTICATED);
+      assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_WRONG_AUDIENCE);
+    }
+
+    @Test
+    void expiredTokenIsRefused() {
+      String expired =
+          issuer.mint(
+              new TokenRequest(
+                  "alice", "acme", List.of("admin"), List.of(Audiences.MANAGEMENT),
+                  Duration.ofMinutes(-5), Map.of()));
+      ErrorDetails error = failure(() -> stub(expired).getWorkflow(get));
+      assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_CREDENTIALS_INVALID);
+    }
+
+    @Test
+    void tokenSignedByAnotherKeyIsRefused() {
+      String forged = strangerIssuer.mint(TokenRequest.user("mallory", "acme", Audiences.MANAGEMENT, "admin"));
+      ErrorDetails error = failure(() -> stub(forged).getWorkflow(get));
+      assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_CREDENTIALS_INVALID);
+    }
+
+    @Test
+    void tamperedTokenIsRefused() {
+      String[] parts = token.split("\\.");
+      String otherClaims =
+          issuer.mint(TokenRequest.user("alice", "globex", Audiences.MANAGEMENT, "admin")).split("\\.")[1];
+      String tampered = parts[0] + "." + otherClaims + "." + parts[2];
+      ErrorDetails error = failure(() -> stub(tampered).getWorkflow(get));
+      assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_CREDENTIALS_INVALID);
+    }
+
+    @Test
+    void apiKeyGoesThroughTheHook() {
+      assertThat(
+              stub(API_KEY)
+                  .createWorkflow(
+                      CreateWorkflowRequest.newBuilder()
+                          .setWorkflow(Workflow.newBuilder().setId("from-key"))
+                          .build())
+                  .getWorkflow()
+                  .getName())
+          .isEqualTo("workflows/from-key");
+      ErrorDetails error = failure(() -> stub(ApiKeys.generate().secret()).getWorkflow(get));
+      assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_CREDENTIALS_INVALID);
+    }
+
+    @Test
+    void healthNeedsNoCredential() {
+      HealthCheckResponse health =
+          HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance());
+      assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    }
+  }
+
+  @Nested
+  class Rest {
+    @Test
+    void getReturnsTheBareResource() throws Exception {
+      HttpResponse<String> response = send("GET", "/v1/workflows/hello", null, token);
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.body()).contains("\"name\":\"workflows/hello\"").doesNotContain("\"workflow\"");
+    }
+
+    @Test
+    void postCreates() throws Exception {
+      HttpResponse<String> response =
+          send("POST", "/v1/workflows", "{\"id\":\"rest-made\",\"displayName\":\"Made by REST\"}", token);
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.body()).contains("workflows/rest-made");
+      assertThat(send("GET", "/v1/workflows/rest-made", null, token).body()).contains("Made by REST");
+    }
+
+    @Test
+    void notFoundIs404Json() throws Exception {
+      HttpResponse<String> response = send("GET", "/v1/workflows/missing", null, token);
+      assertThat(response.statusCode()).isEqualTo(404);
+      assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).contains("json"));
+      assertThat(response.body()).contains("NOT_FOUND").contains("nexusmesh.io");
+    }
+
+    @Test
+    void invalidIs400WithFieldViolations() throws Exception {
+      HttpResponse<String> response = send("GET", "/v1/workflows/Not_Valid", null, token);
+      assertThat(response.statusCode()).isEqualTo(400);
+      assertThat(response.body()).contains("fieldViolations").contains("\"field\":\"id\"");
+    }
+
+    @Test
+    void malformedJsonIs400WithoutStackTrace() throws Exception {
+      HttpResponse<String> response = send("POST", "/v1/workflows", "{\"id\": ", token);
+      assertThat(response.statusCode()).isEqualTo(400);
+      assertThat(response.body()).doesNotContain("at com.").doesNotContain("at io.").doesNotContain("Exception");
+    }
+
+    @Test
+    void unknownFieldIs400() throws Exception {
+      HttpResponse<String> response = send("POST", "/v1/workflows", "{\"id\":\"x\",\"colour\":\"red\"}", token);
+      assertThat(response.statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void noCredentialIs401() throws Exception {
+      assertThat(send("GET", "/v1/workflows/hello", null, null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void healthAndDocsAndMetricsAreServed() throws Exception {
+      assertThat(send("GET", NexusServer.HEALTH_PATH, null, null).statusCode()).isEqualTo(200);
+      assertThat(send("GET", NexusServer.DOCS_PATH + "/specification.json", null, null).body())
+          .contains("nexus.controlplane.v1.WorkflowService");
+      send("GET", "/v1/workflows/hello", null, token);
+      stub(token).getWorkflow(GetWorkflowRequest.newBuilder().setId("hello").build());
+      // Metrics are recorded when a request's log completes, just after its response is sent.
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () ->
+                  assertThat(send("GET", NexusServer.METRICS_PATH, null, null).body())
+                      .contains("nexus_requests_total{channel=\"rest\",method=\"nexus.controlplane.v1.WorkflowService/GetWorkflow\"")
+          .contains("nexus_requests_total{channel=\"grpc\",method=\"nexus.controlplane.v1.WorkflowService/GetWorkflow\"")
+          .contains("nexus_errors_total{channel=\"grpc\",type=\"UNAUTHENTICATED\"")
+                      .contains("nexus_request_duration_seconds"));
+    }
+  }
+
+  @Nested
+  class GrpcWeb {
+    static List<SerializationFormat> formats() {
+      return List.of(
+          GrpcSerializationFormats.PROTO_WEB,
+          GrpcSerializationFormats.PROTO_WEB_TEXT,
+          GrpcSerializationFormats.JSON_WEB);
+    }
+
+    private WorkflowServiceBlockingStub webStub(SerializationFormat format) {
+      return GrpcClients.builder(base)
+          .serializationFormat(format)
+          .addHeader("authorization", "Bearer " + token)
+          .build(WorkflowServiceBlockingStub.class);
+    }
+
+    @ParameterizedTest
+    @MethodSource("formats")
+    void callsAndErrorsWork(SerializationFormat format) {
+      assertThat(
+              webStub(format)
+                  .getWorkflow(GetWorkflowRequest.newBuilder().setId("hello").build())
+                  .getWorkflow()
+                  .getDisplayName())
+          .isEqualTo("Hello");
+      ErrorDetails missing =
+          failure(() -> webStub(format).getWorkflow(GetWorkflowRequest.newBuilder().setId("nope").build()));
+      assertThat(missing.reason()).isEqualTo(ErrorReason.ERROR_REASON_NOT_FOUND);
+      ErrorDetails invalid =
+          failure(() -> webStub(format).getWorkflow(GetWorkflowRequest.newBuilder().setId("Nope!").build()));
+      assertThat(invalid.violations()).extracting(FieldViolation::field).containsExactly("id");
+    }
+
+    @Test
+    void browserPreflightIsAllowed() throws Exception {
+      var preflight =
+          HttpRequest.newBuilder(URI.create(base + "/nexus.controlplane.v1.WorkflowService/GetWorkflow"))
+              .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+              .header("origin", "http://localhost:5173")
+              .header("access-control-request-method", "POST")
+              .header("access-control-request-headers", "content-type,x-grpc-web,authorization")
+              .build();
+      HttpResponse<String> response = http.send(preflight, HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.headers().firstValue("access-control-allow-origin")).isPresent();
+      assertThat(response.headers().firstValue("access-control-allow-headers").orElse(""))
+          .contains("x-grpc-web")
+          .contains("authorization");
+    }
+  }
+
+  @Nested
+  class Reflection {
+    @Test
+    void v1ListsServices() throws Exception {
+      var responses = new CompletableFuture<List<String>>();
+      var names = new ArrayList<String>();
+      var requests =
+          io.grpc.reflection.v1.ServerReflectionGrpc.newStub(channel)
+              .serverReflectionInfo(
+                  new StreamObserver<>() {
+                    @Override
+                    public void onNext(io.grpc.reflection.v1.ServerReflectionResponse value) {
+                      value.getListServicesResponse().getServiceList().forEach(s -> names.add(s.getName()));
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                      responses.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                      responses.complete(names);
+                    }
+                  });
+      requests.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
+      requests.onCompleted();
+      assertThat(responses.get(10, TimeUnit.SECONDS))
+          .contains("nexus.controlplane.v1.WorkflowService", "grpc.health.v1.Health");
+    }
+
+    @Test
+    void v1alphaListsServicesAndResolvesSymbols() throws Exception {
+      var done = new CompletableFuture<Void>();
+      var names = new ArrayList<String>();
+      var files = new ArrayList<String>();
+      var requests =
+          io.grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(channel)
+              .serverReflectionInfo(
+                  new StreamObserver<>() {
+                    @Override
+                    public void onNext(io.grpc.reflection.v1alpha.ServerReflectionResponse value) {
+                      value.getListServicesResponse().getServiceList().forEach(s -> names.add(s.getName()));
+                      value.getFileDescriptorResponse().getFileDescriptorProtoList().forEach(f -> {
+                        try {
+                          files.add(com.google.protobuf.DescriptorProtos.FileDescriptorProto.parseFrom(f).getName());
+                        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                          done.completeExceptionally(e);
+                        }
+                      });
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                      done.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                      done.complete(null);
+                    }
+                  });
+      requests.onNext(io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder().setListServices("").build());
+      requests.onNext(
+          io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder()
+              .setFileContainingSymbol("nexus.controlplane.v1.WorkflowService")
+              .build());
+      requests.onCompleted();
+      done.get(10, TimeUnit.SECONDS);
+      assertThat(names).contains("nexus.controlplane.v1.WorkflowService");
+      assertThat(files).contains("nexus/controlplane/v1/workflow_service.proto");
+    }
+  }
+
+  @Nested
+  class Tracing {
+    @Test
+    void incomingTraceContextIsContinued() throws Exception {
+      String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+      var request =
+          HttpRequest.newBuilder(URI.create(base + "/v1/workflows/hello"))
+              .header("authorization", "Bearer " + token)
+              .header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
+              .build();
+      assertThat(http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () ->
+                  assertThat(spans.getFinishedSpanItems())
+                      .anySatisfy(
+                          span -> {
+                            assertThat(span.getTraceId()).isEqualTo(traceId);
+                            assertThat(span.getParentSpanId()).isEqualTo("00f067aa0ba902b7");
+                          }));
+    }
+  }
+}
