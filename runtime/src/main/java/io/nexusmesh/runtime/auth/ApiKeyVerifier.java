@@ -4,8 +4,8 @@ import java.util.Optional;
 
 /**
  * The hook through which a component accepts data-plane API keys: given a presented key (always
- * starting with {@link ApiKeys#PREFIX}), returns its principal, or empty when the key is unknown
- * or revoked. Implementations compare hashes, never plain secrets.
+ * starting with {@link ApiKeys#PREFIX}), returns its principal, or empty when the key is unknown or
+ * revoked. Implementations compare hashes, never plain secrets.
  */
 @FunctionalInterface
 public interface ApiKeyVerifier {

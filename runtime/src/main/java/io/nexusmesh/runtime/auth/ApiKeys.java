@@ -17,7 +17,8 @@ public final class ApiKeys {
   /** Every API key starts with this. */
   public static final String PREFIX = "nxk_";
 
-  private static final Pattern FORMAT = Pattern.compile("^nxk_([a-z0-9]{8,32})_([A-Za-z0-9]{32,64})$");
+  private static final Pattern FORMAT =
+      Pattern.compile("^nxk_([a-z0-9]{8,32})_([A-Za-z0-9]{32,64})$");
   private static final String ALPHABET =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   private static final SecureRandom RANDOM = new SecureRandom();

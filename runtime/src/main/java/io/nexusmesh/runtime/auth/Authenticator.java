@@ -4,9 +4,9 @@ import io.nexusmesh.runtime.error.NexusException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Turns the {@code Authorization} header of a request into a {@link Principal}, or refuses it
- * with an UNAUTHENTICATED {@link NexusException}. Implementations may block (e.g. to fetch a
- * JWKS); the server runs them off the event loop.
+ * Turns the {@code Authorization} header of a request into a {@link Principal}, or refuses it with
+ * an UNAUTHENTICATED {@link NexusException}. Implementations may block (e.g. to fetch a JWKS); the
+ * server runs them off the event loop.
  */
 @FunctionalInterface
 public interface Authenticator {

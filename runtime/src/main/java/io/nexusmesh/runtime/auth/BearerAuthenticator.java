@@ -6,8 +6,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Authenticates {@code Authorization: Bearer <credential>}: a credential with the {@code nxk_}
- * prefix goes to the API-key verifier, anything else to the JWT verifier. A component that does
- * not accept one of the two passes null for it, and such credentials are refused.
+ * prefix goes to the API-key verifier, anything else to the JWT verifier. A component that does not
+ * accept one of the two passes null for it, and such credentials are refused.
  */
 public final class BearerAuthenticator implements Authenticator {
   private static final String SCHEME = "bearer ";
@@ -18,7 +18,8 @@ public final class BearerAuthenticator implements Authenticator {
   public BearerAuthenticator(
       @Nullable JwtVerifier jwtVerifier, @Nullable ApiKeyVerifier apiKeyVerifier) {
     if (jwtVerifier == null && apiKeyVerifier == null) {
-      throw new IllegalArgumentException("at least one of jwtVerifier and apiKeyVerifier is needed");
+      throw new IllegalArgumentException(
+          "at least one of jwtVerifier and apiKeyVerifier is needed");
     }
     this.jwtVerifier = jwtVerifier;
     this.apiKeyVerifier = apiKeyVerifier;
@@ -48,8 +49,7 @@ public final class BearerAuthenticator implements Authenticator {
           .orElseThrow(
               () ->
                   NexusException.of(
-                      ErrorReason.ERROR_REASON_CREDENTIALS_INVALID,
-                      "unknown or revoked API key"));
+                      ErrorReason.ERROR_REASON_CREDENTIALS_INVALID, "unknown or revoked API key"));
     }
     if (jwtVerifier == null) {
       throw NexusException.of(

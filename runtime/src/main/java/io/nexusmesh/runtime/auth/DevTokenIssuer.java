@@ -30,9 +30,9 @@ import java.util.UUID;
 
 /**
  * A minimal OIDC token issuer for development and tests: it signs JWTs with a local RSA key and
- * serves its discovery document and JWKS, so its tokens are verified by {@link JwtVerifier}
- * through exactly the code path that verifies Keycloak's. Never enable it in production: anyone
- * who can reach the process can be any user.
+ * serves its discovery document and JWKS, so its tokens are verified by {@link JwtVerifier} through
+ * exactly the code path that verifies Keycloak's. Never enable it in production: anyone who can
+ * reach the process can be any user.
  */
 public final class DevTokenIssuer {
   /** Path of the discovery document under the issuer's base path. */
@@ -158,14 +158,16 @@ public final class DevTokenIssuer {
    * issuer can live on the same port as the component that uses it.
    */
   public void serveOn(ServerBuilder sb) {
-    String base = issuer.getPath().endsWith("/")
-        ? issuer.getPath().substring(0, issuer.getPath().length() - 1)
-        : issuer.getPath();
+    String base =
+        issuer.getPath().endsWith("/")
+            ? issuer.getPath().substring(0, issuer.getPath().length() - 1)
+            : issuer.getPath();
     sb.service(base + DISCOVERY_PATH, json(discoveryJson()));
     sb.service(base + JWKS_PATH, json(jwksJson()));
   }
 
   private static HttpService json(String body) {
-    return (ctx, req) -> HttpResponse.of(com.linecorp.armeria.common.HttpStatus.OK, MediaType.JSON_UTF_8, body);
+    return (ctx, req) ->
+        HttpResponse.of(com.linecorp.armeria.common.HttpStatus.OK, MediaType.JSON_UTF_8, body);
   }
 }

@@ -10,11 +10,11 @@ import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.util.DefaultResourceRetriever;
+import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
-import com.nimbusds.jose.util.DefaultResourceRetriever;
-import com.nimbusds.jose.util.JSONObjectUtils;
 import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.runtime.error.NexusException;
 import java.io.IOException;
@@ -31,10 +31,10 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Verifies OIDC bearer tokens (JWTs) against an issuer's JWKS with Nimbus JOSE: signature by a
- * key of the issuer (keys cached; an unknown key id triggers a rate-limited refresh, so rotated
- * keys are picked up), issuer, expiry and not-before with clock skew, and audience. Works the
- * same for Keycloak and for Nexus Mesh's built-in dev issuer.
+ * Verifies OIDC bearer tokens (JWTs) against an issuer's JWKS with Nimbus JOSE: signature by a key
+ * of the issuer (keys cached; an unknown key id triggers a rate-limited refresh, so rotated keys
+ * are picked up), issuer, expiry and not-before with clock skew, and audience. Works the same for
+ * Keycloak and for Nexus Mesh's built-in dev issuer.
  */
 public final class JwtVerifier {
   private static final Set<JWSAlgorithm> ACCEPTED_ALGORITHMS =

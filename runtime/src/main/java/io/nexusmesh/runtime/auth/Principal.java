@@ -5,8 +5,8 @@ import static java.util.Objects.requireNonNull;
 import java.util.Set;
 
 /**
- * Who is calling: the subject, the organisation that scopes every resource they touch, their
- * roles, the audiences their credential was issued for, and the kind of credential.
+ * Who is calling: the subject, the organisation that scopes every resource they touch, their roles,
+ * the audiences their credential was issued for, and the kind of credential.
  *
  * @param subject the token's {@code sub}, or {@code apikey:<id>} for an API key
  * @param org the organisation; every resource lookup is scoped by it

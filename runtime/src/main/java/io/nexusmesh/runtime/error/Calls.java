@@ -13,7 +13,8 @@ public final class Calls {
 
   /** Closes {@code call} with the wire form of {@code error}. */
   public static void close(ServerCall<?, ?> call, NexusException error) {
-    StatusRuntimeException wire = StatusProto.toStatusRuntimeException(StatusProtos.toStatus(error));
+    StatusRuntimeException wire =
+        StatusProto.toStatusRuntimeException(StatusProtos.toStatus(error));
     call.close(wire.getStatus(), wire.getTrailers());
   }
 }

@@ -4,8 +4,8 @@ import io.grpc.Status;
 import io.nexusmesh.api.common.v1.ErrorReason;
 
 /**
- * Maps each {@link ErrorReason} to its gRPC status code and to the short reason string carried
- * in {@code google.rpc.ErrorInfo} (the enum name without its {@code ERROR_REASON_} prefix).
+ * Maps each {@link ErrorReason} to its gRPC status code and to the short reason string carried in
+ * {@code google.rpc.ErrorInfo} (the enum name without its {@code ERROR_REASON_} prefix).
  */
 public final class ErrorReasons {
   /** The {@code ErrorInfo.domain} of every Nexus Mesh error. */

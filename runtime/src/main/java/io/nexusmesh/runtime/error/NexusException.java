@@ -15,8 +15,8 @@ import org.jspecify.annotations.Nullable;
  * {@code google.rpc} details: {@code ErrorInfo} always, {@code BadRequest} for field violations,
  * {@code ResourceInfo} for a missing or conflicting resource, {@code RetryInfo} for a retry delay.
  *
- * <p>The message is shown to callers, so it must never carry secrets or internals. Anything that
- * is not a {@code NexusException} reaches callers as a generic {@code INTERNAL} error.
+ * <p>The message is shown to callers, so it must never carry secrets or internals. Anything that is
+ * not a {@code NexusException} reaches callers as a generic {@code INTERNAL} error.
  */
 public final class NexusException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -129,7 +129,8 @@ public final class NexusException extends RuntimeException {
 
   /** Returns a copy of this error that keeps {@code cause} for server-side logs only. */
   public NexusException withCause(Throwable cause) {
-    return new NexusException(reason, getMessage(), metadata, violations, resource, retryDelay, cause);
+    return new NexusException(
+        reason, getMessage(), metadata, violations, resource, retryDelay, cause);
   }
 
   public ErrorReason reason() {

@@ -14,13 +14,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place where a thrown exception becomes what a caller sees. A {@link NexusException}
- * becomes its {@code google.rpc.Status} with details; a gRPC status exception keeps its status;
- * a failure Armeria recognises (a timeout, an oversize or unparsable message) keeps Armeria's
- * code; anything else is an {@code INTERNAL} error whose message is only a reference id, with the
- * stack trace logged here and never sent.
+ * becomes its {@code google.rpc.Status} with details; a gRPC status exception keeps its status; a
+ * failure Armeria recognises (a timeout, an oversize or unparsable message) keeps Armeria's code;
+ * anything else is an {@code INTERNAL} error whose message is only a reference id, with the stack
+ * trace logged here and never sent.
  *
- * <p>Armeria writes the same status as gRPC trailers, gRPC-Web trailers, or (for REST and
- * unframed calls) a JSON body with the matching HTTP status.
+ * <p>Armeria writes the same status as gRPC trailers, gRPC-Web trailers, or (for REST and unframed
+ * calls) a JSON body with the matching HTTP status.
  */
 public final class NexusExceptionHandler implements GoogleGrpcExceptionHandlerFunction {
   private static final Logger log = LoggerFactory.getLogger(NexusExceptionHandler.class);
@@ -33,8 +33,7 @@ public final class NexusExceptionHandler implements GoogleGrpcExceptionHandlerFu
   }
 
   /** The status of {@code cause}, for code that closes calls itself (e.g. interceptors). */
-  public static Status toStatusProto(
-      RequestContext ctx, Throwable cause, Metadata metadata) {
+  public static Status toStatusProto(RequestContext ctx, Throwable cause, Metadata metadata) {
     Throwable t = unwrap(cause);
     if (t instanceof NexusException e) {
       if (e.getCause() != null) {

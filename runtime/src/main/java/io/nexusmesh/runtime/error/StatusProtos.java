@@ -47,7 +47,8 @@ public final class StatusProtos {
                   .build()));
     }
     if (e.retryDelay() != null) {
-      status.addDetails(Any.pack(RetryInfo.newBuilder().setRetryDelay(toProto(e.retryDelay())).build()));
+      status.addDetails(
+          Any.pack(RetryInfo.newBuilder().setRetryDelay(toProto(e.retryDelay())).build()));
     }
     return status.build();
   }

@@ -39,10 +39,10 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The one recipe for the Armeria server of every Nexus Mesh component. On one port it serves the
  * component's gRPC services as gRPC, gRPC-Web (every format), unframed gRPC and REST (HTTP/JSON
- * transcoding of the {@code google.api.http} rules), with CORS for browsers; gRPC reflection v1
- * and v1alpha; {@code grpc.health.v1} and {@code /health} without credentials; DocService at
- * {@code /docs}; Prometheus metrics at {@code /metrics}; tracing with W3C context propagation;
- * structured access logs; and graceful shutdown.
+ * transcoding of the {@code google.api.http} rules), with CORS for browsers; gRPC reflection v1 and
+ * v1alpha; {@code grpc.health.v1} and {@code /health} without credentials; DocService at {@code
+ * /docs}; Prometheus metrics at {@code /metrics}; tracing with W3C context propagation; structured
+ * access logs; and graceful shutdown.
  *
  * <p>Every call but health and reflection is authenticated first, then validated with
  * protovalidate, and every error goes through {@link NexusExceptionHandler}. Handlers run on the
@@ -85,7 +85,8 @@ public final class NexusServer {
             .addService(GrpcHealthCheckService.builder().build())
             // The last interceptor runs first: authenticate, then validate.
             .intercept(
-                new ValidationInterceptor(new RequestValidator()), new AuthInterceptor(authenticator))
+                new ValidationInterceptor(new RequestValidator()),
+                new AuthInterceptor(authenticator))
             .enableUnframedRequests(true)
             .enableHttpJsonTranscoding(true)
             .supportedSerializationFormats(GrpcSerializationFormats.values())

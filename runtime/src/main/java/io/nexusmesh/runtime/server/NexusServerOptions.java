@@ -33,7 +33,8 @@ public record NexusServerOptions(
     }
     corsOrigins = List.copyOf(requireNonNull(corsOrigins, "corsOrigins"));
     if (maxRequestBytes <= 0) {
-      throw new IllegalArgumentException("maxRequestBytes: " + maxRequestBytes + " (expected: > 0)");
+      throw new IllegalArgumentException(
+          "maxRequestBytes: " + maxRequestBytes + " (expected: > 0)");
     }
     requireNonNull(requestTimeout, "requestTimeout");
     requireNonNull(gracefulQuietPeriod, "gracefulQuietPeriod");

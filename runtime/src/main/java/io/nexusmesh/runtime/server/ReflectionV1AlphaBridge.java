@@ -19,10 +19,10 @@ import java.util.function.Supplier;
  * Serves {@code grpc.reflection.v1alpha} (the only version grpcurl 1.8 and older tools speak) next
  * to {@code grpc.reflection.v1}, from one Armeria {@code GrpcService}.
  *
- * <p>Armeria accepts a single reflection service per {@code GrpcService}, so this bridge is
- * needed: the two versions have the same messages on the wire, so the v1 implementation is
- * re-registered under the v1alpha method name, and given the list of the server's services the
- * way Armeria gives it to the v1 service.
+ * <p>Armeria accepts a single reflection service per {@code GrpcService}, so this bridge is needed:
+ * the two versions have the same messages on the wire, so the v1 implementation is re-registered
+ * under the v1alpha method name, and given the list of the server's services the way Armeria gives
+ * it to the v1 service.
  */
 final class ReflectionV1AlphaBridge {
   private static final String SERVICE = "grpc.reflection.v1alpha.ServerReflection";

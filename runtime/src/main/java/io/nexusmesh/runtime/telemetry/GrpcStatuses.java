@@ -3,7 +3,9 @@ package io.nexusmesh.runtime.telemetry;
 import com.linecorp.armeria.common.logging.RequestLog;
 import org.jspecify.annotations.Nullable;
 
-/** Reads the gRPC status code of a finished call from its log (trailers, or trailers-only headers). */
+/**
+ * Reads the gRPC status code of a finished call from its log (trailers, or trailers-only headers).
+ */
 final class GrpcStatuses {
   private GrpcStatuses() {}
 

@@ -14,9 +14,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Records the metrics every Nexus Mesh component exports, per channel ({@code grpc}, {@code
  * grpc-web}, {@code rest}, {@code http}): {@code nexus_requests_total{channel,method}}, {@code
- * nexus_request_duration_seconds{channel}} and {@code nexus_errors_total{channel,type}}, where
- * type is the gRPC status code name (or {@code HTTP_<status>} when a request failed before it
- * reached a gRPC handler).
+ * nexus_request_duration_seconds{channel}} and {@code nexus_errors_total{channel,type}}, where type
+ * is the gRPC status code name (or {@code HTTP_<status>} when a request failed before it reached a
+ * gRPC handler).
  */
 public final class RequestMetrics {
   private RequestMetrics() {}

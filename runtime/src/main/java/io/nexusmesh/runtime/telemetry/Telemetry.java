@@ -12,10 +12,10 @@ import java.util.Map;
  * The telemetry of one process: an OpenTelemetry instance for traces (W3C trace context) and a
  * Prometheus meter registry for metrics.
  *
- * <p>Tracing is configured by the standard {@code OTEL_*} environment variables (or {@code
- * otel.*} system properties); export is off unless asked for, e.g. {@code
- * OTEL_TRACES_EXPORTER=otlp OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317}. Context is
- * propagated either way, so a trace crosses Nexus Mesh even when this process exports nothing.
+ * <p>Tracing is configured by the standard {@code OTEL_*} environment variables (or {@code otel.*}
+ * system properties); export is off unless asked for, e.g. {@code OTEL_TRACES_EXPORTER=otlp
+ * OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317}. Context is propagated either way, so a trace
+ * crosses Nexus Mesh even when this process exports nothing.
  */
 public record Telemetry(OpenTelemetry openTelemetry, PrometheusMeterRegistry meterRegistry) {
   public Telemetry {

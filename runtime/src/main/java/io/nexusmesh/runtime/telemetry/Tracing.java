@@ -4,7 +4,6 @@ import com.linecorp.armeria.client.ClientRequestContext;
 import com.linecorp.armeria.client.DecoratingHttpClientFunction;
 import com.linecorp.armeria.client.HttpClient;
 import com.linecorp.armeria.common.HttpRequest;
-import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.logging.RequestLog;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
@@ -26,10 +25,10 @@ import org.jspecify.annotations.Nullable;
  * OpenTelemetry tracing for Armeria servers and clients, with W3C trace context read from every
  * incoming request and written on every outgoing one (gRPC, gRPC-Web and HTTP alike).
  *
- * <p>Written here because the OpenTelemetry Armeria instrumentation library is not published to
- * the Maven repository our machines use. The span of a server request is kept in the Armeria
- * request context, so a client call made while serving it (on any thread Armeria propagates the
- * context to) continues the same trace.
+ * <p>Written here because the OpenTelemetry Armeria instrumentation library is not published to the
+ * Maven repository our machines use. The span of a server request is kept in the Armeria request
+ * context, so a client call made while serving it (on any thread Armeria propagates the context to)
+ * continues the same trace.
  */
 public final class Tracing {
   private static final AttributeKey<Span> SERVER_SPAN =
@@ -113,7 +112,9 @@ public final class Tracing {
       span.setAttribute("rpc.grpc.status_code", Integer.parseInt(grpcStatus));
     }
     boolean failed =
-        status >= 500 || log.responseCause() != null || (grpcStatus != null && !"0".equals(grpcStatus));
+        status >= 500
+            || log.responseCause() != null
+            || (grpcStatus != null && !"0".equals(grpcStatus));
     if (failed) {
       span.setStatus(StatusCode.ERROR);
     }

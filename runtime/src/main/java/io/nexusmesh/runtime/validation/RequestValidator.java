@@ -13,8 +13,8 @@ import java.util.Optional;
 
 /**
  * Checks a message against the protovalidate constraints declared in its {@code .proto} file and
- * turns every broken constraint into a {@link FieldViolation}. Thread-safe; rules are compiled
- * once per message type and cached by protovalidate.
+ * turns every broken constraint into a {@link FieldViolation}. Thread-safe; rules are compiled once
+ * per message type and cached by protovalidate.
  */
 public final class RequestValidator {
   private final Validator validator = ValidatorFactory.newBuilder().build();
@@ -26,7 +26,8 @@ public final class RequestValidator {
       result = validator.validate(message);
     } catch (ValidationException e) {
       // The constraints themselves are broken: a bug in our contracts, not the caller's fault.
-      throw new IllegalStateException("invalid constraints on " + message.getDescriptorForType(), e);
+      throw new IllegalStateException(
+          "invalid constraints on " + message.getDescriptorForType(), e);
     }
     if (result.isSuccess()) {
       return List.of();
@@ -35,8 +36,7 @@ public final class RequestValidator {
     for (var violation : result.getViolations()) {
       var proto = violation.toProto();
       String field = FieldPaths.format(proto.getField());
-      String description =
-          proto.getMessage().isEmpty() ? proto.getRuleId() : proto.getMessage();
+      String description = proto.getMessage().isEmpty() ? proto.getRuleId() : proto.getMessage();
       violations.add(new FieldViolation(field.isEmpty() ? "(message)" : field, description));
     }
     return List.copyOf(violations);

@@ -1,5 +1,7 @@
 package io.nexusmesh.runtime.validation;
 
+import static java.util.Objects.requireNonNull;
+
 import com.google.protobuf.Message;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -7,13 +9,11 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.nexusmesh.runtime.error.Calls;
-import static java.util.Objects.requireNonNull;
 
 /**
- * Validates every request message with protovalidate before the handler sees it. An invalid
- * message ends the call with INVALID_ARGUMENT and a {@code BadRequest} listing each violation
- * (HTTP 400 with the same JSON details for REST callers); the handler never runs, so nothing is
- * half-written.
+ * Validates every request message with protovalidate before the handler sees it. An invalid message
+ * ends the call with INVALID_ARGUMENT and a {@code BadRequest} listing each violation (HTTP 400
+ * with the same JSON details for REST callers); the handler never runs, so nothing is half-written.
  */
 public final class ValidationInterceptor implements ServerInterceptor {
   private final RequestValidator validator;

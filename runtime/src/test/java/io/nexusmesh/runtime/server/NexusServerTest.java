@@ -107,7 +107,8 @@ class NexusServerTest {
                         issuerRef.get().jwksJson()))
             .build();
     issuerServer.start().join();
-    URI issuerUri = URI.create("http://127.0.0.1:" + issuerServer.activeLocalPort() + "/realms/test");
+    URI issuerUri =
+        URI.create("http://127.0.0.1:" + issuerServer.activeLocalPort() + "/realms/test");
     issuer = DevTokenIssuer.create(issuerUri);
     issuerRef.set(issuer);
     strangerIssuer = DevTokenIssuer.create(issuerUri);
@@ -145,12 +146,16 @@ class NexusServerTest {
             .build();
     server.start().join();
     base = "http://127.0.0.1:" + server.activeLocalPort();
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.activeLocalPort()).usePlaintext().build();
+    channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", server.activeLocalPort())
+            .usePlaintext()
+            .build();
     token = issuer.mint(TokenRequest.user("alice", "acme", Audiences.MANAGEMENT, "admin"));
-    stub(token).createWorkflow(
-        CreateWorkflowRequest.newBuilder()
-            .setWorkflow(Workflow.newBuilder().setId("hello").setDisplayName("Hello"))
-            .build());
+    stub(token)
+        .createWorkflow(
+            CreateWorkflowRequest.newBuilder()
+                .setWorkflow(Workflow.newBuilder().setId("hello").setDisplayName("Hello"))
+                .build());
   }
 
   @AfterAll
@@ -162,7 +167,8 @@ class NexusServerTest {
 
   private WorkflowServiceBlockingStub stub(String bearer) {
     var headers = new Metadata();
-    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + bearer);
+    headers.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + bearer);
     return WorkflowServiceGrpc.newBlockingStub(channel)
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
         .withDeadlineAfter(10, TimeUnit.SECONDS);
@@ -194,7 +200,10 @@ class NexusServerTest {
   class GrpcJava {
     @Test
     void getsWhatWasCreated() {
-      Workflow workflow = stub(token).getWorkflow(GetWorkflowRequest.newBuilder().setId("hello").build()).getWorkflow();
+      Workflow workflow =
+          stub(token)
+              .getWorkflow(GetWorkflowRequest.newBuilder().setId("hello").build())
+              .getWorkflow();
       assertThat(workflow.getName()).isEqualTo("workflows/hello");
       assertThat(workflow.getDisplayName()).isEqualTo("Hello");
     }
@@ -202,7 +211,10 @@ class NexusServerTest {
     @Test
     void invalidRequestIsInvalidArgumentWithFieldViolations() {
       ErrorDetails error =
-          failure(() -> stub(token).getWorkflow(GetWorkflowRequest.newBuilder().setId("Not An Id!").build()));
+          failure(
+              () ->
+                  stub(token)
+                      .getWorkflow(GetWorkflowRequest.newBuilder().setId("Not An Id!").build()));
       assertThat(error.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
       assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_INVALID_ARGUMENT);
       assertThat(error.violations()).extracting(FieldViolation::field).containsExactly("id");
@@ -228,7 +240,8 @@ class NexusServerTest {
     @Test
     void missingIsNotFound() {
       ErrorDetails error =
-          failure(() -> stub(token).getWorkflow(GetWorkflowRequest.newBuilder().setId("nope").build()));
+          failure(
+              () -> stub(token).getWorkflow(GetWorkflowRequest.newBuilder().setId("nope").build()));
       assertThat(error.code()).isEqualTo(Status.Code.NOT_FOUND);
       assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_NOT_FOUND);
     }
@@ -237,7 +250,8 @@ class NexusServerTest {
     void anotherOrgsResourceIsNotFound() {
       String bob = issuer.mint(TokenRequest.user("bob", "globex", Audiences.MANAGEMENT, "admin"));
       ErrorDetails error =
-          failure(() -> stub(bob).getWorkflow(GetWorkflowRequest.newBuilder().setId("hello").build()));
+          failure(
+              () -> stub(bob).getWorkflow(GetWorkflowRequest.newBuilder().setId("hello").build()));
       assertThat(error.code()).isEqualTo(Status.Code.NOT_FOUND);
     }
 
@@ -262,21 +276,26 @@ class NexusServerTest {
                   .setWorkflow(Workflow.newBuilder().setId("boom").setDescription("explode"))
                   .build());
       ErrorDetails error =
-          failure(() -> stub(token).getWorkflow(GetWorkflowRequest.newBuilder().setId("boom").build()));
+          failure(
+              () -> stub(token).getWorkflow(GetWorkflowRequest.newBuilder().setId("boom").build()));
       assertThat(error.code()).isEqualTo(Status.Code.INTERNAL);
-      assertThat(error.message()).startsWith("internal error (reference ").doesNotContain("db.example");
+      assertThat(error.message())
+          .startsWith("internal error (reference ")
+          .doesNotContain("db.example");
     }
 
     @Test
     void serverStreamingWorks() {
       var headers = new Metadata();
-      headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+      headers.put(
+          Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
       var events =
           AuditServiceGrpc.newBlockingStub(channel)
               .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
               .streamAuditEvents(StreamAuditEventsRequest.newBuilder().setAction("x").build());
       List<String> ids = new ArrayList<>();
-      events.forEachRemaining(e -> ids.add(e.getAuditEvent().getId() + "@" + e.getAuditEvent().getOrg()));
+      events.forEachRemaining(
+          e -> ids.add(e.getAuditEvent().getId() + "@" + e.getAuditEvent().getOrg()));
       assertThat(ids).containsExactly("ev0@acme", "ev1@acme", "ev2@acme");
     }
   }
@@ -304,7 +323,8 @@ class NexusServerTest {
 
     @Test
     void wrongAudienceIsRefused() {
-      String gatewayToken = issuer.mint(TokenRequest.user("alice", "acme", Audiences.GATEWAY, "admin"));
+      String gatewayToken =
+          issuer.mint(TokenRequest.user("alice", "acme", Audiences.GATEWAY, "admin"));
       ErrorDetails error = failure(() -> stub(gatewayToken).getWorkflow(get));
       assertThat(error.code()).isEqualTo(Status.Code.UNAUTHENTICATED);
       assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_WRONG_AUDIENCE);
@@ -315,15 +335,20 @@ class NexusServerTest {
       String expired =
           issuer.mint(
               new TokenRequest(
-                  "alice", "acme", List.of("admin"), List.of(Audiences.MANAGEMENT),
-                  Duration.ofMinutes(-5), Map.of()));
+                  "alice",
+                  "acme",
+                  List.of("admin"),
+                  List.of(Audiences.MANAGEMENT),
+                  Duration.ofMinutes(-5),
+                  Map.of()));
       ErrorDetails error = failure(() -> stub(expired).getWorkflow(get));
       assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_CREDENTIALS_INVALID);
     }
 
     @Test
     void tokenSignedByAnotherKeyIsRefused() {
-      String forged = strangerIssuer.mint(TokenRequest.user("mallory", "acme", Audiences.MANAGEMENT, "admin"));
+      String forged =
+          strangerIssuer.mint(TokenRequest.user("mallory", "acme", Audiences.MANAGEMENT, "admin"));
       ErrorDetails error = failure(() -> stub(forged).getWorkflow(get));
       assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_CREDENTIALS_INVALID);
     }
@@ -332,7 +357,8 @@ class NexusServerTest {
     void tamperedTokenIsRefused() {
       String[] parts = token.split("\\.");
       String otherClaims =
-          issuer.mint(TokenRequest.user("alice", "globex", Audiences.MANAGEMENT, "admin")).split("\\.")[1];
+          issuer.mint(TokenRequest.user("alice", "globex", Audiences.MANAGEMENT, "admin"))
+              .split("\\.")[1];
       String tampered = parts[0] + "." + otherClaims + "." + parts[2];
       ErrorDetails error = failure(() -> stub(tampered).getWorkflow(get));
       assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_CREDENTIALS_INVALID);
@@ -367,23 +393,31 @@ class NexusServerTest {
     void getReturnsTheBareResource() throws Exception {
       HttpResponse<String> response = send("GET", "/v1/workflows/hello", null, token);
       assertThat(response.statusCode()).isEqualTo(200);
-      assertThat(response.body()).contains("\"name\":\"workflows/hello\"").doesNotContain("\"workflow\"");
+      assertThat(response.body())
+          .contains("\"name\":\"workflows/hello\"")
+          .doesNotContain("\"workflow\"");
     }
 
     @Test
     void postCreates() throws Exception {
       HttpResponse<String> response =
-          send("POST", "/v1/workflows", "{\"id\":\"rest-made\",\"displayName\":\"Made by REST\"}", token);
+          send(
+              "POST",
+              "/v1/workflows",
+              "{\"id\":\"rest-made\",\"displayName\":\"Made by REST\"}",
+              token);
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.body()).contains("workflows/rest-made");
-      assertThat(send("GET", "/v1/workflows/rest-made", null, token).body()).contains("Made by REST");
+      assertThat(send("GET", "/v1/workflows/rest-made", null, token).body())
+          .contains("Made by REST");
     }
 
     @Test
     void notFoundIs404Json() throws Exception {
       HttpResponse<String> response = send("GET", "/v1/workflows/missing", null, token);
       assertThat(response.statusCode()).isEqualTo(404);
-      assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).contains("json"));
+      assertThat(response.headers().firstValue("content-type"))
+          .hasValueSatisfying(v -> assertThat(v).contains("json"));
       assertThat(response.body()).contains("NOT_FOUND").contains("nexusmesh.io");
     }
 
@@ -398,12 +432,16 @@ class NexusServerTest {
     void malformedJsonIs400WithoutStackTrace() throws Exception {
       HttpResponse<String> response = send("POST", "/v1/workflows", "{\"id\": ", token);
       assertThat(response.statusCode()).isEqualTo(400);
-      assertThat(response.body()).doesNotContain("at com.").doesNotContain("at io.").doesNotContain("Exception");
+      assertThat(response.body())
+          .doesNotContain("at com.")
+          .doesNotContain("at io.")
+          .doesNotContain("Exception");
     }
 
     @Test
     void unknownFieldIs400() throws Exception {
-      HttpResponse<String> response = send("POST", "/v1/workflows", "{\"id\":\"x\",\"colour\":\"red\"}", token);
+      HttpResponse<String> response =
+          send("POST", "/v1/workflows", "{\"id\":\"x\",\"colour\":\"red\"}", token);
       assertThat(response.statusCode()).isEqualTo(400);
     }
 
@@ -425,9 +463,11 @@ class NexusServerTest {
           .untilAsserted(
               () ->
                   assertThat(send("GET", NexusServer.METRICS_PATH, null, null).body())
-                      .contains("nexus_requests_total{channel=\"rest\",method=\"nexus.controlplane.v1.WorkflowService/GetWorkflow\"")
-          .contains("nexus_requests_total{channel=\"grpc\",method=\"nexus.controlplane.v1.WorkflowService/GetWorkflow\"")
-          .contains("nexus_errors_total{channel=\"grpc\",type=\"UNAUTHENTICATED\"")
+                      .contains(
+                          "nexus_requests_total{channel=\"rest\",method=\"nexus.controlplane.v1.WorkflowService/GetWorkflow\"")
+                      .contains(
+                          "nexus_requests_total{channel=\"grpc\",method=\"nexus.controlplane.v1.WorkflowService/GetWorkflow\"")
+                      .contains("nexus_errors_total{channel=\"grpc\",type=\"UNAUTHENTICATED\"")
                       .contains("nexus_request_duration_seconds"));
     }
   }
@@ -458,17 +498,24 @@ class NexusServerTest {
                   .getDisplayName())
           .isEqualTo("Hello");
       ErrorDetails missing =
-          failure(() -> webStub(format).getWorkflow(GetWorkflowRequest.newBuilder().setId("nope").build()));
+          failure(
+              () ->
+                  webStub(format)
+                      .getWorkflow(GetWorkflowRequest.newBuilder().setId("nope").build()));
       assertThat(missing.reason()).isEqualTo(ErrorReason.ERROR_REASON_NOT_FOUND);
       ErrorDetails invalid =
-          failure(() -> webStub(format).getWorkflow(GetWorkflowRequest.newBuilder().setId("Nope!").build()));
+          failure(
+              () ->
+                  webStub(format)
+                      .getWorkflow(GetWorkflowRequest.newBuilder().setId("Nope!").build()));
       assertThat(invalid.violations()).extracting(FieldViolation::field).containsExactly("id");
     }
 
     @Test
     void browserPreflightIsAllowed() throws Exception {
       var preflight =
-          HttpRequest.newBuilder(URI.create(base + "/nexus.controlplane.v1.WorkflowService/GetWorkflow"))
+          HttpRequest.newBuilder(
+                  URI.create(base + "/nexus.controlplane.v1.WorkflowService/GetWorkflow"))
               .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
               .header("origin", "http://localhost:5173")
               .header("access-control-request-method", "POST")
@@ -495,7 +542,10 @@ class NexusServerTest {
                   new StreamObserver<>() {
                     @Override
                     public void onNext(io.grpc.reflection.v1.ServerReflectionResponse value) {
-                      value.getListServicesResponse().getServiceList().forEach(s -> names.add(s.getName()));
+                      value
+                          .getListServicesResponse()
+                          .getServiceList()
+                          .forEach(s -> names.add(s.getName()));
                     }
 
                     @Override
@@ -508,7 +558,8 @@ class NexusServerTest {
                       responses.complete(names);
                     }
                   });
-      requests.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
+      requests.onNext(
+          io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
       requests.onCompleted();
       assertThat(responses.get(10, TimeUnit.SECONDS))
           .contains("nexus.controlplane.v1.WorkflowService", "grpc.health.v1.Health");
@@ -525,14 +576,24 @@ class NexusServerTest {
                   new StreamObserver<>() {
                     @Override
                     public void onNext(io.grpc.reflection.v1alpha.ServerReflectionResponse value) {
-                      value.getListServicesResponse().getServiceList().forEach(s -> names.add(s.getName()));
-                      value.getFileDescriptorResponse().getFileDescriptorProtoList().forEach(f -> {
-                        try {
-                          files.add(com.google.protobuf.DescriptorProtos.FileDescriptorProto.parseFrom(f).getName());
-                        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                          done.completeExceptionally(e);
-                        }
-                      });
+                      value
+                          .getListServicesResponse()
+                          .getServiceList()
+                          .forEach(s -> names.add(s.getName()));
+                      value
+                          .getFileDescriptorResponse()
+                          .getFileDescriptorProtoList()
+                          .forEach(
+                              f -> {
+                                try {
+                                  files.add(
+                                      com.google.protobuf.DescriptorProtos.FileDescriptorProto
+                                          .parseFrom(f)
+                                          .getName());
+                                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                                  done.completeExceptionally(e);
+                                }
+                              });
                     }
 
                     @Override
@@ -545,7 +606,10 @@ class NexusServerTest {
                       done.complete(null);
                     }
                   });
-      requests.onNext(io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder().setListServices("").build());
+      requests.onNext(
+          io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder()
+              .setListServices("")
+              .build());
       requests.onNext(
           io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder()
               .setFileContainingSymbol("nexus.controlplane.v1.WorkflowService")
@@ -567,7 +631,8 @@ class NexusServerTest {
               .header("authorization", "Bearer " + token)
               .header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
               .build();
-      assertThat(http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+      assertThat(http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode())
+          .isEqualTo(200);
       org.awaitility.Awaitility.await()
           .atMost(Duration.ofSeconds(5))
           .untilAsserted(

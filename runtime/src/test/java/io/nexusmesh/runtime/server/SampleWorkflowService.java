@@ -30,7 +30,9 @@ final class SampleWorkflowService extends WorkflowServiceGrpc.WorkflowServiceImp
       CreateWorkflowRequest request, StreamObserver<CreateWorkflowResponse> response) {
     String org = AuthContext.principal().org();
     Workflow workflow =
-        request.getWorkflow().toBuilder().setName("workflows/" + request.getWorkflow().getId()).build();
+        request.getWorkflow().toBuilder()
+            .setName("workflows/" + request.getWorkflow().getId())
+            .build();
     if (byOrgAndId.putIfAbsent(org + "/" + workflow.getId(), workflow) != null) {
       throw NexusException.alreadyExists("workflow", workflow.getId());
     }
@@ -39,7 +41,8 @@ final class SampleWorkflowService extends WorkflowServiceGrpc.WorkflowServiceImp
   }
 
   @Override
-  public void getWorkflow(GetWorkflowRequest request, StreamObserver<GetWorkflowResponse> response) {
+  public void getWorkflow(
+      GetWorkflowRequest request, StreamObserver<GetWorkflowResponse> response) {
     Workflow workflow = byOrgAndId.get(AuthContext.principal().org() + "/" + request.getId());
     if (workflow == null) {
       throw NexusException.notFound("workflow", request.getId());
