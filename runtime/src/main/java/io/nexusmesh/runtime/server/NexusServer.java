@@ -34,7 +34,9 @@ import io.nexusmesh.runtime.validation.RequestValidator;
 import io.nexusmesh.runtime.validation.ValidationInterceptor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 
 /**
  * The one recipe for the Armeria server of every Nexus Mesh component. On one port it serves the
@@ -115,11 +117,13 @@ public final class NexusServer {
         .maxRequestLength(options.maxRequestBytes())
         .requestTimeout(options.requestTimeout())
         .gracefulShutdownTimeout(options.gracefulQuietPeriod(), options.gracefulTimeout())
-        .service(grpc, RequestMetrics.decorator(registry))
+        .service(grpc)
         .service(HEALTH_PATH, HealthCheckService.builder().build())
         .service(METRICS_PATH, PrometheusExpositionService.of(registry.getPrometheusRegistry()))
         .serviceUnder(DOCS_PATH, DocService.builder().build())
         .accessLogWriter(AccessLogWriter.combined(), true)
+        .errorHandler(new JsonErrorRenderer())
+        .decorator(RequestMetrics.decorator(registry, serviceNames(grpc)))
         .decorator(Tracing.serverDecorator(telemetry.openTelemetry()))
         .decorator(cors(options).newDecorator());
   }
@@ -127,6 +131,12 @@ public final class NexusServer {
   /** Starts building a stand-alone server for {@code options}. */
   public static Builder builder(NexusServerOptions options) {
     return new Builder(options);
+  }
+
+  private static Set<String> serviceNames(GrpcService grpc) {
+    return grpc.services().stream()
+        .map(service -> service.getServiceDescriptor().getName())
+        .collect(Collectors.toSet());
   }
 
   private static List<ServerServiceDefinition> servicesOf(GrpcService grpc) {

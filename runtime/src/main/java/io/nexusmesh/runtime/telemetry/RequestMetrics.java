@@ -1,6 +1,6 @@
 package io.nexusmesh.runtime.telemetry;
 
-import com.linecorp.armeria.common.SerializationFormat;
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 import com.linecorp.armeria.common.logging.RequestLog;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
@@ -8,6 +8,7 @@ import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -22,19 +23,25 @@ public final class RequestMetrics {
   private RequestMetrics() {}
 
   /**
-   * A decorator for the routes of a gRPC service (gRPC, gRPC-Web, unframed and transcoded REST)
-   * that records the metrics of each request into {@code registry}.
+   * A server decorator that records the metrics of each request into {@code registry}.
+   *
+   * @param rpcServices the full names of the gRPC services served, which tell a REST call
+   *     transcoded to one of them from a plain HTTP request
    */
-  public static DecoratingHttpServiceFunction decorator(MeterRegistry registry) {
+  public static DecoratingHttpServiceFunction decorator(
+      MeterRegistry registry, Set<String> rpcServices) {
+    Set<String> services = Set.copyOf(rpcServices);
     return (delegate, ctx, req) -> {
-      ctx.log().whenComplete().thenAccept(log -> record(registry, log));
+      String route = ctx.config().route().patternString();
+      ctx.log().whenComplete().thenAccept(log -> record(registry, log, services, route));
       return delegate.serve(ctx, req);
     };
   }
 
-  private static void record(MeterRegistry registry, RequestLog log) {
-    String channel = channel(log);
-    String method = log.fullName();
+  private static void record(
+      MeterRegistry registry, RequestLog log, Set<String> rpcServices, String route) {
+    String channel = channel(log, rpcServices);
+    String method = channel.equals("http") ? route : log.fullName();
     Counter.builder("nexus.requests")
         .description("Requests served, by channel and method")
         .tag("channel", channel)
@@ -58,15 +65,16 @@ public final class RequestMetrics {
     }
   }
 
-  private static String channel(RequestLog log) {
-    SerializationFormat format = log.scheme().serializationFormat();
-    if (GrpcSerializationFormats.isGrpcWeb(format)) {
+  private static String channel(RequestLog log, Set<String> rpcServices) {
+    if (GrpcSerializationFormats.isGrpcWeb(log.scheme().serializationFormat())) {
       return "grpc-web";
     }
-    if (GrpcSerializationFormats.isGrpc(format)) {
+    String contentType = log.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE, "");
+    if (contentType.startsWith("application/grpc")) {
       return "grpc";
     }
-    return "rest";
+    // Transcoded and unframed calls run the gRPC handler, which names the log after its service.
+    return rpcServices.contains(log.serviceName()) ? "rest" : "http";
   }
 
   private static @Nullable String errorType(RequestLog log) {

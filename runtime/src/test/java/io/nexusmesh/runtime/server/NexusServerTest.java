@@ -433,9 +433,17 @@ class NexusServerTest {
       HttpResponse<String> response = send("POST", "/v1/workflows", "{\"id\": ", token);
       assertThat(response.statusCode()).isEqualTo(400);
       assertThat(response.body())
+          .contains("\"reason\":\"MALFORMED_REQUEST\"")
           .doesNotContain("at com.")
           .doesNotContain("at io.")
           .doesNotContain("Exception");
+    }
+
+    @Test
+    void unknownRouteIs404Json() throws Exception {
+      HttpResponse<String> response = send("GET", "/v1/nothing-here", null, token);
+      assertThat(response.statusCode()).isEqualTo(404);
+      assertThat(response.body()).contains("\"grpc-code\":\"NOT_FOUND\"");
     }
 
     @Test
@@ -457,6 +465,10 @@ class NexusServerTest {
           .contains("nexus.controlplane.v1.WorkflowService");
       send("GET", "/v1/workflows/hello", null, token);
       stub(token).getWorkflow(GetWorkflowRequest.newBuilder().setId("hello").build());
+      failure(
+          () ->
+              WorkflowServiceGrpc.newBlockingStub(channel)
+                  .getWorkflow(GetWorkflowRequest.newBuilder().setId("hello").build()));
       // Metrics are recorded when a request's log completes, just after its response is sent.
       org.awaitility.Awaitility.await()
           .atMost(Duration.ofSeconds(5))

@@ -1,0 +1,108 @@
+package io.nexusmesh.runtime.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import com.google.rpc.ErrorInfo;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.server.ServerErrorHandler;
+import com.linecorp.armeria.server.ServiceConfig;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.grpc.Status;
+import io.nexusmesh.api.common.v1.ErrorReason;
+import io.nexusmesh.runtime.error.StatusProtos;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Renders the errors Armeria answers by itself, before any gRPC handler runs (a body that is not
+ * valid JSON, an unknown route, an oversize request, a timeout), in the same JSON shape as the
+ * errors of the gRPC handlers: {@code {"code", "grpc-code", "message", "details": [ErrorInfo]}}.
+ * The message is fixed per status, so no parser or stack detail reaches the caller.
+ */
+final class JsonErrorRenderer implements ServerErrorHandler {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonFormat.Printer DETAILS =
+      JsonFormat.printer()
+          .usingTypeRegistry(
+              JsonFormat.TypeRegistry.newBuilder().add(ErrorInfo.getDescriptor()).build())
+          .omittingInsignificantWhitespace();
+
+  @Override
+  public @Nullable HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
+    return null;
+  }
+
+  @Override
+  public @Nullable AggregatedHttpResponse renderStatus(
+      @Nullable ServiceRequestContext ctx,
+      ServiceConfig config,
+      @Nullable RequestHeaders headers,
+      HttpStatus status,
+      @Nullable String description,
+      @Nullable Throwable cause) {
+    if (status.code() < 400) {
+      return null;
+    }
+    Status.Code code = codeOf(status);
+    com.google.rpc.Status rpcStatus = StatusProtos.forCode(code, messageOf(status));
+    if (status.code() == 400) {
+      rpcStatus =
+          com.google.rpc.Status.newBuilder(rpcStatus)
+              .setDetails(
+                  0,
+                  com.google.protobuf.Any.pack(
+                      ErrorInfo.newBuilder()
+                          .setReason(
+                              io.nexusmesh.runtime.error.ErrorReasons.wireName(
+                                  ErrorReason.ERROR_REASON_MALFORMED_REQUEST))
+                          .setDomain(io.nexusmesh.runtime.error.ErrorReasons.DOMAIN)
+                          .build()))
+              .build();
+    }
+    ObjectNode body = JSON.createObjectNode();
+    body.put("code", rpcStatus.getCode());
+    body.put("grpc-code", code.name());
+    body.put("message", rpcStatus.getMessage());
+    var details = body.putArray("details");
+    try {
+      for (var detail : rpcStatus.getDetailsList()) {
+        details.add(JSON.readTree(DETAILS.print(detail)));
+      }
+      return AggregatedHttpResponse.of(status, MediaType.JSON_UTF_8, JSON.writeValueAsString(body));
+    } catch (InvalidProtocolBufferException
+        | com.fasterxml.jackson.core.JsonProcessingException e) {
+      return null;
+    }
+  }
+
+  private static Status.Code codeOf(HttpStatus status) {
+    return switch (status.code()) {
+      case 400 -> Status.Code.INVALID_ARGUMENT;
+      case 401 -> Status.Code.UNAUTHENTICATED;
+      case 403 -> Status.Code.PERMISSION_DENIED;
+      case 404 -> Status.Code.NOT_FOUND;
+      case 405, 501 -> Status.Code.UNIMPLEMENTED;
+      case 408, 504 -> Status.Code.DEADLINE_EXCEEDED;
+      case 413, 429 -> Status.Code.RESOURCE_EXHAUSTED;
+      case 503 -> Status.Code.UNAVAILABLE;
+      default -> status.code() < 500 ? Status.Code.FAILED_PRECONDITION : Status.Code.INTERNAL;
+    };
+  }
+
+  private static String messageOf(HttpStatus status) {
+    return switch (status.code()) {
+      case 400 -> "malformed request: the body or a parameter could not be parsed";
+      case 404 -> "no such route";
+      case 405 -> "method not allowed on this route";
+      case 413 -> "request too large";
+      case 408, 504 -> "request timed out";
+      case 503 -> "service unavailable";
+      default -> status.reasonPhrase();
+    };
+  }
+}
