@@ -1,0 +1,109 @@
+package io.nexusmesh.controlplane.audit;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.Timestamp;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.nexusmesh.api.controlplane.v1.AuditServiceGrpc;
+import io.nexusmesh.api.controlplane.v1.ListAuditEventsRequest;
+import io.nexusmesh.api.controlplane.v1.ListAuditEventsResponse;
+import io.nexusmesh.api.controlplane.v1.StreamAuditEventsRequest;
+import io.nexusmesh.api.controlplane.v1.StreamAuditEventsResponse;
+import io.nexusmesh.controlplane.authz.Authz;
+import io.nexusmesh.controlplane.authz.Permission;
+import io.nexusmesh.controlplane.store.AuditFeed;
+import io.nexusmesh.controlplane.store.AuditStore;
+import io.nexusmesh.controlplane.store.PageTokens;
+import io.nexusmesh.runtime.auth.Principal;
+import io.nexusmesh.runtime.error.NexusException;
+import java.time.Instant;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code nexus.controlplane.v1.AuditService}: the organisation's audit trail, listed with filters
+ * and paging, or followed live as a gRPC server stream.
+ */
+@Component
+public class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBase {
+  private final AuditStore store;
+  private final AuditFeed feed;
+
+  public AuditGrpcService(AuditStore store, AuditFeed feed) {
+    this.store = requireNonNull(store, "store");
+    this.feed = requireNonNull(feed, "feed");
+  }
+
+  @Override
+  public void listAuditEvents(
+      ListAuditEventsRequest request, StreamObserver<ListAuditEventsResponse> response) {
+    Principal caller = Authz.require(Permission.AUDIT_READ);
+    int size = PageTokens.size(request.getPageSize());
+    long before =
+        PageTokens.decode("auditEvents", request.getPageToken())
+            .map(AuditGrpcService::parseSeq)
+            .orElse(Long.MAX_VALUE);
+    var filter =
+        new AuditStore.Filter(
+            request.getActor(),
+            request.getAction(),
+            request.getResource(),
+            request.hasStartTime() ? instant(request.getStartTime()) : null,
+            request.hasEndTime() ? instant(request.getEndTime()) : null);
+    List<AuditStore.Row> rows = store.list(caller.org(), filter, before, size + 1);
+    var reply = ListAuditEventsResponse.newBuilder();
+    rows.stream().limit(size).forEach(row -> reply.addAuditEvents(row.event()));
+    if (rows.size() > size) {
+      reply.setNextPageToken(
+          PageTokens.encode("auditEvents", Long.toString(rows.get(size - 1).seq())));
+    }
+    response.onNext(reply.build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void streamAuditEvents(
+      StreamAuditEventsRequest request, StreamObserver<StreamAuditEventsResponse> response) {
+    Principal caller = Authz.require(Permission.AUDIT_READ);
+    var stream = (ServerCallStreamObserver<StreamAuditEventsResponse>) response;
+    AutoCloseable subscription =
+        feed.subscribe(
+            event -> {
+              boolean wanted =
+                  event.getOrg().equals(caller.org())
+                      && (request.getAction().isEmpty()
+                          || request.getAction().equals(event.getAction()))
+                      && (request.getResource().isEmpty()
+                          || request.getResource().equals(event.getResource()));
+              if (wanted && !stream.isCancelled()) {
+                synchronized (stream) {
+                  stream.onNext(
+                      StreamAuditEventsResponse.newBuilder().setAuditEvent(event).build());
+                }
+              }
+            });
+    stream.setOnCancelHandler(() -> close(subscription));
+  }
+
+  private static void close(AutoCloseable subscription) {
+    try {
+      subscription.close();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static long parseSeq(String key) {
+    try {
+      return Long.parseLong(key);
+    } catch (NumberFormatException e) {
+      throw NexusException.invalidArgument("page_token", "not a page token of this list");
+    }
+  }
+
+  private static @Nullable Instant instant(Timestamp t) {
+    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+  }
+}

@@ -1,0 +1,34 @@
+package io.nexusmesh.controlplane.authz;
+
+import java.util.Set;
+
+/**
+ * What a caller may do on the control plane, and the roles that grant it. Roles come from the
+ * token's realm roles: {@code admin} may do everything, {@code developer} may author, {@code
+ * viewer} may read.
+ */
+public enum Permission {
+  WORKFLOWS_READ(Roles.ADMIN, Roles.DEVELOPER, Roles.VIEWER),
+  WORKFLOWS_WRITE(Roles.ADMIN, Roles.DEVELOPER),
+  AUDIT_READ(Roles.ADMIN, Roles.VIEWER);
+
+  private final Set<String> roles;
+
+  Permission(String... roles) {
+    this.roles = Set.of(roles);
+  }
+
+  /** The roles that grant this permission. */
+  public Set<String> roles() {
+    return roles;
+  }
+
+  /** The role names. */
+  public static final class Roles {
+    public static final String ADMIN = "admin";
+    public static final String DEVELOPER = "developer";
+    public static final String VIEWER = "viewer";
+
+    private Roles() {}
+  }
+}

@@ -1,0 +1,32 @@
+package io.nexusmesh.controlplane.config;
+
+import io.nexusmesh.runtime.auth.Audiences;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Settings of the control plane, under {@code nexus.control-plane} (environment variables in {@code
+ * application.yaml}).
+ *
+ * @param port the port of the Armeria server (gRPC, REST, gRPC-Web, docs, health, metrics)
+ * @param devIssuer whether to run the built-in dev OIDC issuer and trust only it (dev mode)
+ * @param oidc the OIDC issuer trusted when not in dev mode
+ * @param home where local state lives (the dev issuer's key), {@code $NEXUS_HOME/control-plane}
+ */
+@ConfigurationProperties("nexus.control-plane")
+public record ControlPlaneProperties(
+    @DefaultValue("8080") int port,
+    @DefaultValue("false") boolean devIssuer,
+    Oidc oidc,
+    @DefaultValue("${user.home}/.nexus/control-plane") String home) {
+
+  /** The trusted OIDC issuer (Keycloak's realm URL) and the audience its tokens must carry. */
+  public record Oidc(
+      @Nullable String issuer, @DefaultValue(Audiences.MANAGEMENT) String audience) {}
+
+  /** The dev issuer's URL on this server: {@code http://127.0.0.1:<port>/dev-issuer}. */
+  public String devIssuerUrl() {
+    return "http://127.0.0.1:" + port + "/dev-issuer";
+  }
+}

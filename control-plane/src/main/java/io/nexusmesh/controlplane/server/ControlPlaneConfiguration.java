@@ -1,0 +1,54 @@
+package io.nexusmesh.controlplane.server;
+
+import io.grpc.BindableService;
+import io.nexusmesh.controlplane.config.ControlPlaneProperties;
+import io.nexusmesh.runtime.auth.Authenticator;
+import io.nexusmesh.runtime.auth.BearerAuthenticator;
+import io.nexusmesh.runtime.auth.JwtVerifier;
+import io.nexusmesh.runtime.server.NexusServerOptions;
+import io.nexusmesh.runtime.telemetry.Telemetry;
+import java.time.Clock;
+import java.util.List;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Wires the control plane: who is trusted, how it serves, and its gRPC services. */
+@Configuration(proxyBeanMethods = false)
+public class ControlPlaneConfiguration {
+  @Bean
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  @Bean
+  Telemetry telemetry() {
+    return Telemetry.fromEnvironment("nexus-control-plane");
+  }
+
+  @Bean
+  TrustedIssuer trustedIssuer(ControlPlaneProperties properties) {
+    return TrustedIssuer.from(properties);
+  }
+
+  /** OIDC tokens of the management audience only; API keys belong to the data plane. */
+  @Bean
+  Authenticator authenticator(TrustedIssuer issuer) {
+    return new BearerAuthenticator(
+        new JwtVerifier(JwtVerifier.Options.of(issuer.issuer(), issuer.audience())), null);
+  }
+
+  @Bean
+  ControlPlaneServer controlPlaneServer(
+      ControlPlaneProperties properties,
+      List<BindableService> services,
+      Authenticator authenticator,
+      Telemetry telemetry,
+      TrustedIssuer issuer) {
+    return new ControlPlaneServer(
+        NexusServerOptions.defaults("nexus-control-plane", properties.port()),
+        services,
+        authenticator,
+        telemetry,
+        issuer);
+  }
+}

@@ -1,0 +1,265 @@
+package io.nexusmesh.controlplane.workflow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.Duration;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.JsonFormat;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SpecVersion;
+import dev.cel.common.types.MapType;
+import dev.cel.common.types.SimpleType;
+import dev.cel.compiler.CelCompiler;
+import dev.cel.compiler.CelCompilerFactory;
+import io.nexusmesh.api.workflow.v1.Edge;
+import io.nexusmesh.api.workflow.v1.Node;
+import io.nexusmesh.api.workflow.v1.RetryPolicy;
+import io.nexusmesh.api.workflow.v1.Steps;
+import io.nexusmesh.api.workflow.v1.WorkflowSpec;
+import io.nexusmesh.runtime.error.FieldViolation;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Checks what protovalidate cannot about a {@link WorkflowSpec} before it is stored: node ids are
+ * unique (nested ones included), every reference names a node, the graph of top-level nodes is
+ * acyclic with one entry, every CEL expression compiles, both schemas are valid JSON Schema (draft
+ * 2020-12), retry bounds are ordered, and size limits hold. Every problem is reported as a field
+ * violation with its path under {@code spec}.
+ */
+public final class SpecValidator {
+  /** Nodes in a spec, nested ones included. */
+  public static final int MAX_NODES = 500;
+
+  /** Serialized size of a spec. */
+  public static final int MAX_SPEC_BYTES = 1024 * 1024;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final CelCompiler cel =
+      CelCompilerFactory.standardCelCompilerBuilder()
+          .addVar("input", SimpleType.DYN)
+          .addVar("nodes", MapType.create(SimpleType.STRING, SimpleType.DYN))
+          .addVar("item", SimpleType.DYN)
+          .addVar("index", SimpleType.INT)
+          .build();
+  private final JsonSchema metaSchema =
+      JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+          .getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
+
+  /** Every problem of {@code spec}, with paths starting at {@code prefix} (e.g. {@code spec}). */
+  public List<FieldViolation> violations(String prefix, WorkflowSpec spec) {
+    var problems = new ArrayList<FieldViolation>();
+    if (spec.getSerializedSize() > MAX_SPEC_BYTES) {
+      problems.add(new FieldViolation(prefix, "larger than " + MAX_SPEC_BYTES + " bytes"));
+      return problems;
+    }
+    Set<String> allIds = new HashSet<>();
+    int[] count = {0};
+    checkNodes(prefix + ".nodes", spec.getNodesList(), allIds, count, problems);
+    if (count[0] > MAX_NODES) {
+      problems.add(
+          new FieldViolation(prefix + ".nodes", count[0] + " nodes (at most " + MAX_NODES + ")"));
+    }
+    Set<String> topLevel = new HashSet<>();
+    spec.getNodesList().forEach(n -> topLevel.add(n.getId()));
+    checkGraph(prefix, spec, topLevel, problems);
+    checkBranchTargets(prefix + ".nodes", spec.getNodesList(), topLevel, problems);
+    checkCel(prefix + ".output", spec.getOutput(), problems);
+    checkSchema(prefix + ".input_schema", spec.hasInputSchema(), spec.getInputSchema(), problems);
+    checkSchema(
+        prefix + ".output_schema", spec.hasOutputSchema(), spec.getOutputSchema(), problems);
+    checkRetry(prefix + ".default_retry", spec.getDefaultRetry(), problems);
+    return problems;
+  }
+
+  private void checkNodes(
+      String path,
+      List<Node> nodes,
+      Set<String> allIds,
+      int[] count,
+      List<FieldViolation> problems) {
+    for (int i = 0; i < nodes.size(); i++) {
+      Node node = nodes.get(i);
+      String at = path + "[" + i + "]";
+      count[0]++;
+      if (!allIds.add(node.getId())) {
+        problems.add(new FieldViolation(at + ".id", "duplicate node id '" + node.getId() + "'"));
+      }
+      checkRetry(at + ".retry", node.getRetry(), problems);
+      switch (node.getKindCase()) {
+        case TRANSFORM ->
+            checkCel(at + ".transform.expression", node.getTransform().getExpression(), problems);
+        case HTTP -> checkCel(at + ".http.body", node.getHttp().getBody(), problems);
+        case BRANCH -> {
+          for (int c = 0; c < node.getBranch().getCasesCount(); c++) {
+            checkCel(
+                at + ".branch.cases[" + c + "].condition",
+                node.getBranch().getCases(c).getCondition(),
+                problems);
+          }
+        }
+        case PARALLEL -> {
+          Set<String> names = new HashSet<>();
+          for (int b = 0; b < node.getParallel().getBranchesCount(); b++) {
+            Steps branch = node.getParallel().getBranches(b);
+            String branchAt = at + ".parallel.branches[" + b + "]";
+            if (!names.add(branch.getName())) {
+              problems.add(
+                  new FieldViolation(
+                      branchAt + ".name", "duplicate branch name '" + branch.getName() + "'"));
+            }
+            checkNodes(branchAt + ".nodes", branch.getNodesList(), allIds, count, problems);
+          }
+        }
+        case MAP -> {
+          checkCel(at + ".map.items", node.getMap().getItems(), problems);
+          checkNodes(
+              at + ".map.body.nodes",
+              node.getMap().getBody().getNodesList(),
+              allIds,
+              count,
+              problems);
+        }
+        case SUB_WORKFLOW ->
+            checkCel(at + ".sub_workflow.input", node.getSubWorkflow().getInput(), problems);
+        case WAIT, KIND_NOT_SET -> {}
+      }
+    }
+  }
+
+  private static void checkGraph(
+      String prefix, WorkflowSpec spec, Set<String> topLevel, List<FieldViolation> problems) {
+    Map<String, List<String>> successors = new LinkedHashMap<>();
+    Map<String, Integer> incoming = new HashMap<>();
+    topLevel.forEach(id -> incoming.put(id, 0));
+    boolean edgesValid = true;
+    for (int i = 0; i < spec.getEdgesCount(); i++) {
+      Edge edge = spec.getEdges(i);
+      String at = prefix + ".edges[" + i + "]";
+      for (var end : List.of(Map.entry("from", edge.getFrom()), Map.entry("to", edge.getTo()))) {
+        if (!topLevel.contains(end.getValue())) {
+          problems.add(
+              new FieldViolation(
+                  at + "." + end.getKey(), "no top-level node '" + end.getValue() + "'"));
+          edgesValid = false;
+        }
+      }
+      successors.computeIfAbsent(edge.getFrom(), k -> new ArrayList<>()).add(edge.getTo());
+      incoming.merge(edge.getTo(), 1, Integer::sum);
+    }
+    if (!spec.getEntry().isEmpty() && !topLevel.contains(spec.getEntry())) {
+      problems.add(
+          new FieldViolation(prefix + ".entry", "no top-level node '" + spec.getEntry() + "'"));
+    }
+    if (!edgesValid) {
+      return;
+    }
+    List<String> roots =
+        incoming.entrySet().stream()
+            .filter(e -> e.getValue() == 0)
+            .map(Map.Entry::getKey)
+            .sorted()
+            .toList();
+    if (spec.getEntry().isEmpty() && roots.size() != 1 && !topLevel.isEmpty()) {
+      problems.add(
+          new FieldViolation(
+              prefix + ".entry",
+              "set an entry: "
+                  + (roots.isEmpty()
+                      ? "every node has a predecessor"
+                      : "nodes " + roots + " have no predecessor")));
+    }
+    // Kahn's algorithm: whatever is left with predecessors lies on a cycle.
+    Map<String, Integer> remaining = new HashMap<>(incoming);
+    var ready = new ArrayDeque<>(roots);
+    while (!ready.isEmpty()) {
+      String id = ready.poll();
+      for (String next : successors.getOrDefault(id, List.of())) {
+        if (remaining.merge(next, -1, Integer::sum) == 0) {
+          ready.add(next);
+        }
+      }
+      remaining.remove(id);
+    }
+    if (!remaining.isEmpty()) {
+      problems.add(
+          new FieldViolation(
+              prefix + ".edges",
+              "the graph has a cycle through " + remaining.keySet().stream().sorted().toList()));
+    }
+  }
+
+  private static void checkBranchTargets(
+      String path, List<Node> nodes, Set<String> topLevel, List<FieldViolation> problems) {
+    for (int i = 0; i < nodes.size(); i++) {
+      if (!nodes.get(i).hasBranch()) {
+        continue;
+      }
+      var branch = nodes.get(i).getBranch();
+      for (int c = 0; c < branch.getCasesCount(); c++) {
+        String target = branch.getCases(c).getTarget();
+        if (!topLevel.contains(target)) {
+          problems.add(
+              new FieldViolation(
+                  path + "[" + i + "].branch.cases[" + c + "].target",
+                  "no top-level node '" + target + "'"));
+        }
+      }
+      if (!branch.getDefaultTarget().isEmpty() && !topLevel.contains(branch.getDefaultTarget())) {
+        problems.add(
+            new FieldViolation(
+                path + "[" + i + "].branch.default_target",
+                "no top-level node '" + branch.getDefaultTarget() + "'"));
+      }
+    }
+  }
+
+  private void checkCel(String path, String expression, List<FieldViolation> problems) {
+    if (expression.isEmpty()) {
+      return;
+    }
+    var result = cel.compile(expression);
+    if (result.hasError()) {
+      problems.add(new FieldViolation(path, "CEL does not compile: " + result.getErrorString()));
+    }
+  }
+
+  private void checkSchema(
+      String path, boolean present, Struct schema, List<FieldViolation> problems) {
+    if (!present) {
+      return;
+    }
+    try {
+      JsonNode node = JSON.readTree(JsonFormat.printer().print(schema));
+      var messages = metaSchema.validate(node);
+      if (!messages.isEmpty()) {
+        problems.add(
+            new FieldViolation(
+                path, "not a valid JSON Schema: " + messages.iterator().next().getMessage()));
+      }
+    } catch (InvalidProtocolBufferException
+        | com.fasterxml.jackson.core.JsonProcessingException e) {
+      problems.add(new FieldViolation(path, "not JSON"));
+    }
+  }
+
+  private static void checkRetry(String path, RetryPolicy retry, List<FieldViolation> problems) {
+    Duration initial = retry.getInitialBackoff();
+    Duration max = retry.getMaxBackoff();
+    if (retry.hasInitialBackoff() && retry.hasMaxBackoff() && Durations.compare(max, initial) < 0) {
+      problems.add(
+          new FieldViolation(path + ".max_backoff", "must not be shorter than initial_backoff"));
+    }
+  }
+}

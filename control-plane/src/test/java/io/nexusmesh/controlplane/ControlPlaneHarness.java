@@ -1,0 +1,85 @@
+package io.nexusmesh.controlplane;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.AbstractStub;
+import io.grpc.stub.MetadataUtils;
+import io.nexusmesh.controlplane.server.ControlPlaneServer;
+import io.nexusmesh.controlplane.server.TrustedIssuer;
+import io.nexusmesh.runtime.auth.Audiences;
+import io.nexusmesh.runtime.auth.DevTokenIssuer;
+import io.nexusmesh.runtime.auth.DevTokenIssuer.TokenRequest;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Starts the real control plane application (Spring context, Armeria server, H2 file store, dev
+ * issuer) on a free port in a temporary home, and gives tests tokens and a grpc-java channel.
+ */
+final class ControlPlaneHarness implements AutoCloseable {
+  final Path home;
+  final ConfigurableApplicationContext context;
+  final int port;
+  final DevTokenIssuer issuer;
+  final ManagedChannel channel;
+
+  private ControlPlaneHarness(Path home, ConfigurableApplicationContext context) {
+    this.home = home;
+    this.context = context;
+    this.port = context.getBean(ControlPlaneServer.class).port();
+    this.issuer = context.getBean(TrustedIssuer.class).devIssuer().orElseThrow();
+    this.channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+  }
+
+  static ControlPlaneHarness start(String... extraProperties) throws IOException {
+    Path home = Files.createTempDirectory("nexus-cp-test");
+    int port;
+    try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = socket.getLocalPort();
+    }
+    var args = new java.util.ArrayList<String>();
+    args.add("--nexus.control-plane.port=" + port);
+    args.add("--nexus.control-plane.dev-issuer=true");
+    args.add("--nexus.control-plane.home=" + home);
+    args.add(
+        "--spring.datasource.url=jdbc:h2:file:"
+            + home.resolve("db")
+            + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
+    for (String property : extraProperties) {
+      args.add("--" + property);
+    }
+    var app = new SpringApplicationBuilder(ControlPlaneApplication.class);
+    return new ControlPlaneHarness(home, app.run(args.toArray(String[]::new)));
+  }
+
+  /** A management token of {@code org} with {@code roles}. */
+  String token(String subject, String org, String... roles) {
+    return issuer.mint(TokenRequest.user(subject, org, Audiences.MANAGEMENT, roles));
+  }
+
+  /** {@code stub} sending {@code Authorization: Bearer <credential>}. */
+  <S extends AbstractStub<S>> S as(S stub, String credential) {
+    var headers = new Metadata();
+    headers.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + credential);
+    return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+        .withDeadlineAfter(20, TimeUnit.SECONDS);
+  }
+
+  String baseUrl() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    context.close();
+  }
+}
