@@ -1,0 +1,183 @@
+package io.nexusmesh.controlplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.nexusmesh.api.controlplane.v1.AuditServiceGrpc;
+import io.nexusmesh.api.controlplane.v1.CreateWorkflowRequest;
+import io.nexusmesh.api.controlplane.v1.CreateWorkflowVersionRequest;
+import io.nexusmesh.api.controlplane.v1.DeleteWorkflowRequest;
+import io.nexusmesh.api.controlplane.v1.GetWorkflowRequest;
+import io.nexusmesh.api.controlplane.v1.GetWorkflowVersionRequest;
+import io.nexusmesh.api.controlplane.v1.ListAuditEventsRequest;
+import io.nexusmesh.api.controlplane.v1.ListWorkflowVersionsRequest;
+import io.nexusmesh.api.controlplane.v1.ListWorkflowsRequest;
+import io.nexusmesh.api.controlplane.v1.UpdateWorkflowRequest;
+import io.nexusmesh.api.controlplane.v1.Workflow;
+import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc;
+import io.nexusmesh.api.workflow.v1.Node;
+import io.nexusmesh.api.workflow.v1.TransformNode;
+import io.nexusmesh.api.workflow.v1.WorkflowSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Each role against each RPC of the running control plane: a call the role may make never gets
+ * PERMISSION_DENIED, a call it may not make always does, and a caller without roles is denied
+ * everything.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RbacMatrixTest {
+  private static final String ORG = "rbac-org";
+  private static final Set<String> ALL = Set.of("admin", "developer", "viewer");
+  private static final Set<String> AUTHORS = Set.of("admin", "developer");
+  private static final Set<String> AUDITORS = Set.of("admin", "viewer");
+
+  private ControlPlaneHarness cp;
+
+  @BeforeAll
+  void start() throws Exception {
+    cp = ControlPlaneHarness.start();
+    cp.as(WorkflowServiceGrpc.newBlockingStub(cp.channel), cp.token("root", ORG, "admin"))
+        .createWorkflow(
+            CreateWorkflowRequest.newBuilder()
+                .setWorkflow(Workflow.newBuilder().setId("target"))
+                .build());
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    cp.close();
+  }
+
+  /** An RPC made with a token, and the roles allowed to make it. */
+  private record Rpc(Set<String> allowed, Consumer<String> call) {}
+
+  private Map<String, Rpc> rpcs() {
+    var spec =
+        WorkflowSpec.newBuilder()
+            .addNodes(
+                Node.newBuilder()
+                    .setId("n")
+                    .setTransform(TransformNode.newBuilder().setExpression("1")))
+            .build();
+    Map<String, Rpc> rpcs = new LinkedHashMap<>();
+    rpcs.put(
+        "GetWorkflow",
+        new Rpc(
+            ALL,
+            t ->
+                workflows(t).getWorkflow(GetWorkflowRequest.newBuilder().setId("target").build())));
+    rpcs.put(
+        "ListWorkflows",
+        new Rpc(ALL, t -> workflows(t).listWorkflows(ListWorkflowsRequest.getDefaultInstance())));
+    rpcs.put(
+        "GetWorkflowVersion",
+        new Rpc(
+            ALL,
+            t ->
+                workflows(t)
+                    .getWorkflowVersion(
+                        GetWorkflowVersionRequest.newBuilder()
+                            .setWorkflowId("target")
+                            .setVersion(1)
+                            .build())));
+    rpcs.put(
+        "ListWorkflowVersions",
+        new Rpc(
+            ALL,
+            t ->
+                workflows(t)
+                    .listWorkflowVersions(
+                        ListWorkflowVersionsRequest.newBuilder().setWorkflowId("target").build())));
+    rpcs.put(
+        "CreateWorkflow",
+        new Rpc(
+            AUTHORS,
+            t ->
+                workflows(t)
+                    .createWorkflow(
+                        CreateWorkflowRequest.newBuilder()
+                            .setWorkflow(
+                                Workflow.newBuilder().setId("made-by-" + Math.abs(t.hashCode())))
+                            .build())));
+    rpcs.put(
+        "UpdateWorkflow",
+        new Rpc(
+            AUTHORS,
+            t ->
+                workflows(t)
+                    .updateWorkflow(
+                        UpdateWorkflowRequest.newBuilder()
+                            .setWorkflow(Workflow.newBuilder().setId("target").setDescription("x"))
+                            .build())));
+    rpcs.put(
+        "CreateWorkflowVersion",
+        new Rpc(
+            AUTHORS,
+            t ->
+                workflows(t)
+                    .createWorkflowVersion(
+                        CreateWorkflowVersionRequest.newBuilder()
+                            .setWorkflowId("target")
+                            .setSpec(spec)
+                            .build())));
+    rpcs.put(
+        "DeleteWorkflow",
+        new Rpc(
+            AUTHORS,
+            t ->
+                workflows(t)
+                    .deleteWorkflow(
+                        DeleteWorkflowRequest.newBuilder().setId("does-not-exist").build())));
+    rpcs.put(
+        "ListAuditEvents",
+        new Rpc(
+            AUDITORS,
+            t ->
+                cp.as(AuditServiceGrpc.newBlockingStub(cp.channel), t)
+                    .listAuditEvents(ListAuditEventsRequest.getDefaultInstance())));
+    return rpcs;
+  }
+
+  private WorkflowServiceGrpc.WorkflowServiceBlockingStub workflows(String token) {
+    return cp.as(WorkflowServiceGrpc.newBlockingStub(cp.channel), token);
+  }
+
+  private static Status.Code outcome(Runnable call) {
+    try {
+      call.run();
+      return Status.Code.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+  }
+
+  @Test
+  void everyRoleAgainstEveryRpc() {
+    List<String> wrong = new ArrayList<>();
+    for (String role : List.of("admin", "developer", "viewer", "nobody")) {
+      String token =
+          role.equals("nobody") ? cp.token("n", ORG) : cp.token(role + "-user", ORG, role);
+      rpcs()
+          .forEach(
+              (name, rpc) -> {
+                Status.Code code = outcome(() -> rpc.call().accept(token));
+                boolean denied = code == Status.Code.PERMISSION_DENIED;
+                if (denied == rpc.allowed().contains(role)) {
+                  wrong.add(role + " -> " + name + ": " + code);
+                }
+              });
+    }
+    assertThat(wrong).as("role/RPC pairs with the wrong outcome").isEmpty();
+  }
+}
