@@ -1,0 +1,272 @@
+package io.nexusmesh.controlplane.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nexusmesh.api.common.v1.ErrorReason;
+import io.nexusmesh.api.controlplane.v1.CreateWorkflowResponse;
+import io.nexusmesh.api.controlplane.v1.Workflow;
+import io.nexusmesh.api.workflow.v1.Node;
+import io.nexusmesh.api.workflow.v1.TransformNode;
+import io.nexusmesh.api.workflow.v1.WorkflowSpec;
+import io.nexusmesh.controlplane.store.Mutations.Change;
+import io.nexusmesh.runtime.auth.Principal;
+import io.nexusmesh.runtime.auth.PrincipalKind;
+import io.nexusmesh.runtime.error.NexusException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The store's behaviour, run against each database the control plane supports: subclasses give a
+ * migrated {@link DataSource} (H2 always; PostgreSQL when configured, and always under CI).
+ */
+abstract class StoreContract {
+  private WorkflowStore workflows;
+  private AuditStore audit;
+  private Mutations mutations;
+  private TransactionTemplate transactions;
+  private String org;
+  private Principal principal;
+
+  /** A data source of an empty database for this run. */
+  abstract DataSource dataSource();
+
+  static void migrate(DataSource dataSource) {
+    Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+  }
+
+  @BeforeEach
+  void setUp() {
+    DataSource dataSource = dataSource();
+    JdbcClient jdbc = JdbcClient.create(dataSource);
+    transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+    workflows = new WorkflowStore(jdbc);
+    audit = new AuditStore(jdbc);
+    mutations =
+        new Mutations(
+            transactions, audit, new IdempotencyStore(jdbc), new AuditFeed(), Clock.systemUTC());
+    org = "org-" + UUID.randomUUID();
+    principal =
+        new Principal("alice", org, Set.of("admin"), Set.of(), PrincipalKind.USER, Set.of());
+  }
+
+  private <T> T inTransaction(Callable<T> work) {
+    return transactions.execute(
+        status -> {
+          try {
+            return work.call();
+          } catch (RuntimeException e) {
+            throw e;
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+  }
+
+  private Workflow insert(String id) {
+    return inTransaction(
+        () ->
+            workflows.insert(
+                org, Workflow.newBuilder().setId(id).putLabels("k", "v").build(), Instant.now()));
+  }
+
+  private static WorkflowSpec spec() {
+    return WorkflowSpec.newBuilder()
+        .addNodes(
+            Node.newBuilder()
+                .setId("n")
+                .setTransform(TransformNode.newBuilder().setExpression("1")))
+        .build();
+  }
+
+  private static ErrorReason reasonOf(Runnable call) {
+    var reason = new ErrorReason[1];
+    assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(NexusException.class, e -> reason[0] = e.reason());
+    return reason[0];
+  }
+
+  @Test
+  void insertFindAndScopeByOrg() {
+    Workflow created = insert("hello");
+    assertThat(created.getLabelsMap()).isEqualTo(Map.of("k", "v"));
+    assertThat(workflows.find(org, "hello")).contains(created);
+    assertThat(workflows.find("another-org", "hello")).isEmpty();
+    assertThat(reasonOf(() -> insert("hello"))).isEqualTo(ErrorReason.ERROR_REASON_ALREADY_EXISTS);
+  }
+
+  @Test
+  void updatesAreOptimistic() {
+    Workflow created = insert("hello");
+    long revision = Long.parseLong(created.getEtag().substring(1));
+    Workflow updated =
+        inTransaction(
+            () ->
+                workflows.update(
+                    org, "hello", OptionalLong.of(revision), "Hi", "d", Map.of(), Instant.now()));
+    assertThat(updated.getDisplayName()).isEqualTo("Hi");
+    assertThat(
+            reasonOf(
+                () ->
+                    inTransaction(
+                        () ->
+                            workflows.update(
+                                org,
+                                "hello",
+                                OptionalLong.of(revision),
+                                "Lost",
+                                "",
+                                Map.of(),
+                                Instant.now()))))
+        .isEqualTo(ErrorReason.ERROR_REASON_ETAG_MISMATCH);
+    assertThat(
+            reasonOf(
+                () ->
+                    inTransaction(
+                        () ->
+                            workflows.update(
+                                org,
+                                "nope",
+                                OptionalLong.empty(),
+                                "",
+                                "",
+                                Map.of(),
+                                Instant.now()))))
+        .isEqualTo(ErrorReason.ERROR_REASON_NOT_FOUND);
+  }
+
+  @Test
+  void concurrentVersionsGetConsecutiveNumbers() throws Exception {
+    insert("hello");
+    var pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Long>> results = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        results.add(
+            pool.submit(
+                () ->
+                    inTransaction(
+                        () ->
+                            workflows
+                                .insertVersion(
+                                    org,
+                                    "hello",
+                                    spec(),
+                                    "0".repeat(64),
+                                    "",
+                                    "alice",
+                                    Instant.now())
+                                .getVersion())));
+      }
+      List<Long> numbers = new ArrayList<>();
+      for (Future<Long> result : results) {
+        numbers.add(result.get());
+      }
+      assertThat(numbers).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(workflows.listVersions(org, "hello", Long.MAX_VALUE, 3))
+        .extracting(v -> v.getVersion())
+        .containsExactly(8L, 7L, 6L);
+    assertThat(workflows.get(org, "hello").getLatestVersion()).isEqualTo(8);
+  }
+
+  @Test
+  void aFailedChangeLeavesNothingBehind() {
+    assertThatThrownBy(
+            () ->
+                mutations.run(
+                    principal,
+                    "test/Fail",
+                    "",
+                    CreateWorkflowResponse.parser(),
+                    now -> {
+                      workflows.insert(org, Workflow.newBuilder().setId("half").build(), now);
+                      throw NexusException.invalidArgument("x", "fails after the first write");
+                    }))
+        .isInstanceOf(NexusException.class);
+    assertThat(workflows.find(org, "half")).isEmpty();
+    assertThat(audit.list(org, new AuditStore.Filter("", "", "", null, null), Long.MAX_VALUE, 10))
+        .isEmpty();
+  }
+
+  @Test
+  void aChangeIsAuditedOnceAndReplayedByRequestId() {
+    for (int i = 0; i < 2; i++) {
+      var response =
+          mutations.run(
+              principal,
+              "test/Create",
+              "req-1",
+              CreateWorkflowResponse.parser(),
+              now ->
+                  new Change<>(
+                      CreateWorkflowResponse.newBuilder()
+                          .setWorkflow(
+                              workflows.insert(
+                                  org, Workflow.newBuilder().setId("once").build(), now))
+                          .build(),
+                      "workflows/once"));
+      assertThat(response.getWorkflow().getId()).isEqualTo("once");
+    }
+    var events = audit.list(org, new AuditStore.Filter("", "", "", null, null), Long.MAX_VALUE, 10);
+    assertThat(events).hasSize(1);
+    assertThat(events.get(0).event().getRequestId()).isEqualTo("req-1");
+    assertThat(events.get(0).event().getResource()).isEqualTo("workflows/once");
+  }
+
+  @Test
+  void auditListsNewestFirstWithFiltersAndPages() {
+    for (String action : List.of("a/One", "a/Two", "a/One", "a/Three")) {
+      inTransaction(
+          () ->
+              audit.append(
+                  org,
+                  "alice",
+                  action,
+                  "workflows/x",
+                  "r",
+                  io.nexusmesh.api.controlplane.v1.AuditOutcome.AUDIT_OUTCOME_SUCCEEDED,
+                  Instant.now()));
+    }
+    var all = audit.list(org, new AuditStore.Filter("", "", "", null, null), Long.MAX_VALUE, 10);
+    assertThat(all)
+        .extracting(r -> r.event().getAction())
+        .containsExactly("a/Three", "a/One", "a/Two", "a/One");
+    var firstPage =
+        audit.list(org, new AuditStore.Filter("", "", "", null, null), Long.MAX_VALUE, 2);
+    var secondPage =
+        audit.list(org, new AuditStore.Filter("", "", "", null, null), firstPage.get(1).seq(), 2);
+    assertThat(secondPage).extracting(r -> r.event().getAction()).containsExactly("a/Two", "a/One");
+    assertThat(
+            audit.list(org, new AuditStore.Filter("", "a/One", "", null, null), Long.MAX_VALUE, 10))
+        .hasSize(2);
+    assertThat(
+            audit.list(org, new AuditStore.Filter("bob", "", "", null, null), Long.MAX_VALUE, 10))
+        .isEmpty();
+    assertThat(
+            audit.list(
+                org,
+                new AuditStore.Filter("", "", "", Instant.now().plusSeconds(60), null),
+                Long.MAX_VALUE,
+                10))
+        .isEmpty();
+  }
+}
