@@ -34,7 +34,8 @@ final class ControlPlaneHarness implements AutoCloseable {
     this.home = home;
     this.context = context;
     this.port = context.getBean(ControlPlaneServer.class).port();
-    this.issuer = context.getBean(TrustedIssuer.class).devIssuer().orElseThrow();
+    // Null when the control plane trusts an external issuer (e.g. Keycloak) instead.
+    this.issuer = context.getBean(TrustedIssuer.class).devIssuer().orElse(null);
     this.channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
   }
 
@@ -44,19 +45,25 @@ final class ControlPlaneHarness implements AutoCloseable {
     try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = socket.getLocalPort();
     }
-    var args = new java.util.ArrayList<String>();
-    args.add("--nexus.control-plane.port=" + port);
-    args.add("--nexus.control-plane.dev-issuer=true");
-    args.add("--nexus.control-plane.home=" + home);
-    args.add(
-        "--spring.datasource.url=jdbc:h2:file:"
+    var properties = new java.util.LinkedHashMap<String, String>();
+    properties.put("nexus.control-plane.port", Integer.toString(port));
+    properties.put("nexus.control-plane.dev-issuer", "true");
+    properties.put("nexus.control-plane.home", home.toString());
+    properties.put(
+        "spring.datasource.url",
+        "jdbc:h2:file:"
             + home.resolve("db")
             + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
     for (String property : extraProperties) {
-      args.add("--" + property);
+      String[] kv = property.split("=", 2);
+      properties.put(kv[0], kv[1]);
     }
+    String[] args =
+        properties.entrySet().stream()
+            .map(e -> "--" + e.getKey() + "=" + e.getValue())
+            .toArray(String[]::new);
     var app = new SpringApplicationBuilder(ControlPlaneApplication.class);
-    return new ControlPlaneHarness(home, app.run(args.toArray(String[]::new)));
+    return new ControlPlaneHarness(home, app.run(args));
   }
 
   /** A management token of {@code org} with {@code roles}. */

@@ -8,6 +8,9 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystemAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -15,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -197,14 +201,14 @@ public final class KeycloakExtension implements ParameterResolver {
       if (folder == null) {
         return realms;
       }
-      try (Stream<Path> files = Files.list(Path.of(folder.toURI()))) {
+      try (FileSystem jar = openIfJar(folder.toURI());
+          Stream<Path> files = Files.list(Path.of(folder.toURI()))) {
         for (Path file : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
-          Files.copy(file, importDir.resolve(file.getFileName()));
+          Files.copy(file, importDir.resolve(file.getFileName().toString()));
           realms.add(file.getFileName().toString().replaceAll("(-realm)?\\.json$", ""));
         }
       } catch (URISyntaxException e) {
-        throw new IllegalStateException(
-            "keycloak-realms must be a folder on the test classpath", e);
+        throw new IllegalStateException("bad keycloak-realms location " + folder, e);
       }
       return realms;
     }
@@ -243,6 +247,18 @@ public final class KeycloakExtension implements ParameterResolver {
       }
       throw new IllegalStateException(
           "Keycloak was not ready within " + START_TIMEOUT + ":\n" + tail(logFile));
+    }
+
+    /** Opens the jar holding the realms (null when they are plain files) so Path.of can read it. */
+    private static FileSystem openIfJar(URI uri) throws IOException {
+      if (!"jar".equals(uri.getScheme())) {
+        return null;
+      }
+      try {
+        return FileSystems.newFileSystem(uri, Map.of());
+      } catch (FileSystemAlreadyExistsException e) {
+        return null;
+      }
     }
 
     private static String tail(Path logFile) {

@@ -9,14 +9,10 @@ import io.nexusmesh.runtime.error.NexusException;
 import io.nexusmesh.testing.KeycloakExtension;
 import io.nexusmesh.testing.KeycloakServer;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Map;
-import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,36 +41,8 @@ class JwtVerifierKeycloakIT {
                 keycloak.issuer("nexus"), null, Audiences.MANAGEMENT, "org", Duration.ZERO));
   }
 
-  private String token(String realm, Map<String, String> form) throws Exception {
-    String body =
-        form.entrySet().stream()
-            .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-            .collect(Collectors.joining("&"));
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(keycloak.tokenEndpoint(realm))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    return (String) JSONObjectUtils.parse(response.body()).get("access_token");
-  }
-
-  private String password(String realm, String client, String user) throws Exception {
-    return token(
-        realm,
-        Map.of(
-            "grant_type",
-            "password",
-            "client_id",
-            client,
-            "username",
-            user,
-            "password",
-            user + "-password",
-            "scope",
-            "openid"));
+  private String password(String realm, String client, String user) {
+    return keycloak.passwordToken(realm, client, user, user + "-password");
   }
 
   private static ErrorReason refusal(Runnable verification) {
@@ -102,12 +70,7 @@ class JwtVerifierKeycloakIT {
   void serviceAccountTokenIsAService() throws Exception {
     Principal service =
         verifier.verify(
-            token(
-                "nexus",
-                Map.of(
-                    "grant_type", "client_credentials",
-                    "client_id", "nexus-service",
-                    "client_secret", "nexus-service-secret")));
+            keycloak.clientCredentialsToken("nexus", "nexus-service", "nexus-service-secret"));
     assertThat(service.kind()).isEqualTo(PrincipalKind.SERVICE);
     assertThat(service.org()).isEqualTo("acme");
     assertThat(service.roles()).contains("developer");
