@@ -4,15 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.nexusmesh.api.controlplane.v1.ApiKeyServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.AuditServiceGrpc;
+import io.nexusmesh.api.controlplane.v1.CreateApiKeyRequest;
 import io.nexusmesh.api.controlplane.v1.CreateWorkflowRequest;
 import io.nexusmesh.api.controlplane.v1.CreateWorkflowVersionRequest;
 import io.nexusmesh.api.controlplane.v1.DeleteWorkflowRequest;
 import io.nexusmesh.api.controlplane.v1.GetWorkflowRequest;
 import io.nexusmesh.api.controlplane.v1.GetWorkflowVersionRequest;
+import io.nexusmesh.api.controlplane.v1.ListApiKeysRequest;
 import io.nexusmesh.api.controlplane.v1.ListAuditEventsRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowVersionsRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowsRequest;
+import io.nexusmesh.api.controlplane.v1.RevokeApiKeyRequest;
 import io.nexusmesh.api.controlplane.v1.UpdateWorkflowRequest;
 import io.nexusmesh.api.controlplane.v1.Workflow;
 import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc;
@@ -41,6 +45,7 @@ class RbacMatrixTest {
   private static final Set<String> ALL = Set.of("admin", "developer", "viewer");
   private static final Set<String> AUTHORS = Set.of("admin", "developer");
   private static final Set<String> AUDITORS = Set.of("admin", "viewer");
+  private static final Set<String> ADMINS = Set.of("admin");
 
   private ControlPlaneHarness cp;
 
@@ -146,7 +151,26 @@ class RbacMatrixTest {
             t ->
                 cp.as(AuditServiceGrpc.newBlockingStub(cp.channel), t)
                     .listAuditEvents(ListAuditEventsRequest.getDefaultInstance())));
+    rpcs.put(
+        "CreateApiKey",
+        new Rpc(
+            ADMINS,
+            t ->
+                keys(t)
+                    .createApiKey(CreateApiKeyRequest.newBuilder().setDisplayName("k").build())));
+    rpcs.put(
+        "ListApiKeys",
+        new Rpc(ADMINS, t -> keys(t).listApiKeys(ListApiKeysRequest.getDefaultInstance())));
+    rpcs.put(
+        "RevokeApiKey",
+        new Rpc(
+            ADMINS,
+            t -> keys(t).revokeApiKey(RevokeApiKeyRequest.newBuilder().setId("nokey").build())));
     return rpcs;
+  }
+
+  private ApiKeyServiceGrpc.ApiKeyServiceBlockingStub keys(String token) {
+    return cp.as(ApiKeyServiceGrpc.newBlockingStub(cp.channel), token);
   }
 
   private WorkflowServiceGrpc.WorkflowServiceBlockingStub workflows(String token) {

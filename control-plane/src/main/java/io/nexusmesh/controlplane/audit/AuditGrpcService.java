@@ -1,5 +1,6 @@
 package io.nexusmesh.controlplane.audit;
 
+import static io.nexusmesh.controlplane.Unary.reply;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Timestamp;
@@ -16,7 +17,6 @@ import io.nexusmesh.controlplane.store.AuditFeed;
 import io.nexusmesh.controlplane.store.AuditStore;
 import io.nexusmesh.controlplane.store.PageTokens;
 import io.nexusmesh.runtime.auth.Principal;
-import io.nexusmesh.runtime.error.NexusException;
 import java.time.Instant;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -41,10 +41,7 @@ public class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBase {
       ListAuditEventsRequest request, StreamObserver<ListAuditEventsResponse> response) {
     Principal caller = Authz.require(Permission.AUDIT_READ);
     int size = PageTokens.size(request.getPageSize());
-    long before =
-        PageTokens.decode("auditEvents", request.getPageToken())
-            .map(AuditGrpcService::parseSeq)
-            .orElse(Long.MAX_VALUE);
+    long before = PageTokens.decodePosition("auditEvents", request.getPageToken(), Long.MAX_VALUE);
     var filter =
         new AuditStore.Filter(
             request.getActor(),
@@ -53,14 +50,13 @@ public class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBase {
             request.hasStartTime() ? instant(request.getStartTime()) : null,
             request.hasEndTime() ? instant(request.getEndTime()) : null);
     List<AuditStore.Row> rows = store.list(caller.org(), filter, before, size + 1);
-    var reply = ListAuditEventsResponse.newBuilder();
-    rows.stream().limit(size).forEach(row -> reply.addAuditEvents(row.event()));
+    var page = ListAuditEventsResponse.newBuilder();
+    rows.stream().limit(size).forEach(row -> page.addAuditEvents(row.event()));
     if (rows.size() > size) {
-      reply.setNextPageToken(
+      page.setNextPageToken(
           PageTokens.encode("auditEvents", Long.toString(rows.get(size - 1).seq())));
     }
-    response.onNext(reply.build());
-    response.onCompleted();
+    reply(response, page.build());
   }
 
   @Override
@@ -92,14 +88,6 @@ public class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBase {
       subscription.close();
     } catch (Exception e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  private static long parseSeq(String key) {
-    try {
-      return Long.parseLong(key);
-    } catch (NumberFormatException e) {
-      throw NexusException.invalidArgument("page_token", "not a page token of this list");
     }
   }
 

@@ -10,7 +10,8 @@ import java.util.Set;
 public enum Permission {
   WORKFLOWS_READ(Roles.ADMIN, Roles.DEVELOPER, Roles.VIEWER),
   WORKFLOWS_WRITE(Roles.ADMIN, Roles.DEVELOPER),
-  AUDIT_READ(Roles.ADMIN, Roles.VIEWER);
+  AUDIT_READ(Roles.ADMIN, Roles.VIEWER),
+  API_KEYS_MANAGE(Roles.ADMIN);
 
   private final Set<String> roles;
 

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -62,14 +63,28 @@ public class Mutations {
       String requestId,
       Parser<R> parser,
       Function<Instant, Change<R>> change) {
+    return run(principal, method, requestId, parser, change, UnaryOperator.identity());
+  }
+
+  /**
+   * Like {@link #run(Principal, String, String, Parser, Function)}, remembering for retries only
+   * what {@code remembered} keeps of the response (e.g. without a secret that is shown once).
+   */
+  public <R extends Message> R run(
+      Principal principal,
+      String method,
+      String requestId,
+      Parser<R> parser,
+      Function<Instant, Change<R>> change,
+      UnaryOperator<R> remembered) {
     try {
-      return attempt(principal, method, requestId, parser, change);
+      return attempt(principal, method, requestId, parser, change, remembered);
     } catch (DuplicateKeyException e) {
       if (requestId.isEmpty()) {
         throw e;
       }
       // A concurrent call with the same key committed first: answer with its response.
-      return attempt(principal, method, requestId, parser, change);
+      return attempt(principal, method, requestId, parser, change, remembered);
     }
   }
 
@@ -78,7 +93,8 @@ public class Mutations {
       String method,
       String requestId,
       Parser<R> parser,
-      Function<Instant, Change<R>> change) {
+      Function<Instant, Change<R>> change,
+      UnaryOperator<R> remembered) {
     return transactions.execute(
         status -> {
           if (!requestId.isEmpty()) {
@@ -100,7 +116,11 @@ public class Mutations {
                   now);
           if (!requestId.isEmpty()) {
             idempotency.save(
-                principal.org(), method, requestId, result.response().toByteArray(), now);
+                principal.org(),
+                method,
+                requestId,
+                remembered.apply(result.response()).toByteArray(),
+                now);
           }
           TransactionSynchronizationManager.registerSynchronization(
               new TransactionSynchronization() {

@@ -38,6 +38,22 @@ public final class PageTokens {
     throw NexusException.invalidArgument("page_token", "not a page token of this list");
   }
 
+  /**
+   * The numeric position after (or below) which a page starts, for lists ordered by a sequence, or
+   * {@code first} for the first page.
+   */
+  public static long decodePosition(String collection, String token, long first) {
+    var key = decode(collection, token);
+    if (key.isEmpty()) {
+      return first;
+    }
+    try {
+      return Long.parseLong(key.get());
+    } catch (NumberFormatException e) {
+      throw NexusException.invalidArgument("page_token", "not a page token of this list");
+    }
+  }
+
   /** The effective page size of a request. */
   public static int size(int requested) {
     return requested == 0 ? DEFAULT_PAGE_SIZE : requested;

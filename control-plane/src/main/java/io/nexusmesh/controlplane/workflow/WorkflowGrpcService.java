@@ -1,5 +1,6 @@
 package io.nexusmesh.controlplane.workflow;
 
+import static io.nexusmesh.controlplane.Unary.reply;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.CodedOutputStream;
@@ -232,10 +233,7 @@ public class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImpl
     store.get(caller.org(), request.getWorkflowId());
     int size = PageTokens.size(request.getPageSize());
     String collection = "versions/" + request.getWorkflowId();
-    long before =
-        PageTokens.decode(collection, request.getPageToken())
-            .map(WorkflowGrpcService::parseVersion)
-            .orElse(Long.MAX_VALUE);
+    long before = PageTokens.decodePosition(collection, request.getPageToken(), Long.MAX_VALUE);
     var versions = store.listVersions(caller.org(), request.getWorkflowId(), before, size + 1);
     var page = ListWorkflowVersionsResponse.newBuilder();
     versions.stream().limit(size).forEach(page::addVersions);
@@ -261,14 +259,6 @@ public class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImpl
     }
   }
 
-  private static long parseVersion(String key) {
-    try {
-      return Long.parseLong(key);
-    } catch (NumberFormatException e) {
-      throw NexusException.invalidArgument("page_token", "not a page token of this list");
-    }
-  }
-
   private static Map<String, String> labelSelector(String selector) {
     Map<String, String> pairs = new TreeMap<>();
     if (selector.isBlank()) {
@@ -287,10 +277,5 @@ public class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImpl
   private static boolean matches(Workflow workflow, Map<String, String> selector) {
     var labels = new HashMap<>(workflow.getLabelsMap());
     return selector.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
-  }
-
-  private static <T> void reply(StreamObserver<T> response, T message) {
-    response.onNext(message);
-    response.onCompleted();
   }
 }

@@ -1,0 +1,132 @@
+package io.nexusmesh.controlplane.store;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nexusmesh.api.controlplane.v1.ApiKey;
+import io.nexusmesh.api.controlplane.v1.ApiKeyState;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** Data-plane API keys per organisation, stored as SHA-256 hashes, never as secrets. */
+@Repository
+public class ApiKeyStore {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final TypeReference<List<String>> IDS = new TypeReference<>() {};
+
+  private final JdbcClient jdbc;
+
+  public ApiKeyStore(JdbcClient jdbc) {
+    this.jdbc = requireNonNull(jdbc, "jdbc");
+  }
+
+  /** A stored key with its position in the list (page tokens continue below it). */
+  public record Row(long seq, ApiKey key) {}
+
+  /** Stores a new active key by its hash. */
+  public ApiKey insert(
+      String org,
+      String id,
+      String sha256,
+      String displayName,
+      List<String> allowedWorkflowIds,
+      String creator,
+      Instant now) {
+    jdbc.sql(
+            """
+            INSERT INTO api_keys (org, id, display_name, sha256, allowed_workflows_json, state,
+                                  creator, create_time)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")
+        .params(
+            org,
+            id,
+            displayName,
+            sha256,
+            toJson(allowedWorkflowIds),
+            ApiKeyState.API_KEY_STATE_ACTIVE.name(),
+            creator,
+            WorkflowStore.time(now))
+        .update();
+    return find(org, id).orElseThrow();
+  }
+
+  /** The key, if the org has it. */
+  public Optional<ApiKey> find(String org, String id) {
+    return jdbc.sql("SELECT * FROM api_keys WHERE org = ? AND id = ?")
+        .params(org, id)
+        .query((rs, n) -> key(rs))
+        .optional();
+  }
+
+  /**
+   * Up to {@code limit} keys of the org created before position {@code beforeSeq}, newest first.
+   */
+  public List<Row> list(String org, long beforeSeq, int limit) {
+    return jdbc.sql("SELECT * FROM api_keys WHERE org = ? AND seq < ? ORDER BY seq DESC LIMIT ?")
+        .params(org, beforeSeq, limit)
+        .query((rs, n) -> new Row(rs.getLong("seq"), key(rs)))
+        .list();
+  }
+
+  /**
+   * Marks a key revoked (keeping the first revocation time); empty when the org has no such key.
+   */
+  public Optional<ApiKey> revoke(String org, String id, Instant now) {
+    jdbc.sql(
+            """
+            UPDATE api_keys SET state = ?, revoke_time = ?
+            WHERE org = ? AND id = ? AND revoke_time IS NULL""")
+        .params(ApiKeyState.API_KEY_STATE_REVOKED.name(), WorkflowStore.time(now), org, id)
+        .update();
+    return find(org, id);
+  }
+
+  /** The SHA-256 hashes of the org's active keys, as shipped to gateways with deployments. */
+  public List<String> activeHashes(String org) {
+    return jdbc.sql("SELECT sha256 FROM api_keys WHERE org = ? AND state = ? ORDER BY seq")
+        .params(org, ApiKeyState.API_KEY_STATE_ACTIVE.name())
+        .query(String.class)
+        .list();
+  }
+
+  private static ApiKey key(ResultSet rs) throws SQLException {
+    String id = rs.getString("id");
+    var key =
+        ApiKey.newBuilder()
+            .setName("apiKeys/" + id)
+            .setId(id)
+            .setDisplayName(rs.getString("display_name"))
+            .addAllAllowedWorkflowIds(fromJson(rs.getString("allowed_workflows_json")))
+            .setState(ApiKeyState.valueOf(rs.getString("state")))
+            .setCreator(rs.getString("creator"))
+            .setCreateTime(WorkflowStore.timestamp(rs, "create_time"));
+    if (rs.getObject("revoke_time", OffsetDateTime.class) != null) {
+      key.setRevokeTime(WorkflowStore.timestamp(rs, "revoke_time"));
+    }
+    return key.build();
+  }
+
+  private static String toJson(List<String> ids) {
+    try {
+      return JSON.writeValueAsString(ids);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static List<String> fromJson(String json) {
+    try {
+      return JSON.readValue(json, IDS);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("stored workflow ids are not JSON", e);
+    }
+  }
+}
