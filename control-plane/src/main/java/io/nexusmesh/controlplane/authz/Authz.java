@@ -13,9 +13,16 @@ import io.nexusmesh.runtime.error.NexusException;
 public final class Authz {
   private Authz() {}
 
-  /** The caller, if they hold {@code permission}; PERMISSION_DENIED otherwise. */
+  /**
+   * The caller of the current gRPC call, if they hold {@code permission}; PERMISSION_DENIED
+   * otherwise.
+   */
   public static Principal require(Permission permission) {
-    Principal principal = AuthContext.principal();
+    return require(AuthContext.principal(), permission);
+  }
+
+  /** {@code principal}, if they hold {@code permission}; PERMISSION_DENIED otherwise. */
+  public static Principal require(Principal principal, Permission permission) {
     for (String role : permission.roles()) {
       if (principal.hasRole(role)) {
         return principal;

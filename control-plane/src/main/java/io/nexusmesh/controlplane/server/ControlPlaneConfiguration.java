@@ -43,12 +43,14 @@ public class ControlPlaneConfiguration {
       List<BindableService> services,
       Authenticator authenticator,
       Telemetry telemetry,
-      TrustedIssuer issuer) {
+      TrustedIssuer issuer,
+      List<HttpEndpoint> endpoints) {
     return new ControlPlaneServer(
         NexusServerOptions.defaults("nexus-control-plane", properties.port()),
         services,
         authenticator,
         telemetry,
-        issuer);
+        issuer,
+        endpoints);
   }
 }

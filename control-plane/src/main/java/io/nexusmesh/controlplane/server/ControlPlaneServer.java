@@ -24,6 +24,7 @@ public class ControlPlaneServer implements SmartLifecycle {
   private final Authenticator authenticator;
   private final Telemetry telemetry;
   private final TrustedIssuer issuer;
+  private final List<HttpEndpoint> endpoints;
   private volatile @Nullable Server server;
 
   public ControlPlaneServer(
@@ -31,12 +32,14 @@ public class ControlPlaneServer implements SmartLifecycle {
       List<BindableService> services,
       Authenticator authenticator,
       Telemetry telemetry,
-      TrustedIssuer issuer) {
+      TrustedIssuer issuer,
+      List<HttpEndpoint> endpoints) {
     this.options = requireNonNull(options, "options");
     this.services = List.copyOf(services);
     this.authenticator = requireNonNull(authenticator, "authenticator");
     this.telemetry = requireNonNull(telemetry, "telemetry");
     this.issuer = requireNonNull(issuer, "issuer");
+    this.endpoints = List.copyOf(endpoints);
   }
 
   @Override
@@ -44,6 +47,7 @@ public class ControlPlaneServer implements SmartLifecycle {
     ServerBuilder sb = Server.builder();
     NexusServer.configure(sb, options, services, authenticator, telemetry);
     issuer.devIssuer().ifPresent(dev -> dev.serveOn(sb));
+    endpoints.forEach(endpoint -> sb.service(endpoint.path(), endpoint.service()));
     Server built = sb.build();
     built.start().join();
     server = built;

@@ -1,14 +1,9 @@
 package io.nexusmesh.runtime.server;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
 import com.google.rpc.ErrorInfo;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
-import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.ServerErrorHandler;
 import com.linecorp.armeria.server.ServiceConfig;
@@ -25,12 +20,6 @@ import org.jspecify.annotations.Nullable;
  * The message is fixed per status, so no parser or stack detail reaches the caller.
  */
 final class JsonErrorRenderer implements ServerErrorHandler {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final JsonFormat.Printer DETAILS =
-      JsonFormat.printer()
-          .usingTypeRegistry(
-              JsonFormat.TypeRegistry.newBuilder().add(ErrorInfo.getDescriptor()).build())
-          .omittingInsignificantWhitespace();
 
   @Override
   public @Nullable HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
@@ -64,20 +53,7 @@ final class JsonErrorRenderer implements ServerErrorHandler {
                           .build()))
               .build();
     }
-    ObjectNode body = JSON.createObjectNode();
-    body.put("code", rpcStatus.getCode());
-    body.put("grpc-code", code.name());
-    body.put("message", rpcStatus.getMessage());
-    var details = body.putArray("details");
-    try {
-      for (var detail : rpcStatus.getDetailsList()) {
-        details.add(JSON.readTree(DETAILS.print(detail)));
-      }
-      return AggregatedHttpResponse.of(status, MediaType.JSON_UTF_8, JSON.writeValueAsString(body));
-    } catch (InvalidProtocolBufferException
-        | com.fasterxml.jackson.core.JsonProcessingException e) {
-      return null;
-    }
+    return HttpErrors.json(status, rpcStatus);
   }
 
   private static Status.Code codeOf(HttpStatus status) {
