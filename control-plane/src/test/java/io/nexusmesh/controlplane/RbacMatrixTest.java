@@ -10,12 +10,16 @@ import io.nexusmesh.api.controlplane.v1.CreateApiKeyRequest;
 import io.nexusmesh.api.controlplane.v1.CreateWorkflowRequest;
 import io.nexusmesh.api.controlplane.v1.CreateWorkflowVersionRequest;
 import io.nexusmesh.api.controlplane.v1.DeleteWorkflowRequest;
+import io.nexusmesh.api.controlplane.v1.Environment;
+import io.nexusmesh.api.controlplane.v1.GatewayServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.GetWorkflowRequest;
 import io.nexusmesh.api.controlplane.v1.GetWorkflowVersionRequest;
 import io.nexusmesh.api.controlplane.v1.ListApiKeysRequest;
 import io.nexusmesh.api.controlplane.v1.ListAuditEventsRequest;
+import io.nexusmesh.api.controlplane.v1.ListGatewaysRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowVersionsRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowsRequest;
+import io.nexusmesh.api.controlplane.v1.RegisterGatewayRequest;
 import io.nexusmesh.api.controlplane.v1.RevokeApiKeyRequest;
 import io.nexusmesh.api.controlplane.v1.UpdateWorkflowRequest;
 import io.nexusmesh.api.controlplane.v1.Workflow;
@@ -166,6 +170,26 @@ class RbacMatrixTest {
         new Rpc(
             ADMINS,
             t -> keys(t).revokeApiKey(RevokeApiKeyRequest.newBuilder().setId("nokey").build())));
+    rpcs.put(
+        "ListGateways",
+        new Rpc(
+            ALL,
+            t ->
+                cp.as(GatewayServiceGrpc.newBlockingStub(cp.channel), t)
+                    .listGateways(ListGatewaysRequest.getDefaultInstance())));
+    // People never register gateways, whatever their role; gateways' service accounts do.
+    rpcs.put(
+        "RegisterGateway",
+        new Rpc(
+            Set.of(),
+            t ->
+                cp.as(GatewayServiceGrpc.newBlockingStub(cp.channel), t)
+                    .registerGateway(
+                        RegisterGatewayRequest.newBuilder()
+                            .setGatewayId("gw")
+                            .setEnvironment(Environment.ENVIRONMENT_DEV)
+                            .setAdminEndpoint("http://127.0.0.1:9090")
+                            .build())));
     return rpcs;
   }
 

@@ -5,13 +5,16 @@ import java.util.Set;
 /**
  * What a caller may do on the control plane, and the roles that grant it. Roles come from the
  * token's realm roles: {@code admin} may do everything, {@code developer} may author, {@code
- * viewer} may read.
+ * viewer} may read; {@code gateway} is the role of gateways' own service accounts.
  */
 public enum Permission {
   WORKFLOWS_READ(Roles.ADMIN, Roles.DEVELOPER, Roles.VIEWER),
   WORKFLOWS_WRITE(Roles.ADMIN, Roles.DEVELOPER),
   AUDIT_READ(Roles.ADMIN, Roles.VIEWER),
-  API_KEYS_MANAGE(Roles.ADMIN);
+  API_KEYS_MANAGE(Roles.ADMIN),
+  GATEWAYS_READ(Roles.ADMIN, Roles.DEVELOPER, Roles.VIEWER),
+  /** Held by gateways' service accounts only: register, heartbeat, report usage. */
+  GATEWAY_SELF(Roles.GATEWAY);
 
   private final Set<String> roles;
 
@@ -29,6 +32,7 @@ public enum Permission {
     public static final String ADMIN = "admin";
     public static final String DEVELOPER = "developer";
     public static final String VIEWER = "viewer";
+    public static final String GATEWAY = "gateway";
 
     private Roles() {}
   }

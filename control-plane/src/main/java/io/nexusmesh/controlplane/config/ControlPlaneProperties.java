@@ -13,13 +13,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param devIssuer whether to run the built-in dev OIDC issuer and trust only it (dev mode)
  * @param oidc the OIDC issuer trusted when not in dev mode
  * @param home where local state lives (the dev issuer's key), {@code $NEXUS_HOME/control-plane}
+ * @param gatewayHeartbeatInterval how often gateways send heartbeats; three missed ones mark a
+ *     gateway unhealthy
  */
 @ConfigurationProperties("nexus.control-plane")
 public record ControlPlaneProperties(
     @DefaultValue("8080") int port,
     @DefaultValue("false") boolean devIssuer,
     Oidc oidc,
-    @DefaultValue("${user.home}/.nexus/control-plane") String home) {
+    @DefaultValue("${user.home}/.nexus/control-plane") String home,
+    @DefaultValue("10s") java.time.Duration gatewayHeartbeatInterval) {
 
   /** The trusted OIDC issuer (Keycloak's realm URL) and the audience its tokens must carry. */
   public record Oidc(

@@ -1,0 +1,159 @@
+package io.nexusmesh.controlplane.gateway;
+
+import static io.nexusmesh.controlplane.Unary.reply;
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.util.Durations;
+import io.grpc.stub.StreamObserver;
+import io.nexusmesh.api.common.v1.ErrorReason;
+import io.nexusmesh.api.controlplane.v1.Gateway;
+import io.nexusmesh.api.controlplane.v1.GatewayHealth;
+import io.nexusmesh.api.controlplane.v1.GatewayServiceGrpc;
+import io.nexusmesh.api.controlplane.v1.HeartbeatRequest;
+import io.nexusmesh.api.controlplane.v1.HeartbeatResponse;
+import io.nexusmesh.api.controlplane.v1.ListGatewaysRequest;
+import io.nexusmesh.api.controlplane.v1.ListGatewaysResponse;
+import io.nexusmesh.api.controlplane.v1.RegisterGatewayRequest;
+import io.nexusmesh.api.controlplane.v1.RegisterGatewayResponse;
+import io.nexusmesh.api.controlplane.v1.ReportUsageRequest;
+import io.nexusmesh.api.controlplane.v1.ReportUsageResponse;
+import io.nexusmesh.controlplane.authz.Authz;
+import io.nexusmesh.controlplane.authz.Permission;
+import io.nexusmesh.controlplane.config.ControlPlaneProperties;
+import io.nexusmesh.controlplane.store.GatewayStore;
+import io.nexusmesh.controlplane.store.Mutations;
+import io.nexusmesh.controlplane.store.Mutations.Change;
+import io.nexusmesh.controlplane.store.PageTokens;
+import io.nexusmesh.runtime.auth.Principal;
+import io.nexusmesh.runtime.auth.PrincipalKind;
+import io.nexusmesh.runtime.error.FieldViolation;
+import io.nexusmesh.runtime.error.NexusException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code nexus.controlplane.v1.GatewayService}: the gateway registry of each organisation. Gateways
+ * call Register, Heartbeat and ReportUsage with their service account's token (role {@code
+ * gateway}; a person's token is refused even with that role). Registration is audited; heartbeats
+ * and usage reports are liveness and metering, not governed changes, so they are not. A gateway
+ * that missed three heartbeats is listed as unhealthy.
+ */
+@Component
+public class GatewayGrpcService extends GatewayServiceGrpc.GatewayServiceImplBase {
+  private static final int MISSED_HEARTBEATS = 3;
+
+  private final GatewayStore store;
+  private final Mutations mutations;
+  private final Clock clock;
+  private final Duration heartbeatInterval;
+
+  public GatewayGrpcService(
+      GatewayStore store, Mutations mutations, Clock clock, ControlPlaneProperties properties) {
+    this.store = requireNonNull(store, "store");
+    this.mutations = requireNonNull(mutations, "mutations");
+    this.clock = requireNonNull(clock, "clock");
+    this.heartbeatInterval = properties.gatewayHeartbeatInterval();
+  }
+
+  @Override
+  public void registerGateway(
+      RegisterGatewayRequest request, StreamObserver<RegisterGatewayResponse> response) {
+    Principal gateway = requireGateway();
+    reply(
+        response,
+        mutations.run(
+            gateway,
+            GatewayServiceGrpc.getRegisterGatewayMethod().getFullMethodName(),
+            "",
+            RegisterGatewayResponse.parser(),
+            now -> {
+              var row =
+                  store.upsert(
+                      gateway.org(),
+                      request.getGatewayId(),
+                      request.getEnvironment(),
+                      request.getAdminEndpoint(),
+                      request.getBuildVersion(),
+                      now);
+              return new Change<>(
+                  RegisterGatewayResponse.newBuilder()
+                      .setGateway(withHealth(row))
+                      .setHeartbeatInterval(Durations.fromMillis(heartbeatInterval.toMillis()))
+                      .build(),
+                  row.gateway().getName());
+            }));
+  }
+
+  @Override
+  public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> response) {
+    Principal gateway = requireGateway();
+    store.heartbeat(
+        gateway.org(), request.getGatewayId(), request.getAppliedGeneration(), clock.instant());
+    // Until deployments are pushed, what a gateway applied is all that is desired of it.
+    reply(
+        response,
+        HeartbeatResponse.newBuilder()
+            .setDesiredGeneration(request.getAppliedGeneration())
+            .build());
+  }
+
+  @Override
+  public void reportUsage(
+      ReportUsageRequest request, StreamObserver<ReportUsageResponse> response) {
+    Principal gateway = requireGateway();
+    if (store.find(gateway.org(), request.getGatewayId()).isEmpty()) {
+      throw NexusException.notFound("gateway", request.getGatewayId());
+    }
+    var foreign = new ArrayList<FieldViolation>();
+    for (int i = 0; i < request.getRecordsCount(); i++) {
+      if (!request.getRecords(i).getOrg().equals(gateway.org())) {
+        foreign.add(
+            new FieldViolation("records[" + i + "].org", "not this gateway's organisation"));
+      }
+    }
+    if (!foreign.isEmpty()) {
+      throw NexusException.invalidArgument(foreign);
+    }
+    store.addUsage(
+        gateway.org(), request.getGatewayId(), request.getRecordsList(), clock.instant());
+    reply(response, ReportUsageResponse.getDefaultInstance());
+  }
+
+  @Override
+  public void listGateways(
+      ListGatewaysRequest request, StreamObserver<ListGatewaysResponse> response) {
+    Principal caller = Authz.require(Permission.GATEWAYS_READ);
+    int size = PageTokens.size(request.getPageSize());
+    String after = PageTokens.decode("gateways", request.getPageToken()).orElse("");
+    var rows = store.list(caller.org(), request.getEnvironment(), after, size + 1);
+    var page = ListGatewaysResponse.newBuilder();
+    rows.stream().limit(size).forEach(row -> page.addGateways(withHealth(row)));
+    if (rows.size() > size) {
+      page.setNextPageToken(PageTokens.encode("gateways", rows.get(size - 1).gateway().getId()));
+    }
+    reply(response, page.build());
+  }
+
+  private Gateway withHealth(GatewayStore.Row row) {
+    boolean late =
+        row.lastHeartbeat()
+            .plus(heartbeatInterval.multipliedBy(MISSED_HEARTBEATS))
+            .isBefore(clock.instant());
+    return row.gateway().toBuilder()
+        .setHealth(
+            late ? GatewayHealth.GATEWAY_HEALTH_UNHEALTHY : GatewayHealth.GATEWAY_HEALTH_HEALTHY)
+        .build();
+  }
+
+  private static Principal requireGateway() {
+    Principal principal = Authz.require(Permission.GATEWAY_SELF);
+    if (principal.kind() != PrincipalKind.SERVICE) {
+      throw NexusException.of(
+          ErrorReason.ERROR_REASON_PERMISSION_DENIED,
+          "gateways call this with their service account's credential, not a person's token");
+    }
+    return principal;
+  }
+}

@@ -1,0 +1,161 @@
+package io.nexusmesh.controlplane.store;
+
+import static java.util.Objects.requireNonNull;
+
+import io.nexusmesh.api.controlplane.v1.Environment;
+import io.nexusmesh.api.controlplane.v1.Gateway;
+import io.nexusmesh.api.controlplane.v1.UsageRecord;
+import io.nexusmesh.runtime.error.NexusException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * Registered gateways and the usage they report. Health is not stored: it is derived from the last
+ * heartbeat when gateways are read (see {@code GatewayHealthPolicy}).
+ */
+@Repository
+public class GatewayStore {
+  private final JdbcClient jdbc;
+
+  public GatewayStore(JdbcClient jdbc) {
+    this.jdbc = requireNonNull(jdbc, "jdbc");
+  }
+
+  /** A stored gateway and the time of its last heartbeat. */
+  public record Row(Gateway gateway, Instant lastHeartbeat) {}
+
+  /** Adds a gateway, or refreshes a re-registering one (a registration counts as a heartbeat). */
+  public Row upsert(
+      String org,
+      String id,
+      Environment environment,
+      String adminEndpoint,
+      String buildVersion,
+      Instant now) {
+    int updated =
+        jdbc.sql(
+                """
+                UPDATE gateways SET environment = ?, admin_endpoint = ?, build_version = ?,
+                                    register_time = ?, last_heartbeat_time = ?
+                WHERE org = ? AND id = ?""")
+            .params(
+                environment.name(),
+                adminEndpoint,
+                buildVersion,
+                WorkflowStore.time(now),
+                WorkflowStore.time(now),
+                org,
+                id)
+            .update();
+    if (updated == 0) {
+      jdbc.sql(
+              """
+              INSERT INTO gateways (org, id, environment, admin_endpoint, build_version,
+                                    register_time, last_heartbeat_time, applied_generation)
+              VALUES (?, ?, ?, ?, ?, ?, ?, 0)""")
+          .params(
+              org,
+              id,
+              environment.name(),
+              adminEndpoint,
+              buildVersion,
+              WorkflowStore.time(now),
+              WorkflowStore.time(now))
+          .update();
+    }
+    return find(org, id).orElseThrow();
+  }
+
+  /** Records a heartbeat; NOT_FOUND for a gateway that never registered. */
+  public Row heartbeat(String org, String id, long appliedGeneration, Instant now) {
+    int updated =
+        jdbc.sql(
+                """
+                UPDATE gateways SET last_heartbeat_time = ?, applied_generation = ?
+                WHERE org = ? AND id = ?""")
+            .params(WorkflowStore.time(now), appliedGeneration, org, id)
+            .update();
+    if (updated == 0) {
+      throw NexusException.notFound("gateway", id);
+    }
+    return find(org, id).orElseThrow();
+  }
+
+  /** The gateway, if the org has it. */
+  public Optional<Row> find(String org, String id) {
+    return jdbc.sql("SELECT * FROM gateways WHERE org = ? AND id = ?")
+        .params(org, id)
+        .query((rs, n) -> row(rs))
+        .optional();
+  }
+
+  /** Up to {@code limit} gateways with ids after {@code afterId}, optionally of one environment. */
+  public List<Row> list(String org, Environment environment, String afterId, int limit) {
+    boolean any = environment == Environment.ENVIRONMENT_UNSPECIFIED;
+    return jdbc.sql(
+            """
+            SELECT * FROM gateways WHERE org = ? AND id > ? AND (? OR environment = ?)
+            ORDER BY id LIMIT ?""")
+        .params(org, afterId, any, environment.name(), limit)
+        .query((rs, n) -> row(rs))
+        .list();
+  }
+
+  /** Stores usage reported by a gateway. */
+  public void addUsage(String org, String gatewayId, List<UsageRecord> records, Instant now) {
+    for (UsageRecord record : records) {
+      jdbc.sql(
+              """
+              INSERT INTO usage_records (org, gateway_id, workflow_id, executions, node_runs,
+                                         total_duration_ms, start_time, end_time, report_time)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+          .params(
+              org,
+              gatewayId,
+              record.getWorkflowId(),
+              record.getExecutions(),
+              record.getNodeRuns(),
+              record.getTotalDuration().getSeconds() * 1000
+                  + record.getTotalDuration().getNanos() / 1_000_000,
+              record.hasStartTime() ? WorkflowStore.time(instant(record.getStartTime())) : null,
+              record.hasEndTime() ? WorkflowStore.time(instant(record.getEndTime())) : null,
+              WorkflowStore.time(now))
+          .update();
+    }
+  }
+
+  /** Total executions reported for a workflow of the org. */
+  public long executions(String org, String workflowId) {
+    return jdbc.sql(
+            "SELECT COALESCE(SUM(executions), 0) FROM usage_records WHERE org = ? AND workflow_id = ?")
+        .params(org, workflowId)
+        .query(Long.class)
+        .single();
+  }
+
+  private static Instant instant(com.google.protobuf.Timestamp t) {
+    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+  }
+
+  private static Row row(ResultSet rs) throws SQLException {
+    String id = rs.getString("id");
+    Instant lastHeartbeat = rs.getObject("last_heartbeat_time", OffsetDateTime.class).toInstant();
+    return new Row(
+        Gateway.newBuilder()
+            .setName("gateways/" + id)
+            .setId(id)
+            .setEnvironment(Environment.valueOf(rs.getString("environment")))
+            .setAdminEndpoint(rs.getString("admin_endpoint"))
+            .setBuildVersion(rs.getString("build_version"))
+            .setRegisterTime(WorkflowStore.timestamp(rs, "register_time"))
+            .setLastHeartbeatTime(WorkflowStore.timestamp(rs, "last_heartbeat_time"))
+            .build(),
+        lastHeartbeat);
+  }
+}
