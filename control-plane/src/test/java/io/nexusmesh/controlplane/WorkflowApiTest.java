@@ -409,6 +409,28 @@ class WorkflowApiTest {
                 .statusCode())
         .isEqualTo(403);
     assertThat(send("POST", "/v1/workflows", "{\"id\": ", token).statusCode()).isEqualTo(400);
+    assertThat(
+            send("POST", "/v1/workflows", "{\"id\":\"y\",\"colour\":\"red\"}", token).statusCode())
+        .isEqualTo(400);
+    // Over HTTP/1.1: on HTTP/2 the server answers an oversize body by resetting the stream.
+    HttpResponse<String> oversize =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .build()
+            .send(
+                HttpRequest.newBuilder(URI.create(cp.baseUrl() + "/v1/workflows"))
+                    .header("content-type", "application/json")
+                    .header("authorization", "Bearer " + token)
+                    .POST(
+                        HttpRequest.BodyPublishers.ofString(
+                            "{\"id\":\"big\",\"description\":\""
+                                + "x".repeat(5 * 1024 * 1024)
+                                + "\"}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(oversize.statusCode()).isEqualTo(413);
+    assertThat(oversize.body()).contains("RESOURCE_EXHAUSTED");
+    assertThat(send("GET", "/v1/workflows/big", null, token).statusCode()).isEqualTo(404);
   }
 
   private HttpResponse<String> send(String method, String path, String body, String token)
