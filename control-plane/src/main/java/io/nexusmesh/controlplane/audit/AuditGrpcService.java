@@ -19,7 +19,6 @@ import io.nexusmesh.controlplane.store.PageTokens;
 import io.nexusmesh.runtime.auth.Principal;
 import java.time.Instant;
 import java.util.List;
-import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 
 /**
@@ -91,7 +90,7 @@ public class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBase {
     }
   }
 
-  private static @Nullable Instant instant(Timestamp t) {
+  private static Instant instant(Timestamp t) {
     return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
   }
 }

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -53,7 +54,11 @@ public class AuditStore {
 
   /** A filter over the trail; empty strings and null times match everything. */
   public record Filter(
-      String actor, String action, String resource, Instant startTime, Instant endTime) {}
+      String actor,
+      String action,
+      String resource,
+      @Nullable Instant startTime,
+      @Nullable Instant endTime) {}
 
   /** A stored event with its position in the trail (page tokens continue below it). */
   public record Row(long seq, AuditEvent event) {}
