@@ -49,6 +49,7 @@ final class ControlPlaneHarness implements AutoCloseable {
     properties.put("nexus.control-plane.port", Integer.toString(port));
     properties.put("nexus.control-plane.dev-issuer", "true");
     properties.put("nexus.control-plane.home", home.toString());
+    properties.put("nexus.control-plane.shutdown-timeout", "1s");
     properties.put(
         "spring.datasource.url",
         "jdbc:h2:file:"

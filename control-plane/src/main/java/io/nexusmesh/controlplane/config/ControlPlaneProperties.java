@@ -15,6 +15,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param home where local state lives (the dev issuer's key), {@code $NEXUS_HOME/control-plane}
  * @param gatewayHeartbeatInterval how often gateways send heartbeats; three missed ones mark a
  *     gateway unhealthy
+ * @param shutdownTimeout the longest a graceful shutdown waits for in-flight calls and streams
  */
 @ConfigurationProperties("nexus.control-plane")
 public record ControlPlaneProperties(
@@ -22,7 +23,8 @@ public record ControlPlaneProperties(
     @DefaultValue("false") boolean devIssuer,
     Oidc oidc,
     @DefaultValue("${user.home}/.nexus/control-plane") String home,
-    @DefaultValue("10s") java.time.Duration gatewayHeartbeatInterval) {
+    @DefaultValue("10s") java.time.Duration gatewayHeartbeatInterval,
+    @DefaultValue("15s") java.time.Duration shutdownTimeout) {
 
   /** The trusted OIDC issuer (Keycloak's realm URL) and the audience its tokens must carry. */
   public record Oidc(

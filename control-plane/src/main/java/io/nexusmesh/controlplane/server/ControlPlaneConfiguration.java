@@ -8,6 +8,7 @@ import io.nexusmesh.runtime.auth.JwtVerifier;
 import io.nexusmesh.runtime.server.NexusServerOptions;
 import io.nexusmesh.runtime.telemetry.Telemetry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -46,7 +47,10 @@ public class ControlPlaneConfiguration {
       TrustedIssuer issuer,
       List<HttpEndpoint> endpoints) {
     return new ControlPlaneServer(
-        NexusServerOptions.defaults("nexus-control-plane", properties.port()),
+        NexusServerOptions.defaults("nexus-control-plane", properties.port())
+            .withGracefulShutdown(
+                Duration.ofSeconds(Math.min(2, properties.shutdownTimeout().toSeconds())),
+                properties.shutdownTimeout()),
         services,
         authenticator,
         telemetry,
