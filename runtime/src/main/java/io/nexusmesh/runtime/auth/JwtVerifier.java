@@ -59,19 +59,28 @@ public final class JwtVerifier {
    * @param audience the audience every accepted token must carry
    * @param orgClaim the claim holding the organisation, usually {@code org}
    * @param clockSkew tolerated clock difference for {@code exp} and {@code nbf}
+   * @param keyRefreshInterval the shortest time between two JWKS fetches triggered by unknown key
+   *     ids (rotation), so forged key ids cannot make us hammer the issuer; zero for none
    */
   public record Options(
-      URI issuer, @Nullable URI jwksUri, String audience, String orgClaim, Duration clockSkew) {
+      URI issuer,
+      @Nullable URI jwksUri,
+      String audience,
+      String orgClaim,
+      Duration clockSkew,
+      Duration keyRefreshInterval) {
     public Options {
       requireNonNull(issuer, "issuer");
       requireNonNull(audience, "audience");
       requireNonNull(orgClaim, "orgClaim");
       requireNonNull(clockSkew, "clockSkew");
+      requireNonNull(keyRefreshInterval, "keyRefreshInterval");
     }
 
-    /** Options with discovery, the {@code org} claim and 30 s of clock skew. */
+    /** Options with discovery, the {@code org} claim, 30 s of clock skew and of key refresh. */
     public static Options of(URI issuer, String audience) {
-      return new Options(issuer, null, audience, "org", Duration.ofSeconds(30));
+      return new Options(
+          issuer, null, audience, "org", Duration.ofSeconds(30), Duration.ofSeconds(30));
     }
   }
 
@@ -125,7 +134,12 @@ public final class JwtVerifier {
 
   private DefaultJWTProcessor<SecurityContext> newProcessor() {
     URL jwks = toUrl(options.jwksUri() != null ? options.jwksUri() : discoverJwksUri());
-    JWKSource<SecurityContext> keys = JWKSourceBuilder.create(jwks).retrying(true).build();
+    var builder = JWKSourceBuilder.<SecurityContext>create(jwks).retrying(true);
+    builder =
+        options.keyRefreshInterval().isZero()
+            ? builder.rateLimited(false)
+            : builder.rateLimited(options.keyRefreshInterval().toMillis());
+    JWKSource<SecurityContext> keys = builder.build();
     var p = new DefaultJWTProcessor<SecurityContext>();
     p.setJWSKeySelector(new JWSVerificationKeySelector<>(ACCEPTED_ALGORITHMS, keys));
     var verifier =

@@ -38,7 +38,12 @@ class JwtVerifierKeycloakIT {
     this.verifier =
         new JwtVerifier(
             new JwtVerifier.Options(
-                keycloak.issuer("nexus"), null, Audiences.MANAGEMENT, "org", Duration.ZERO));
+                keycloak.issuer("nexus"),
+                null,
+                Audiences.MANAGEMENT,
+                "org",
+                Duration.ZERO,
+                Duration.ofSeconds(30)));
   }
 
   private String password(String realm, String client, String user) {
