@@ -124,6 +124,11 @@ class ApiKeyApiTest {
     var revoke = RevokeApiKeyRequest.newBuilder().setId(id).build();
     assertThat(code(() -> keys("org-" + UUID.randomUUID(), "admin").revokeApiKey(revoke)))
         .isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(
+            keys("org-" + UUID.randomUUID(), "admin")
+                .listApiKeys(ListApiKeysRequest.getDefaultInstance())
+                .getApiKeysList())
+        .isEmpty();
     assertThat(code(() -> keys(org, "developer").revokeApiKey(revoke)))
         .isEqualTo(Status.Code.PERMISSION_DENIED);
     ApiKey revoked = keys(org, "admin").revokeApiKey(revoke).getApiKey();

@@ -14,13 +14,16 @@ import io.nexusmesh.api.controlplane.v1.Environment;
 import io.nexusmesh.api.controlplane.v1.GatewayServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.GetWorkflowRequest;
 import io.nexusmesh.api.controlplane.v1.GetWorkflowVersionRequest;
+import io.nexusmesh.api.controlplane.v1.HeartbeatRequest;
 import io.nexusmesh.api.controlplane.v1.ListApiKeysRequest;
 import io.nexusmesh.api.controlplane.v1.ListAuditEventsRequest;
 import io.nexusmesh.api.controlplane.v1.ListGatewaysRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowVersionsRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowsRequest;
 import io.nexusmesh.api.controlplane.v1.RegisterGatewayRequest;
+import io.nexusmesh.api.controlplane.v1.ReportUsageRequest;
 import io.nexusmesh.api.controlplane.v1.RevokeApiKeyRequest;
+import io.nexusmesh.api.controlplane.v1.StreamAuditEventsRequest;
 import io.nexusmesh.api.controlplane.v1.UpdateWorkflowRequest;
 import io.nexusmesh.api.controlplane.v1.Workflow;
 import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc;
@@ -32,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -190,6 +194,29 @@ class RbacMatrixTest {
                             .setEnvironment(Environment.ENVIRONMENT_DEV)
                             .setAdminEndpoint("http://127.0.0.1:9090")
                             .build())));
+    rpcs.put(
+        "StreamAuditEvents",
+        new Rpc(
+            AUDITORS,
+            t ->
+                cp.as(AuditServiceGrpc.newBlockingStub(cp.channel), t)
+                    .withDeadlineAfter(1, TimeUnit.SECONDS)
+                    .streamAuditEvents(StreamAuditEventsRequest.getDefaultInstance())
+                    .hasNext()));
+    rpcs.put(
+        "Heartbeat",
+        new Rpc(
+            Set.of(),
+            t ->
+                cp.as(GatewayServiceGrpc.newBlockingStub(cp.channel), t)
+                    .heartbeat(HeartbeatRequest.newBuilder().setGatewayId("gw").build())));
+    rpcs.put(
+        "ReportUsage",
+        new Rpc(
+            Set.of(),
+            t ->
+                cp.as(GatewayServiceGrpc.newBlockingStub(cp.channel), t)
+                    .reportUsage(ReportUsageRequest.newBuilder().setGatewayId("gw").build())));
     return rpcs;
   }
 
