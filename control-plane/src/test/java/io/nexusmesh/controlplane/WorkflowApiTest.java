@@ -322,6 +322,26 @@ class WorkflowApiTest {
                     ListWorkflowsRequest.newBuilder().setLabelSelector("team=core").build())
                 .getWorkflowsCount())
         .isEqualTo(3);
+    // A page that fills on the last row of a scanned batch must still point at the rows after it.
+    workflows(cp.token("alice", org, "developer"))
+        .createWorkflow(
+            CreateWorkflowRequest.newBuilder()
+                .setWorkflow(Workflow.newBuilder().setId("a-unlabelled"))
+                .build());
+    var filtered =
+        dev.listWorkflows(
+            ListWorkflowsRequest.newBuilder().setPageSize(2).setLabelSelector("team=core").build());
+    assertThat(filtered.getWorkflowsList())
+        .extracting(Workflow::getId)
+        .containsExactly("a-one", "b-two");
+    var rest =
+        dev.listWorkflows(
+            ListWorkflowsRequest.newBuilder()
+                .setPageSize(2)
+                .setLabelSelector("team=core")
+                .setPageToken(filtered.getNextPageToken())
+                .build());
+    assertThat(rest.getWorkflowsList()).extracting(Workflow::getId).containsExactly("c-three");
     ErrorDetails badToken =
         failure(
             () ->

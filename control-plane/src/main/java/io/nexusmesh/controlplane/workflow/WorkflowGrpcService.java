@@ -98,13 +98,15 @@ public class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImpl
     int size = PageTokens.size(request.getPageSize());
     String after = PageTokens.decode("workflows", request.getPageToken()).orElse("");
     var page = ListWorkflowsResponse.newBuilder();
-    // Label filtering happens here, so scan in batches until the page is full or rows run out.
-    while (page.getWorkflowsCount() < size) {
+    // Label filtering happens here, so scan in batches until the page is full and one more row
+    // shows there is a next page, or the rows run out.
+    scan:
+    while (true) {
       List<Workflow> batch = store.list(caller.org(), after, size + 1);
       for (Workflow workflow : batch) {
         if (page.getWorkflowsCount() == size) {
           page.setNextPageToken(PageTokens.encode("workflows", after));
-          break;
+          break scan;
         }
         after = workflow.getId();
         if (matches(workflow, selector)) {
