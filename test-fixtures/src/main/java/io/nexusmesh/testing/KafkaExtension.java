@@ -9,8 +9,6 @@ import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.server.common.MetadataVersion;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.ParameterContext;
-import org.junit.jupiter.api.extension.ParameterResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,37 +18,30 @@ import org.slf4j.LoggerFactory;
  * per test JVM on loopback, checked by listing its nodes, and closed when the test run ends. When
  * {@code KAFKA_BOOTSTRAP} is set that cluster is used instead and nothing is started.
  */
-public final class KafkaExtension implements ParameterResolver {
+public final class KafkaExtension extends SharedServerExtension<KafkaEndpoint> {
   private static final Logger log = LoggerFactory.getLogger(KafkaExtension.class);
-  private static final ExtensionContext.Namespace NAMESPACE =
-      ExtensionContext.Namespace.create(KafkaExtension.class);
 
-  @Override
-  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-    return parameter.getParameter().getType() == KafkaEndpoint.class;
-  }
-
-  @Override
-  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-    return endpoint(context);
+  public KafkaExtension() {
+    super(KafkaEndpoint.class, Handle::start);
   }
 
   /** The shared broker, started on first use. */
   public static KafkaEndpoint endpoint(ExtensionContext context) {
-    return context
-        .getRoot()
-        .getStore(NAMESPACE)
-        .getOrComputeIfAbsent(Handle.class, key -> Handle.start(), Handle.class)
-        .endpoint;
+    return new KafkaExtension().shared(context);
   }
 
-  private static final class Handle implements AutoCloseable {
+  private static final class Handle implements SharedServerExtension.Handle<KafkaEndpoint> {
     private final KafkaEndpoint endpoint;
     private final @Nullable KafkaClusterTestKit cluster;
 
     private Handle(KafkaEndpoint endpoint, @Nullable KafkaClusterTestKit cluster) {
       this.endpoint = endpoint;
       this.cluster = cluster;
+    }
+
+    @Override
+    public KafkaEndpoint endpoint() {
+      return endpoint;
     }
 
     static Handle start() {

@@ -23,9 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.ParameterContext;
-import org.junit.jupiter.api.extension.ParameterResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,40 +40,33 @@ import org.slf4j.LoggerFactory;
  * admin from {@code KEYCLOAK_ADMIN}/{@code KEYCLOAK_ADMIN_PASSWORD}) and the realms must already
  * exist there.
  */
-public final class KeycloakExtension implements ParameterResolver {
+public final class KeycloakExtension extends SharedServerExtension<KeycloakServer> {
   private static final Logger log = LoggerFactory.getLogger(KeycloakExtension.class);
-  private static final ExtensionContext.Namespace NAMESPACE =
-      ExtensionContext.Namespace.create(KeycloakExtension.class);
   private static final String ADMIN = "nexus-admin";
   private static final String ADMIN_PASSWORD = "nexus-admin-password";
   private static final Duration START_TIMEOUT = Duration.ofMinutes(4);
 
-  @Override
-  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-    return parameter.getParameter().getType() == KeycloakServer.class;
-  }
-
-  @Override
-  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-    return server(context);
+  public KeycloakExtension() {
+    super(KeycloakServer.class, Handle::start);
   }
 
   /** The shared Keycloak, started on first use. */
   public static KeycloakServer server(ExtensionContext context) {
-    return context
-        .getRoot()
-        .getStore(NAMESPACE)
-        .getOrComputeIfAbsent(Handle.class, key -> Handle.start(), Handle.class)
-        .server;
+    return new KeycloakExtension().shared(context);
   }
 
-  private static final class Handle implements AutoCloseable {
+  private static final class Handle implements SharedServerExtension.Handle<KeycloakServer> {
     private final KeycloakServer server;
-    private final Process process;
+    private final @Nullable Process process;
 
-    private Handle(KeycloakServer server, Process process) {
+    private Handle(KeycloakServer server, @Nullable Process process) {
       this.server = server;
       this.process = process;
+    }
+
+    @Override
+    public KeycloakServer endpoint() {
+      return server;
     }
 
     static Handle start() {

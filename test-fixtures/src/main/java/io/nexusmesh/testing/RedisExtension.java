@@ -9,8 +9,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.ParameterContext;
-import org.junit.jupiter.api.extension.ParameterResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.embedded.RedisServer;
@@ -22,38 +20,31 @@ import redis.embedded.RedisServer;
  * when the test run ends. When {@code REDIS_URL} is set (e.g. {@code redis://10.0.0.5:6379}) that
  * server is used instead and nothing is started.
  */
-public final class RedisExtension implements ParameterResolver {
+public final class RedisExtension extends SharedServerExtension<RedisEndpoint> {
   private static final Logger log = LoggerFactory.getLogger(RedisExtension.class);
-  private static final ExtensionContext.Namespace NAMESPACE =
-      ExtensionContext.Namespace.create(RedisExtension.class);
 
-  @Override
-  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-    return parameter.getParameter().getType() == RedisEndpoint.class;
-  }
-
-  @Override
-  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-    return endpoint(context);
+  public RedisExtension() {
+    super(RedisEndpoint.class, Handle::start);
   }
 
   /** The shared Redis, started on first use. */
   public static RedisEndpoint endpoint(ExtensionContext context) {
-    return context
-        .getRoot()
-        .getStore(NAMESPACE)
-        .getOrComputeIfAbsent(Handle.class, key -> Handle.start(), Handle.class)
-        .endpoint;
+    return new RedisExtension().shared(context);
   }
 
   /** The running server; closed by JUnit when the root context (the test run) ends. */
-  private static final class Handle implements AutoCloseable {
+  private static final class Handle implements SharedServerExtension.Handle<RedisEndpoint> {
     private final RedisEndpoint endpoint;
     private final @Nullable RedisServer server;
 
     private Handle(RedisEndpoint endpoint, @Nullable RedisServer server) {
       this.endpoint = endpoint;
       this.server = server;
+    }
+
+    @Override
+    public RedisEndpoint endpoint() {
+      return endpoint;
     }
 
     static Handle start() {
