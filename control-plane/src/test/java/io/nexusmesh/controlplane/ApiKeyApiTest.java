@@ -47,15 +47,6 @@ class ApiKeyApiTest {
         ApiKeyServiceGrpc.newBlockingStub(cp.channel), cp.token(role + "-user", org, role));
   }
 
-  private static Status.Code code(Runnable call) {
-    try {
-      call.run();
-      return Status.Code.OK;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus().getCode();
-    }
-  }
-
   @Test
   void secretIsShownOnceAndOnlyItsHashIsStored() {
     String org = "org-" + UUID.randomUUID();
@@ -122,14 +113,16 @@ class ApiKeyApiTest {
             .createApiKey(CreateApiKeyRequest.newBuilder().setDisplayName("k").build());
     String id = created.getApiKey().getId();
     var revoke = RevokeApiKeyRequest.newBuilder().setId(id).build();
-    assertThat(code(() -> keys("org-" + UUID.randomUUID(), "admin").revokeApiKey(revoke)))
+    assertThat(
+            ControlPlaneHarness.codeOf(
+                () -> keys("org-" + UUID.randomUUID(), "admin").revokeApiKey(revoke)))
         .isEqualTo(Status.Code.NOT_FOUND);
     assertThat(
             keys("org-" + UUID.randomUUID(), "admin")
                 .listApiKeys(ListApiKeysRequest.getDefaultInstance())
                 .getApiKeysList())
         .isEmpty();
-    assertThat(code(() -> keys(org, "developer").revokeApiKey(revoke)))
+    assertThat(ControlPlaneHarness.codeOf(() -> keys(org, "developer").revokeApiKey(revoke)))
         .isEqualTo(Status.Code.PERMISSION_DENIED);
     ApiKey revoked = keys(org, "admin").revokeApiKey(revoke).getApiKey();
     assertThat(revoked.getState()).isEqualTo(ApiKeyState.API_KEY_STATE_REVOKED);

@@ -2,6 +2,8 @@ package io.nexusmesh.controlplane;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.AbstractStub;
 import io.grpc.stub.MetadataUtils;
@@ -79,6 +81,16 @@ final class ControlPlaneHarness implements AutoCloseable {
         Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + credential);
     return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
         .withDeadlineAfter(20, TimeUnit.SECONDS);
+  }
+
+  /** The status code a call ends with: OK, or the code of the StatusRuntimeException it threw. */
+  static Status.Code codeOf(Runnable call) {
+    try {
+      call.run();
+      return Status.Code.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
   }
 
   String baseUrl() {

@@ -3,7 +3,6 @@ package io.nexusmesh.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.nexusmesh.api.controlplane.v1.CreateWorkflowRequest;
 import io.nexusmesh.api.controlplane.v1.GetWorkflowRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowsRequest;
@@ -51,15 +50,6 @@ class KeycloakControlPlaneIT {
     return keycloak.passwordToken("nexus", "nexus-cli", name, name + "-password");
   }
 
-  private static Status.Code code(Runnable call) {
-    try {
-      call.run();
-      return Status.Code.OK;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus().getCode();
-    }
-  }
-
   @Test
   void keycloakUsersActWithTheirRolesInTheirOrg() {
     as(user("alice"))
@@ -70,7 +60,7 @@ class KeycloakControlPlaneIT {
     var get = GetWorkflowRequest.newBuilder().setId("kc-made").build();
     assertThat(as(user("victor")).getWorkflow(get).getWorkflow().getId()).isEqualTo("kc-made");
     assertThat(
-            code(
+            ControlPlaneHarness.codeOf(
                 () ->
                     as(user("victor"))
                         .createWorkflow(
@@ -78,7 +68,8 @@ class KeycloakControlPlaneIT {
                                 .setWorkflow(Workflow.newBuilder().setId("viewer-made"))
                                 .build())))
         .isEqualTo(Status.Code.PERMISSION_DENIED);
-    assertThat(code(() -> as(user("bob")).getWorkflow(get))).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(ControlPlaneHarness.codeOf(() -> as(user("bob")).getWorkflow(get)))
+        .isEqualTo(Status.Code.NOT_FOUND);
     String service =
         keycloak.clientCredentialsToken("nexus", "nexus-service", "nexus-service-secret");
     assertThat(
@@ -91,11 +82,11 @@ class KeycloakControlPlaneIT {
   void otherRealmsAndAudiencesAreRefused() {
     var list = ListWorkflowsRequest.getDefaultInstance();
     String otherRealm = keycloak.passwordToken("other", "nexus-cli", "alice", "alice-password");
-    assertThat(code(() -> as(otherRealm).listWorkflows(list)))
+    assertThat(ControlPlaneHarness.codeOf(() -> as(otherRealm).listWorkflows(list)))
         .isEqualTo(Status.Code.UNAUTHENTICATED);
     String dataPlane =
         keycloak.passwordToken("nexus", "nexus-gateway-cli", "alice", "alice-password");
-    assertThat(code(() -> as(dataPlane).listWorkflows(list)))
+    assertThat(ControlPlaneHarness.codeOf(() -> as(dataPlane).listWorkflows(list)))
         .isEqualTo(Status.Code.UNAUTHENTICATED);
   }
 }

@@ -3,7 +3,6 @@ package io.nexusmesh.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.nexusmesh.api.controlplane.v1.ApiKeyServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.AuditServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.CreateApiKeyRequest;
@@ -228,15 +227,6 @@ class RbacMatrixTest {
     return cp.as(WorkflowServiceGrpc.newBlockingStub(cp.channel), token);
   }
 
-  private static Status.Code outcome(Runnable call) {
-    try {
-      call.run();
-      return Status.Code.OK;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus().getCode();
-    }
-  }
-
   @Test
   void everyRoleAgainstEveryRpc() {
     List<String> wrong = new ArrayList<>();
@@ -246,7 +236,7 @@ class RbacMatrixTest {
       rpcs()
           .forEach(
               (name, rpc) -> {
-                Status.Code code = outcome(() -> rpc.call().accept(token));
+                Status.Code code = ControlPlaneHarness.codeOf(() -> rpc.call().accept(token));
                 boolean denied = code == Status.Code.PERMISSION_DENIED;
                 if (denied == rpc.allowed().contains(role)) {
                   wrong.add(role + " -> " + name + ": " + code);

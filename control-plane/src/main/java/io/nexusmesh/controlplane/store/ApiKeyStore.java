@@ -89,14 +89,6 @@ public class ApiKeyStore {
     return find(org, id);
   }
 
-  /** The SHA-256 hashes of the org's active keys, as shipped to gateways with deployments. */
-  public List<String> activeHashes(String org) {
-    return jdbc.sql("SELECT sha256 FROM api_keys WHERE org = ? AND state = ? ORDER BY seq")
-        .params(org, ApiKeyState.API_KEY_STATE_ACTIVE.name())
-        .query(String.class)
-        .list();
-  }
-
   private static ApiKey key(ResultSet rs) throws SQLException {
     String id = rs.getString("id");
     var key =

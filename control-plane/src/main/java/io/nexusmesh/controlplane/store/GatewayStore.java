@@ -130,15 +130,6 @@ public class GatewayStore {
     }
   }
 
-  /** Total executions reported for a workflow of the org. */
-  public long executions(String org, String workflowId) {
-    return jdbc.sql(
-            "SELECT COALESCE(SUM(executions), 0) FROM usage_records WHERE org = ? AND workflow_id = ?")
-        .params(org, workflowId)
-        .query(Long.class)
-        .single();
-  }
-
   private static Instant instant(com.google.protobuf.Timestamp t) {
     return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
   }
