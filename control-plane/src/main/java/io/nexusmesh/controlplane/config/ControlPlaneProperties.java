@@ -1,6 +1,7 @@
 package io.nexusmesh.controlplane.config;
 
 import io.nexusmesh.runtime.auth.Audiences;
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -23,8 +24,8 @@ public record ControlPlaneProperties(
     @DefaultValue("false") boolean devIssuer,
     Oidc oidc,
     @DefaultValue("${user.home}/.nexus/control-plane") String home,
-    @DefaultValue("10s") java.time.Duration gatewayHeartbeatInterval,
-    @DefaultValue("15s") java.time.Duration shutdownTimeout) {
+    @DefaultValue("10s") Duration gatewayHeartbeatInterval,
+    @DefaultValue("15s") Duration shutdownTimeout) {
 
   /** The trusted OIDC issuer (Keycloak's realm URL) and the audience its tokens must carry. */
   public record Oidc(

@@ -1,6 +1,5 @@
 package io.nexusmesh.runtime.server;
 
-import com.google.rpc.ErrorInfo;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
@@ -9,7 +8,7 @@ import com.linecorp.armeria.server.ServerErrorHandler;
 import com.linecorp.armeria.server.ServiceConfig;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.grpc.Status;
-import io.nexusmesh.api.common.v1.ErrorReason;
+import io.nexusmesh.runtime.error.NexusException;
 import io.nexusmesh.runtime.error.StatusProtos;
 import org.jspecify.annotations.Nullable;
 
@@ -37,22 +36,11 @@ final class JsonErrorRenderer implements ServerErrorHandler {
     if (status.code() < 400) {
       return null;
     }
-    Status.Code code = codeOf(status);
-    com.google.rpc.Status rpcStatus = StatusProtos.forCode(code, messageOf(status));
-    if (status.code() == 400) {
-      rpcStatus =
-          com.google.rpc.Status.newBuilder(rpcStatus)
-              .setDetails(
-                  0,
-                  com.google.protobuf.Any.pack(
-                      ErrorInfo.newBuilder()
-                          .setReason(
-                              io.nexusmesh.runtime.error.ErrorReasons.wireName(
-                                  ErrorReason.ERROR_REASON_MALFORMED_REQUEST))
-                          .setDomain(io.nexusmesh.runtime.error.ErrorReasons.DOMAIN)
-                          .build()))
-              .build();
-    }
+    // A 400 here means the body or a parameter did not parse: a malformed request.
+    com.google.rpc.Status rpcStatus =
+        status.code() == 400
+            ? StatusProtos.toStatus(NexusException.malformedRequest(messageOf(status)))
+            : StatusProtos.forCode(codeOf(status), messageOf(status));
     return HttpErrors.json(status, rpcStatus);
   }
 
