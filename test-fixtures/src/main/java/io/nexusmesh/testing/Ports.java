@@ -6,10 +6,11 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 
 /** Finds free loopback ports for servers that cannot bind port 0 themselves. */
-final class Ports {
+public final class Ports {
   private Ports() {}
 
-  static int freeLoopbackPort() {
+  /** A loopback port that was free a moment ago. */
+  public static int freeLoopbackPort() {
     try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       socket.setReuseAddress(true);
       return socket.getLocalPort();

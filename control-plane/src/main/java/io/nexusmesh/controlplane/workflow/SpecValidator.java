@@ -11,16 +11,14 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SpecVersion;
-import dev.cel.common.types.MapType;
-import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
-import dev.cel.compiler.CelCompilerFactory;
 import io.nexusmesh.api.workflow.v1.Edge;
 import io.nexusmesh.api.workflow.v1.Node;
 import io.nexusmesh.api.workflow.v1.RetryPolicy;
 import io.nexusmesh.api.workflow.v1.Steps;
 import io.nexusmesh.api.workflow.v1.WorkflowSpec;
 import io.nexusmesh.runtime.error.FieldViolation;
+import io.nexusmesh.runtime.workflow.WorkflowCel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,13 +44,7 @@ public final class SpecValidator {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final CelCompiler cel =
-      CelCompilerFactory.standardCelCompilerBuilder()
-          .addVar("input", SimpleType.DYN)
-          .addVar("nodes", MapType.create(SimpleType.STRING, SimpleType.DYN))
-          .addVar("item", SimpleType.DYN)
-          .addVar("index", SimpleType.INT)
-          .build();
+  private final CelCompiler cel = WorkflowCel.create();
   private final JsonSchema metaSchema =
       JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
           .getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));

@@ -1,0 +1,187 @@
+package io.nexusmesh.gateway;
+
+import static java.util.Objects.requireNonNull;
+
+import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import io.nexusmesh.gateway.api.ExecutionGrpcService;
+import io.nexusmesh.gateway.api.ExecutionSseService;
+import io.nexusmesh.gateway.api.InputSchemas;
+import io.nexusmesh.gateway.api.RateLimits;
+import io.nexusmesh.gateway.deploy.ControlPlaneLink;
+import io.nexusmesh.gateway.deploy.DeploymentRegistry;
+import io.nexusmesh.gateway.deploy.GatewayAdminGrpcService;
+import io.nexusmesh.gateway.durable.Executions;
+import io.nexusmesh.gateway.engine.Expressions;
+import io.nexusmesh.gateway.engine.HttpCaller;
+import io.nexusmesh.gateway.usage.UsageMeter;
+import io.nexusmesh.runtime.auth.Audiences;
+import io.nexusmesh.runtime.auth.Authenticator;
+import io.nexusmesh.runtime.auth.BearerAuthenticator;
+import io.nexusmesh.runtime.auth.JwtVerifier;
+import io.nexusmesh.runtime.server.NexusServer;
+import io.nexusmesh.runtime.server.NexusServerOptions;
+import io.nexusmesh.runtime.telemetry.Telemetry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running gateway: the composition root of the data plane. It connects to Redis, loads its
+ * deployments, starts the durable engine (leases, recovery), serves the execution API and the admin
+ * service on one port with the shared server recipe, and registers with the control plane. No
+ * Spring: it starts in well under a second and tests start several in one JVM.
+ */
+public final class Gateway implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+  private final RedissonClient redis;
+  private final Executions executions;
+  private final Server server;
+  private final @Nullable ControlPlaneLink link;
+  private final DeploymentRegistry registry;
+
+  private Gateway(
+      RedissonClient redis,
+      Executions executions,
+      Server server,
+      @Nullable ControlPlaneLink link,
+      DeploymentRegistry registry) {
+    this.redis = redis;
+    this.executions = executions;
+    this.server = server;
+    this.link = link;
+    this.registry = registry;
+  }
+
+  /** Starts a gateway with {@code config}. */
+  public static Gateway start(GatewayConfig config) {
+    requireNonNull(config, "config");
+    Config redisConfig = new Config();
+    redisConfig.useSingleServer().setAddress(config.redisUrl()).setConnectionMinimumIdleSize(4);
+    RedissonClient redis = Redisson.create(redisConfig);
+    try {
+      Clock clock = Clock.systemUTC();
+      Telemetry telemetry = Telemetry.fromEnvironment("nexus-gateway");
+      var registry = new DeploymentRegistry(redis, config.gatewayId());
+      registry.load();
+      var expressions = new Expressions();
+      var usage = new UsageMeter(clock, telemetry.meterRegistry());
+      var executions =
+          new Executions(
+              redis,
+              expressions,
+              new HttpCaller(ClientFactory.ofDefault(), expressions),
+              registry,
+              clock,
+              usage,
+              new Executions.Options(
+                  config.gatewayId() + "/" + UUID.randomUUID(),
+                  config.leaseTtl(),
+                  config.retention()));
+      executions.start();
+      Authenticator authenticator =
+          new BearerAuthenticator(
+              new JwtVerifier(JwtVerifier.Options.of(config.oidcIssuer(), Audiences.GATEWAY)),
+              registry);
+      var options =
+          NexusServerOptions.defaults("nexus-gateway", config.port())
+              .withGracefulShutdown(
+                  Duration.ofMillis(Math.min(2000, config.shutdownTimeout().toMillis() / 2)),
+                  config.shutdownTimeout());
+      ServerBuilder sb = Server.builder();
+      NexusServer.configure(
+          sb,
+          options,
+          List.of(
+              new ExecutionGrpcService(
+                  registry,
+                  executions,
+                  new InputSchemas(),
+                  new RateLimits(
+                      redis,
+                      new RateLimits.Limits(config.rateLimitPerKey(), config.rateLimitPerOrg())),
+                  config.maxExecuteWait()),
+              new GatewayAdminGrpcService(registry)),
+          authenticator,
+          telemetry);
+      sb.service(
+          ExecutionSseService.PATH, new ExecutionSseService(executions, authenticator).service());
+      Server server = sb.build();
+      server.start().join();
+      ControlPlaneLink link = null;
+      if (config.controlPlaneUrl() != null && config.controlPlaneToken() != null) {
+        String advertised =
+            config.port() == 0
+                ? config.advertisedUrl().replaceFirst(":0$", ":" + server.activeLocalPort())
+                : config.advertisedUrl();
+        link =
+            new ControlPlaneLink(
+                new ControlPlaneLink.Options(
+                    config.controlPlaneUrl(),
+                    config.controlPlaneToken(),
+                    config.gatewayId(),
+                    config.environment(),
+                    advertised,
+                    buildVersion()),
+                registry,
+                usage);
+        link.start();
+      } else {
+        log.info(
+            "not registering with a control plane (set NEXUS_CONTROL_PLANE_URL and NEXUS_GATEWAY_TOKEN)");
+      }
+      log.info(
+          "gateway {} serving on port {} ({} deployments)",
+          config.gatewayId(),
+          server.activeLocalPort(),
+          registry.deployments("").size());
+      return new Gateway(redis, executions, server, link, registry);
+    } catch (RuntimeException e) {
+      redis.shutdown();
+      throw e;
+    }
+  }
+
+  /** The port the gateway serves on. */
+  public int port() {
+    return server.activeLocalPort();
+  }
+
+  /** What it serves. */
+  public DeploymentRegistry deployments() {
+    return registry;
+  }
+
+  /** Whether it is registered with its control plane (false when it runs without one). */
+  public boolean registered() {
+    return link != null && link.registered();
+  }
+
+  private static String buildVersion() {
+    String version = Gateway.class.getPackage().getImplementationVersion();
+    return version == null ? "dev" : version;
+  }
+
+  /**
+   * Stops gracefully: stops accepting calls, lets in-flight ones finish, hands running durable
+   * executions back (their leases are released, so a peer resumes them at once), then disconnects.
+   */
+  @Override
+  public void close() {
+    if (link != null) {
+      link.close();
+    }
+    server.stop().join();
+    executions.close();
+    redis.shutdown();
+  }
+}

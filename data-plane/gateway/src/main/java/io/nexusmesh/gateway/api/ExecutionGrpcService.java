@@ -1,0 +1,310 @@
+package io.nexusmesh.gateway.api;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.Struct;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.nexusmesh.api.common.v1.ErrorReason;
+import io.nexusmesh.api.gateway.v1.CancelExecutionRequest;
+import io.nexusmesh.api.gateway.v1.CancelExecutionResponse;
+import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
+import io.nexusmesh.api.gateway.v1.ExecuteRequest;
+import io.nexusmesh.api.gateway.v1.ExecuteResponse;
+import io.nexusmesh.api.gateway.v1.Execution;
+import io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc;
+import io.nexusmesh.api.gateway.v1.ExecutionStatus;
+import io.nexusmesh.api.gateway.v1.GetExecutionRequest;
+import io.nexusmesh.api.gateway.v1.GetExecutionResponse;
+import io.nexusmesh.api.gateway.v1.ListExecutionsRequest;
+import io.nexusmesh.api.gateway.v1.ListExecutionsResponse;
+import io.nexusmesh.api.gateway.v1.SignalExecutionRequest;
+import io.nexusmesh.api.gateway.v1.SignalExecutionResponse;
+import io.nexusmesh.api.gateway.v1.StartExecutionRequest;
+import io.nexusmesh.api.gateway.v1.StartExecutionResponse;
+import io.nexusmesh.api.gateway.v1.WatchExecutionRequest;
+import io.nexusmesh.api.gateway.v1.WatchExecutionResponse;
+import io.nexusmesh.gateway.deploy.DeploymentRegistry;
+import io.nexusmesh.gateway.durable.Executions;
+import io.nexusmesh.runtime.auth.AuthContext;
+import io.nexusmesh.runtime.auth.Principal;
+import io.nexusmesh.runtime.auth.ServiceRoles;
+import io.nexusmesh.runtime.error.NexusException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@code nexus.gateway.v1.ExecutionService}: runs deployed workflows for callers holding an API key
+ * of the workflow's organisation or a gateway-audience token (management tokens are refused by the
+ * authenticator). Every start is rate limited and its input checked against the workflow's schema
+ * before anything runs; another organisation's workflows and executions are NOT_FOUND.
+ */
+public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionServiceImplBase {
+  private static final int DEFAULT_PAGE = 50;
+
+  private final DeploymentRegistry deployments;
+  private final Executions executions;
+  private final InputSchemas schemas;
+  private final RateLimits rateLimits;
+  private final EventFollower follower;
+  private final Duration maxExecuteWait;
+
+  /**
+   * @param maxExecuteWait how long Execute waits for the output when the call has no deadline of
+   *     its own (REST callers); after that it answers RUNNING with the execution id
+   */
+  public ExecutionGrpcService(
+      DeploymentRegistry deployments,
+      Executions executions,
+      InputSchemas schemas,
+      RateLimits rateLimits,
+      Duration maxExecuteWait) {
+    this.deployments = requireNonNull(deployments, "deployments");
+    this.executions = requireNonNull(executions, "executions");
+    this.schemas = requireNonNull(schemas, "schemas");
+    this.rateLimits = requireNonNull(rateLimits, "rateLimits");
+    this.follower = new EventFollower(executions);
+    this.maxExecuteWait = requireNonNull(maxExecuteWait, "maxExecuteWait");
+  }
+
+  @Override
+  public void execute(ExecuteRequest request, StreamObserver<ExecuteResponse> response) {
+    Principal caller = caller();
+    Execution started =
+        start(
+            caller,
+            request.getWorkflow(),
+            request.getInput(),
+            request.getRequestId(),
+            request.getSessionId());
+    Execution ended = awaitEnd(caller.org(), started);
+    var reply =
+        ExecuteResponse.newBuilder().setExecutionId(ended.getId()).setStatus(ended.getStatus());
+    if (ended.getStatus() == ExecutionStatus.EXECUTION_STATUS_SUCCEEDED) {
+      reply.setOutput(ended.getOutput());
+    } else if (ended.getStatus() != ExecutionStatus.EXECUTION_STATUS_RUNNING) {
+      throw failed(ended);
+    }
+    response.onNext(reply.build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void startExecution(
+      StartExecutionRequest request, StreamObserver<StartExecutionResponse> response) {
+    Principal caller = caller();
+    Execution started =
+        start(
+            caller,
+            request.getWorkflow(),
+            request.getInput(),
+            request.getRequestId(),
+            request.getSessionId());
+    response.onNext(StartExecutionResponse.newBuilder().setExecution(started).build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void getExecution(
+      GetExecutionRequest request, StreamObserver<GetExecutionResponse> response) {
+    Principal caller = caller();
+    response.onNext(
+        GetExecutionResponse.newBuilder().setExecution(find(caller, request.getId())).build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void listExecutions(
+      ListExecutionsRequest request, StreamObserver<ListExecutionsResponse> response) {
+    Principal caller = caller();
+    int size = request.getPageSize() == 0 ? DEFAULT_PAGE : request.getPageSize();
+    int offset = decodePageToken(request.getPageToken());
+    var page = ListExecutionsResponse.newBuilder();
+    // The org's index is ordered by time; filters are applied while scanning it.
+    int position = offset;
+    int batch = Math.max(size, 100);
+    while (page.getExecutionsCount() < size) {
+      var chunk = executions.page(caller.org(), position, batch);
+      if (chunk.isEmpty()) {
+        position = -1;
+        break;
+      }
+      for (Execution e : chunk) {
+        position++;
+        if (matches(request, e)) {
+          page.addExecutions(e);
+          if (page.getExecutionsCount() == size) {
+            break;
+          }
+        }
+      }
+      if (chunk.size() < batch && page.getExecutionsCount() < size) {
+        position = -1;
+        break;
+      }
+    }
+    if (position >= 0 && !executions.page(caller.org(), position, 1).isEmpty()) {
+      page.setNextPageToken(encodePageToken(position));
+    }
+    response.onNext(page.build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void cancelExecution(
+      CancelExecutionRequest request, StreamObserver<CancelExecutionResponse> response) {
+    Principal caller = caller();
+    Execution execution = executions.cancel(caller.org(), request.getId(), request.getReason());
+    response.onNext(CancelExecutionResponse.newBuilder().setExecution(execution).build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void signalExecution(
+      SignalExecutionRequest request, StreamObserver<SignalExecutionResponse> response) {
+    Principal caller = caller();
+    executions.signal(
+        caller.org(),
+        request.getId(),
+        request.getSignal(),
+        com.google.protobuf.Value.newBuilder().setStructValue(request.getPayload()).build());
+    response.onNext(SignalExecutionResponse.getDefaultInstance());
+    response.onCompleted();
+  }
+
+  @Override
+  public void watchExecution(
+      WatchExecutionRequest request, StreamObserver<WatchExecutionResponse> response) {
+    Principal caller = caller();
+    find(caller, request.getId());
+    var call = (ServerCallStreamObserver<WatchExecutionResponse>) response;
+    follower.follow(
+        caller.org(),
+        request.getId(),
+        request.getFromOffset(),
+        event -> {
+          synchronized (call) {
+            if (!call.isCancelled()) {
+              call.onNext(WatchExecutionResponse.newBuilder().setEvent(event).build());
+            }
+          }
+        },
+        () -> {
+          synchronized (call) {
+            if (!call.isCancelled()) {
+              call.onCompleted();
+            }
+          }
+        },
+        call::isCancelled);
+  }
+
+  // ---- helpers ----
+
+  private static Principal caller() {
+    Principal caller = AuthContext.principal();
+    if (caller.hasRole(ServiceRoles.CONTROL_PLANE)) {
+      throw NexusException.of(
+          ErrorReason.ERROR_REASON_PERMISSION_DENIED,
+          "the control plane's credential manages deployments; it does not run workflows");
+    }
+    return caller;
+  }
+
+  private Execution start(
+      Principal caller, String workflow, Struct input, String requestId, String sessionId) {
+    String id =
+        workflow.startsWith("workflows/") ? workflow.substring("workflows/".length()) : workflow;
+    DeployedWorkflow deployment =
+        deployments
+            .find(caller.org(), id)
+            .orElseThrow(() -> NexusException.notFound("workflow", id));
+    if (!caller.allowedWorkflows().isEmpty() && !caller.allowedWorkflows().contains(id)) {
+      throw NexusException.of(
+          ErrorReason.ERROR_REASON_PERMISSION_DENIED, "this API key may not run workflow " + id);
+    }
+    schemas.check(deployment, input);
+    rateLimits.acquire(caller);
+    return executions.start(
+        new Executions.NewExecution(caller.org(), deployment, input, requestId, sessionId));
+  }
+
+  private Execution find(Principal caller, String id) {
+    return executions
+        .get(caller.org(), id)
+        .orElseThrow(() -> NexusException.notFound("execution", id));
+  }
+
+  private Execution awaitEnd(String org, Execution started) {
+    Deadline deadline = Context.current().getDeadline();
+    long waitMillis = maxExecuteWait.toMillis();
+    if (deadline != null) {
+      // Answer a little before the caller gives up, so they get the id rather than an error.
+      waitMillis = Math.max(0, deadline.timeRemaining(TimeUnit.MILLISECONDS) - 50);
+    }
+    try {
+      return executions.completion(org, started.getId()).get(waitMillis, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | java.util.concurrent.CancellationException e) {
+      return executions.get(org, started.getId()).orElse(started);
+    } catch (ExecutionException e) {
+      return executions.get(org, started.getId()).orElse(started);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return started;
+    }
+  }
+
+  private static NexusException failed(Execution ended) {
+    ErrorReason reason =
+        switch (ended.getStatus()) {
+          case EXECUTION_STATUS_CANCELLED -> ErrorReason.ERROR_REASON_CANCELLED;
+          case EXECUTION_STATUS_TIMED_OUT -> ErrorReason.ERROR_REASON_DEADLINE_EXCEEDED;
+          default -> ErrorReason.ERROR_REASON_FAILED_PRECONDITION;
+        };
+    return NexusException.of(
+            reason,
+            "execution "
+                + ended.getId()
+                + " ended "
+                + ended.getStatus().name().substring("EXECUTION_STATUS_".length())
+                + ": "
+                + ended.getError().getMessage())
+        .withMetadata("execution_id", ended.getId());
+  }
+
+  private static boolean matches(ListExecutionsRequest request, Execution e) {
+    return (request.getWorkflowId().isEmpty() || request.getWorkflowId().equals(e.getWorkflowId()))
+        && (request.getStatus() == ExecutionStatus.EXECUTION_STATUS_UNSPECIFIED
+            || request.getStatus() == e.getStatus());
+  }
+
+  private static String encodePageToken(int position) {
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(("executions:" + position).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static int decodePageToken(String token) {
+    if (token.isEmpty()) {
+      return 0;
+    }
+    try {
+      String text = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+      if (text.startsWith("executions:")) {
+        int position = Integer.parseInt(text.substring("executions:".length()));
+        if (position >= 0) {
+          return position;
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      // falls through to the error below
+    }
+    throw NexusException.invalidArgument("page_token", "not a page token of this list");
+  }
+}

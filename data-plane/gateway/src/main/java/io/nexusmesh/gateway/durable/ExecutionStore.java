@@ -1,0 +1,355 @@
+package io.nexusmesh.gateway.durable;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Value;
+import io.nexusmesh.api.gateway.v1.Execution;
+import io.nexusmesh.api.gateway.v1.ExecutionEvent;
+import io.nexusmesh.api.workflow.v1.WorkflowSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.redisson.api.BatchOptions;
+import org.redisson.api.RBatch;
+import org.redisson.api.RMap;
+import org.redisson.api.RScript;
+import org.redisson.api.RTopic;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.ByteArrayCodec;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.codec.CompositeCodec;
+
+/**
+ * Everything durable about executions, in Redis through Redisson, so that any gateway can serve or
+ * resume any execution. Keys share a hash tag per execution ({@code nx:exec:{id}...}) so they stay
+ * on one Redis Cluster slot:
+ *
+ * <ul>
+ *   <li>{@code nx:exec:{id}} — hash: the Execution, its org, its spec, deadline, cancel request
+ *   <li>{@code nx:exec:{id}:journal} — hash: step outputs, attempts and timers
+ *   <li>{@code nx:exec:{id}:signals} — hash: received signals by name
+ *   <li>{@code nx:exec:{id}:events} — list: the event log (offset = index)
+ *   <li>{@code nx:exec:{id}:lease} — string with a TTL: the owning gateway
+ *   <li>{@code nx:running} — set of unfinished durable executions (what recovery scans)
+ *   <li>{@code nx:org:{org}:executions} — sorted set by creation time, for listing
+ * </ul>
+ */
+public final class ExecutionStore {
+  private static final CompositeCodec HASH =
+      new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE);
+  private static final String RUNNING = "nx:running";
+  private static final String RENEW_IF_OWNER =
+      "if redis.call('get', KEYS[1]) == ARGV[1] then "
+          + "return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+  private static final String RELEASE_IF_OWNER =
+      "if redis.call('get', KEYS[1]) == ARGV[1] then "
+          + "return redis.call('del', KEYS[1]) else return 0 end";
+
+  private final RedissonClient redis;
+
+  public ExecutionStore(RedissonClient redis) {
+    this.redis = requireNonNull(redis, "redis");
+  }
+
+  /** An execution as stored: the public resource plus what resuming it needs. */
+  public record Stored(
+      Execution execution,
+      String org,
+      WorkflowSpec spec,
+      long deadlineMillis,
+      @Nullable String cancelReason) {
+    public Stored {
+      requireNonNull(execution, "execution");
+      requireNonNull(org, "org");
+      requireNonNull(spec, "spec");
+    }
+  }
+
+  private static String key(String id) {
+    return "nx:exec:{" + id + "}";
+  }
+
+  private RMap<String, byte[]> record(String id) {
+    return redis.getMap(key(id), HASH);
+  }
+
+  private RMap<String, byte[]> journal(String id) {
+    return redis.getMap(key(id) + ":journal", HASH);
+  }
+
+  private RMap<String, byte[]> signals(String id) {
+    return redis.getMap(key(id) + ":signals", HASH);
+  }
+
+  private static String index(String org) {
+    return "nx:org:{" + org + "}:executions";
+  }
+
+  // ---- records ----
+
+  /**
+   * Creates an execution. A durable one is also entered in the running set with {@code owner}'s
+   * lease, in the same atomic batch, so a crash right after leaves it resumable.
+   */
+  public void create(Stored stored, boolean durable, String owner, Duration leaseTtl) {
+    String id = stored.execution().getId();
+    RBatch batch =
+        redis.createBatch(
+            BatchOptions.defaults().executionMode(BatchOptions.ExecutionMode.IN_MEMORY_ATOMIC));
+    Map<String, byte[]> fields = new HashMap<>();
+    fields.put("execution", stored.execution().toByteArray());
+    fields.put("org", stored.org().getBytes(UTF_8));
+    fields.put("spec", stored.spec().toByteArray());
+    fields.put("deadline", Long.toString(stored.deadlineMillis()).getBytes(UTF_8));
+    batch.<String, byte[]>getMap(key(id), HASH).putAllAsync(fields);
+    batch
+        .<String>getScoredSortedSet(index(stored.org()), StringCodec.INSTANCE)
+        .addAsync(
+            stored.execution().getCreateTime().getSeconds() * 1000.0
+                + stored.execution().getCreateTime().getNanos() / 1e6,
+            id);
+    if (durable) {
+      batch.<String>getSet(RUNNING, StringCodec.INSTANCE).addAsync(id);
+      batch.<String>getBucket(key(id) + ":lease", StringCodec.INSTANCE).setAsync(owner, leaseTtl);
+    }
+    batch.execute();
+  }
+
+  /** The execution {@code id}, whatever its org. */
+  public Optional<Stored> find(String id) {
+    Map<String, byte[]> fields = record(id).readAllMap();
+    if (!fields.containsKey("execution")) {
+      return Optional.empty();
+    }
+    try {
+      byte[] cancel = fields.get("cancel");
+      return Optional.of(
+          new Stored(
+              Execution.parseFrom(fields.get("execution")),
+              new String(fields.get("org"), UTF_8),
+              WorkflowSpec.parseFrom(fields.get("spec")),
+              Long.parseLong(new String(fields.get("deadline"), UTF_8)),
+              cancel == null ? null : new String(cancel, UTF_8)));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("execution " + id + " is not readable", e);
+    }
+  }
+
+  /** The execution {@code id} if it belongs to {@code org}: another org's is simply absent. */
+  public Optional<Stored> find(String org, String id) {
+    return find(id).filter(s -> s.org().equals(org));
+  }
+
+  /** Replaces the execution resource (status, output, error). */
+  public void save(Execution execution) {
+    record(execution.getId()).fastPut("execution", execution.toByteArray());
+  }
+
+  /**
+   * Stores a finished execution and lets all its keys expire after {@code retention}; a durable one
+   * leaves the running set and its lease is dropped.
+   */
+  public void finish(Execution execution, Duration retention) {
+    String id = execution.getId();
+    RBatch batch =
+        redis.createBatch(
+            BatchOptions.defaults().executionMode(BatchOptions.ExecutionMode.IN_MEMORY_ATOMIC));
+    batch.<String, byte[]>getMap(key(id), HASH).fastPutAsync("execution", execution.toByteArray());
+    batch.<String>getSet(RUNNING, StringCodec.INSTANCE).removeAsync(id);
+    batch.getBucket(key(id) + ":lease").deleteAsync();
+    for (String suffix : List.of("", ":journal", ":signals", ":events")) {
+      batch
+          .getKeys()
+          .expireAsync(
+              key(id) + suffix, retention.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+    batch.execute();
+  }
+
+  /** Stores an EPHEMERAL execution once it ended (it was never written while it ran). */
+  public void storeEnded(Stored stored, Duration retention) {
+    create(stored, false, "", Duration.ZERO);
+    record(stored.execution().getId()).expire(retention);
+  }
+
+  /** Records a cancellation request; the owner sees it at its next step or wait. */
+  public void requestCancel(String id, String reason) {
+    record(id).fastPut("cancel", reason.getBytes(UTF_8));
+  }
+
+  /** The cancellation reason, or null while none was requested. */
+  public @Nullable String cancelReason(String id) {
+    byte[] reason = record(id).get("cancel");
+    return reason == null ? null : new String(reason, UTF_8);
+  }
+
+  /** Up to {@code limit} of the org's executions, newest first, from position {@code offset}. */
+  public List<Execution> page(String org, int offset, int limit) {
+    Collection<String> ids =
+        redis
+            .<String>getScoredSortedSet(index(org), StringCodec.INSTANCE)
+            .valueRangeReversed(offset, offset + limit - 1);
+    List<Execution> page = new ArrayList<>();
+    for (String id : ids) {
+      find(org, id).ifPresent(s -> page.add(s.execution()));
+    }
+    return page;
+  }
+
+  /**
+   * Claims {@code requestId} for {@code executionId}; returns the execution that claimed it first
+   * when it was already used (idempotent retries join the first execution).
+   */
+  public Optional<String> claimRequest(
+      String org, String requestId, String executionId, Duration ttl) {
+    var bucket =
+        redis.<String>getBucket("nx:org:{" + org + "}:request:" + requestId, StringCodec.INSTANCE);
+    if (bucket.setIfAbsent(executionId, ttl)) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(bucket.get());
+  }
+
+  // ---- journal ----
+
+  /** The journal hash of {@code id}. */
+  Optional<Value> output(String id, String path) {
+    byte[] bytes = journal(id).get("out:" + path);
+    if (bytes == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Value.parseFrom(bytes));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("journal of " + id + " is not readable", e);
+    }
+  }
+
+  void complete(String id, String path, Value output) {
+    journal(id).fastPutIfAbsent("out:" + path, output.toByteArray());
+  }
+
+  int attempt(String id, String path) {
+    byte[] bytes = journal(id).get("att:" + path);
+    return bytes == null ? 0 : Integer.parseInt(new String(bytes, UTF_8));
+  }
+
+  void attempt(String id, String path, int attempt) {
+    journal(id).fastPut("att:" + path, Integer.toString(attempt).getBytes(UTF_8));
+  }
+
+  long timer(String id, String path, long fireAt) {
+    RMap<String, byte[]> journal = journal(id);
+    journal.fastPutIfAbsent("tmr:" + path, Long.toString(fireAt).getBytes(UTF_8));
+    return Long.parseLong(new String(journal.get("tmr:" + path), UTF_8));
+  }
+
+  /** Stores a signal; the first payload of a name wins. */
+  public void putSignal(String id, String name, Value payload) {
+    signals(id).fastPutIfAbsent(name, payload.toByteArray());
+  }
+
+  Optional<Value> signal(String id, String name) {
+    byte[] bytes = signals(id).get(name);
+    try {
+      return bytes == null ? Optional.empty() : Optional.of(Value.parseFrom(bytes));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("signal of " + id + " is not readable", e);
+    }
+  }
+
+  // ---- events ----
+
+  /** Appends an event (its offset already set by the owner) and wakes the execution's watchers. */
+  void append(ExecutionEvent event) {
+    String id = event.getExecutionId();
+    redis.<byte[]>getList(key(id) + ":events", ByteArrayCodec.INSTANCE).add(event.toByteArray());
+    changes(id).publish(event.getOffset());
+  }
+
+  /** How many events {@code id} has. */
+  long eventCount(String id) {
+    return redis.getList(key(id) + ":events", ByteArrayCodec.INSTANCE).size();
+  }
+
+  /** The events of {@code id} from {@code offset} on. */
+  public List<ExecutionEvent> events(String id, long offset) {
+    List<byte[]> raw =
+        redis.<byte[]>getList(key(id) + ":events", ByteArrayCodec.INSTANCE).range((int) offset, -1);
+    List<ExecutionEvent> events = new ArrayList<>(raw.size());
+    try {
+      for (byte[] bytes : raw) {
+        events.add(ExecutionEvent.parseFrom(bytes));
+      }
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("events of " + id + " are not readable", e);
+    }
+    return events;
+  }
+
+  /** The topic on which the offsets of {@code id}'s new events are published. */
+  public RTopic changes(String id) {
+    return redis.getTopic(key(id) + ":changed", StringCodec.INSTANCE);
+  }
+
+  // ---- leases ----
+
+  /** Takes the lease of {@code id} if nobody holds it. */
+  boolean tryLease(String id, String owner, Duration ttl) {
+    return redis
+        .<String>getBucket(key(id) + ":lease", StringCodec.INSTANCE)
+        .setIfAbsent(owner, ttl);
+  }
+
+  /** Extends the leases {@code owner} still holds. */
+  void renewLeases(Collection<String> ids, String owner, Duration ttl) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    RBatch batch = redis.createBatch();
+    for (String id : ids) {
+      batch
+          .getScript(StringCodec.INSTANCE)
+          .evalAsync(
+              key(id) + ":lease",
+              RScript.Mode.READ_WRITE,
+              RENEW_IF_OWNER,
+              RScript.ReturnType.LONG,
+              List.of(key(id) + ":lease"),
+              owner,
+              Long.toString(ttl.toMillis()));
+    }
+    batch.execute();
+  }
+
+  /** Gives up the lease of {@code id} if {@code owner} holds it (graceful shutdown). */
+  void releaseLease(String id, String owner) {
+    redis
+        .getScript(StringCodec.INSTANCE)
+        .eval(
+            key(id) + ":lease",
+            RScript.Mode.READ_WRITE,
+            RELEASE_IF_OWNER,
+            RScript.ReturnType.LONG,
+            List.of(key(id) + ":lease"),
+            owner);
+  }
+
+  /** The unfinished durable executions. */
+  Set<String> running() {
+    return redis.<String>getSet(RUNNING, StringCodec.INSTANCE).readAll();
+  }
+
+  /** Drops {@code id} from the running set (its record vanished or cannot be resumed). */
+  void forget(String id) {
+    redis.<String>getSet(RUNNING, StringCodec.INSTANCE).remove(id);
+  }
+}

@@ -1,0 +1,524 @@
+package io.nexusmesh.gateway.durable;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.Timestamps;
+import io.grpc.Status;
+import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
+import io.nexusmesh.api.gateway.v1.Execution;
+import io.nexusmesh.api.gateway.v1.ExecutionCompleted;
+import io.nexusmesh.api.gateway.v1.ExecutionEvent;
+import io.nexusmesh.api.gateway.v1.ExecutionStatus;
+import io.nexusmesh.api.workflow.v1.ExecutionMode;
+import io.nexusmesh.api.workflow.v1.WorkflowSpec;
+import io.nexusmesh.gateway.engine.ChildWorkflows;
+import io.nexusmesh.gateway.engine.Expressions;
+import io.nexusmesh.gateway.engine.HttpCaller;
+import io.nexusmesh.gateway.engine.InMemoryJournal;
+import io.nexusmesh.gateway.engine.Journal;
+import io.nexusmesh.gateway.engine.NodeFailure;
+import io.nexusmesh.gateway.engine.WorkflowCatalog;
+import io.nexusmesh.gateway.engine.WorkflowRun;
+import io.nexusmesh.gateway.engine.WorkflowRun.Outcome;
+import io.nexusmesh.runtime.error.NexusException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.redisson.api.RTopic;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable execution engine of a gateway: starts executions, runs each on a virtual thread, and
+ * keeps durable ones resumable. Every running durable execution has an owner lease in Redis that
+ * this gateway renews; a recovery loop takes over executions whose lease expired (their gateway
+ * died) and resumes them from their journals. Cancellations and signals reach the owner through
+ * Redis pub/sub, whichever gateway received them.
+ */
+public final class Executions implements ChildWorkflows, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Executions.class);
+  private static final Duration DEFAULT_TIMEOUT = Duration.ofHours(24);
+
+  /**
+   * How the engine behaves.
+   *
+   * @param owner this gateway instance's id, stored in the leases it holds
+   * @param leaseTtl how long a lease outlives its last renewal; a dead gateway's executions are
+   *     resumed elsewhere after about this long
+   * @param retention how long finished executions stay readable
+   */
+  public record Options(String owner, Duration leaseTtl, Duration retention) {
+    public Options {
+      requireNonNull(owner, "owner");
+      if (leaseTtl.toMillis() < 300) {
+        throw new IllegalArgumentException("leaseTtl: " + leaseTtl + " (expected: >= 300ms)");
+      }
+      requireNonNull(retention, "retention");
+    }
+  }
+
+  /** Told about every execution that ended on this gateway (usage metering). */
+  @FunctionalInterface
+  public interface Listener {
+    /** {@code execution} ended after {@code nodeRuns} node attempts on this gateway. */
+    void ended(String org, Execution execution, long nodeRuns, Duration took);
+  }
+
+  /** A request to start an execution. */
+  public record NewExecution(
+      String org, DeployedWorkflow deployment, Struct input, String requestId, String sessionId) {}
+
+  private record LocalRun(
+      Journal journal,
+      CompletableFuture<Execution> done,
+      boolean durable,
+      @Nullable Thread thread) {}
+
+  private final ExecutionStore store;
+  private final WorkflowRun.Services services;
+  private final WorkflowCatalog catalog;
+  private final Clock clock;
+  private final Listener listener;
+  private final Options options;
+  private final Map<String, LocalRun> local = new ConcurrentHashMap<>();
+  // What a running execution looks like, and its org, for ephemeral runs that Redis never saw.
+  private final Map<String, Execution> runningOf = new ConcurrentHashMap<>();
+  private final Map<String, String> orgOf = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService timers =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().daemon().name("nexus-leases").factory());
+  private final RTopic control;
+  private volatile boolean closing;
+  private int controlListener = -1;
+
+  public Executions(
+      RedissonClient redis,
+      Expressions expressions,
+      HttpCaller http,
+      WorkflowCatalog catalog,
+      Clock clock,
+      Listener listener,
+      Options options) {
+    this.store = new ExecutionStore(requireNonNull(redis, "redis"));
+    this.services = new WorkflowRun.Services(expressions, http, this, clock);
+    this.catalog = requireNonNull(catalog, "catalog");
+    this.clock = requireNonNull(clock, "clock");
+    this.listener = requireNonNull(listener, "listener");
+    this.options = requireNonNull(options, "options");
+    this.control = redis.getTopic("nx:control", StringCodec.INSTANCE);
+  }
+
+  /** The store behind the engine (reads for the API). */
+  public ExecutionStore store() {
+    return store;
+  }
+
+  /** Starts renewing leases, resuming orphaned executions, and listening for control messages. */
+  public void start() {
+    controlListener = control.addListener(String.class, (channel, message) -> onControl(message));
+    long renewEvery = Math.max(100, options.leaseTtl().toMillis() / 3);
+    timers.scheduleWithFixedDelay(this::renewLeases, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
+    long scanEvery = Math.max(100, options.leaseTtl().toMillis() / 2);
+    timers.scheduleWithFixedDelay(this::recover, 0, scanEvery, TimeUnit.MILLISECONDS);
+  }
+
+  // ---- starting and reading ----
+
+  /** Creates an execution and starts running it; returns it as created (RUNNING). */
+  public Execution start(NewExecution request) {
+    DeployedWorkflow deployment = request.deployment();
+    WorkflowSpec spec = deployment.getSpec();
+    String id = UUID.randomUUID().toString().replace("-", "");
+    if (!request.requestId().isEmpty()) {
+      Optional<String> first =
+          store.claimRequest(request.org(), request.requestId(), id, options.retention());
+      if (first.isPresent()) {
+        return get(request.org(), first.get())
+            .orElseGet(
+                () ->
+                    local(first.get())
+                        .orElseThrow(() -> NexusException.notFound("execution", first.get())));
+      }
+    }
+    boolean durable = spec.getMode() != ExecutionMode.EXECUTION_MODE_EPHEMERAL;
+    long now = clock.millis();
+    Execution execution =
+        Execution.newBuilder()
+            .setName("executions/" + id)
+            .setId(id)
+            .setWorkflowId(deployment.getWorkflowId())
+            .setWorkflowVersion(deployment.getVersion())
+            .setStatus(ExecutionStatus.EXECUTION_STATUS_RUNNING)
+            .setMode(
+                durable
+                    ? ExecutionMode.EXECUTION_MODE_DURABLE
+                    : ExecutionMode.EXECUTION_MODE_EPHEMERAL)
+            .setInput(request.input())
+            .setSessionId(request.sessionId())
+            .setCreateTime(Timestamps.fromMillis(now))
+            .build();
+    long deadline = now + timeoutOf(spec).toMillis();
+    var stored = new ExecutionStore.Stored(execution, request.org(), spec, deadline, null);
+    Journal journal;
+    if (durable) {
+      store.create(stored, true, options.owner(), options.leaseTtl());
+      journal = new RedisJournal(store, id, null);
+    } else {
+      journal = new InMemoryJournal(id);
+    }
+    launch(stored, journal, durable);
+    return execution;
+  }
+
+  /** The execution, from this gateway's memory (a running ephemeral one) or from Redis. */
+  public Optional<Execution> get(String org, String id) {
+    Optional<Execution> stored = store.find(org, id).map(ExecutionStore.Stored::execution);
+    return stored.isPresent() ? stored : local(id).filter(e -> orgOfLocal(id, org));
+  }
+
+  private Optional<Execution> local(String id) {
+    return Optional.ofNullable(runningOf.get(id));
+  }
+
+  private boolean orgOfLocal(String id, String org) {
+    return org.equals(orgOf.get(id));
+  }
+
+  /**
+   * Completes when the execution ends: at once for one that ended, through this gateway's own run
+   * when it runs here, else by polling Redis (it runs on another gateway).
+   */
+  public CompletableFuture<Execution> completion(String org, String id) {
+    LocalRun run = local.get(id);
+    if (run != null) {
+      return run.done();
+    }
+    CompletableFuture<Execution> done = new CompletableFuture<>();
+    poll(org, id, done);
+    return done;
+  }
+
+  private void poll(String org, String id, CompletableFuture<Execution> done) {
+    if (done.isDone()) {
+      return;
+    }
+    Optional<Execution> now = get(org, id);
+    if (now.isEmpty()) {
+      done.completeExceptionally(NexusException.notFound("execution", id));
+    } else if (isFinal(now.get().getStatus())) {
+      done.complete(now.get());
+    } else {
+      timers.schedule(() -> poll(org, id, done), 50, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Asks an execution to stop. A finished one is returned unchanged. */
+  public Execution cancel(String org, String id, String reason) {
+    Execution execution = get(org, id).orElseThrow(() -> NexusException.notFound("execution", id));
+    if (isFinal(execution.getStatus())) {
+      return execution;
+    }
+    LocalRun run = local.get(id);
+    if (run != null && run.journal() instanceof InMemoryJournal memory) {
+      memory.cancel(reason);
+      return execution;
+    }
+    store.requestCancel(id, reason);
+    control.publish("cancel " + id);
+    return execution;
+  }
+
+  /** Delivers a signal to an execution (buffered until a wait node asks for it). */
+  public void signal(String org, String id, String name, Value payload) {
+    Execution execution = get(org, id).orElseThrow(() -> NexusException.notFound("execution", id));
+    if (isFinal(execution.getStatus())) {
+      throw NexusException.of(
+          io.nexusmesh.api.common.v1.ErrorReason.ERROR_REASON_FAILED_PRECONDITION,
+          "execution " + id + " already ended " + execution.getStatus());
+    }
+    LocalRun run = local.get(id);
+    if (run != null && run.journal() instanceof InMemoryJournal memory) {
+      memory.deliver(name, payload);
+      return;
+    }
+    store.putSignal(id, name, payload);
+    control.publish("signal " + id);
+  }
+
+  /** Up to {@code limit} executions of {@code org}, newest first, from position {@code offset}. */
+  public List<Execution> page(String org, int offset, int limit) {
+    return store.page(org, offset, limit);
+  }
+
+  /** Whether {@code status} is final. */
+  public static boolean isFinal(ExecutionStatus status) {
+    return status != ExecutionStatus.EXECUTION_STATUS_RUNNING
+        && status != ExecutionStatus.EXECUTION_STATUS_UNSPECIFIED;
+  }
+
+  // ---- running ----
+
+  private void launch(ExecutionStore.Stored stored, Journal journal, boolean durable) {
+    String id = stored.execution().getId();
+    var done = new CompletableFuture<Execution>();
+    runningOf.put(id, stored.execution());
+    orgOf.put(id, stored.org());
+    Thread thread =
+        Thread.ofVirtual()
+            .name("execution-" + id)
+            .unstarted(() -> drive(stored, journal, durable, done));
+    local.put(id, new LocalRun(journal, done, durable, thread));
+    thread.start();
+  }
+
+  private void drive(
+      ExecutionStore.Stored stored,
+      Journal journal,
+      boolean durable,
+      CompletableFuture<Execution> done) {
+    Execution execution = stored.execution();
+    String id = execution.getId();
+    long started = clock.millis();
+    WorkflowRun run =
+        new WorkflowRun(
+            services,
+            id,
+            stored.org(),
+            stored.spec(),
+            execution.getInput(),
+            stored.deadlineMillis(),
+            journal);
+    try {
+      Outcome outcome = run.run();
+      if (closing && durable) {
+        // Shutting down: leave it to another gateway, which resumes it from the journal.
+        store.releaseLease(id, options.owner());
+        done.cancel(false);
+        return;
+      }
+      Execution ended = finish(stored, journal, durable, outcome);
+      listener.ended(
+          stored.org(), ended, run.nodeRuns(), Duration.ofMillis(clock.millis() - started));
+      done.complete(ended);
+    } catch (RuntimeException e) {
+      // A Redis outage mid-run: the lease lapses and a healthy gateway resumes the execution.
+      log.error("execution {} stopped on an unexpected error; it will be resumed", id, e);
+      done.completeExceptionally(e);
+    } finally {
+      local.remove(id);
+      runningOf.remove(id);
+      orgOf.remove(id);
+    }
+  }
+
+  private Execution finish(
+      ExecutionStore.Stored stored, Journal journal, boolean durable, Outcome outcome) {
+    Execution.Builder ended =
+        stored.execution().toBuilder()
+            .setStatus(outcome.status())
+            .setEndTime(Timestamps.fromMillis(clock.millis()));
+    var completed = ExecutionCompleted.newBuilder().setStatus(outcome.status());
+    switch (outcome) {
+      case Outcome.Succeeded s -> {
+        ended.setOutput(s.output());
+        completed.setOutput(s.output());
+      }
+      case Outcome.Ended e -> {
+        ended.setError(e.error());
+        completed.setError(e.error());
+      }
+    }
+    Execution execution = ended.build();
+    if (durable) {
+      journal.event(
+          ExecutionEvent.newBuilder()
+              .setTime(execution.getEndTime())
+              .setExecutionCompleted(completed));
+      store.finish(execution, options.retention());
+    } else {
+      var record =
+          new ExecutionStore.Stored(
+              execution, stored.org(), stored.spec(), stored.deadlineMillis(), null);
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try {
+                  store.storeEnded(record, options.retention());
+                } catch (RuntimeException e) {
+                  log.warn("could not store ephemeral execution {}", execution.getId(), e);
+                }
+              });
+    }
+    return execution;
+  }
+
+  @Override
+  public Value run(String childId, String org, String workflowId, Struct input, Journal parent) {
+    Optional<ExecutionStore.Stored> existing = store.find(org, childId);
+    ExecutionStore.Stored stored;
+    if (existing.isPresent()) {
+      stored = existing.get();
+    } else {
+      DeployedWorkflow child =
+          catalog
+              .find(org, workflowId)
+              .orElseThrow(
+                  () ->
+                      new NodeFailure(
+                          Status.Code.NOT_FOUND, "workflow " + workflowId + " is not deployed"));
+      long now = clock.millis();
+      Execution execution =
+          Execution.newBuilder()
+              .setName("executions/" + childId)
+              .setId(childId)
+              .setWorkflowId(workflowId)
+              .setWorkflowVersion(child.getVersion())
+              .setStatus(ExecutionStatus.EXECUTION_STATUS_RUNNING)
+              .setMode(ExecutionMode.EXECUTION_MODE_DURABLE)
+              .setInput(input)
+              .setCreateTime(Timestamps.fromMillis(now))
+              .build();
+      stored =
+          new ExecutionStore.Stored(
+              execution, org, child.getSpec(), now + timeoutOf(child.getSpec()).toMillis(), null);
+      store.create(stored, false, options.owner(), options.leaseTtl());
+    }
+    Execution execution = stored.execution();
+    if (!isFinal(execution.getStatus())) {
+      RedisJournal journal = new RedisJournal(store, childId, parent);
+      WorkflowRun run =
+          new WorkflowRun(
+              services,
+              childId,
+              org,
+              stored.spec(),
+              execution.getInput(),
+              stored.deadlineMillis(),
+              journal);
+      execution = finish(stored, journal, true, run.run());
+    }
+    if (execution.getStatus() == ExecutionStatus.EXECUTION_STATUS_SUCCEEDED) {
+      return Value.newBuilder().setStructValue(execution.getOutput()).build();
+    }
+    throw new NodeFailure(
+        Status.fromCodeValue(execution.getError().getCode()).getCode(),
+        "sub-workflow "
+            + workflowId
+            + " ("
+            + childId
+            + ") ended "
+            + execution.getStatus()
+            + ": "
+            + execution.getError().getMessage());
+  }
+
+  // ---- leases and recovery ----
+
+  private void renewLeases() {
+    try {
+      List<String> owned =
+          local.entrySet().stream()
+              .filter(e -> e.getValue().durable())
+              .map(Map.Entry::getKey)
+              .toList();
+      store.renewLeases(owned, options.owner(), options.leaseTtl());
+    } catch (RuntimeException e) {
+      log.warn("could not renew execution leases", e);
+    }
+  }
+
+  private void recover() {
+    if (closing) {
+      return;
+    }
+    try {
+      for (String id : store.running()) {
+        if (local.containsKey(id) || !store.tryLease(id, options.owner(), options.leaseTtl())) {
+          continue;
+        }
+        Optional<ExecutionStore.Stored> stored = store.find(id);
+        if (stored.isEmpty() || isFinal(stored.get().execution().getStatus())) {
+          store.forget(id);
+          continue;
+        }
+        log.info(
+            "resuming execution {} of {} from its journal: its owner's lease expired",
+            id,
+            stored.get().org());
+        launch(stored.get(), new RedisJournal(store, id, null), true);
+      }
+    } catch (RuntimeException e) {
+      log.warn("recovery scan failed", e);
+    }
+  }
+
+  private void onControl(String message) {
+    int space = message.indexOf(' ');
+    if (space < 0) {
+      return;
+    }
+    String verb = message.substring(0, space);
+    String id = message.substring(space + 1);
+    LocalRun run = local.get(id);
+    if (run != null && run.journal() instanceof RedisJournal journal) {
+      if (verb.equals("cancel")) {
+        String reason = store.cancelReason(id);
+        journal.cancel(reason == null ? "" : reason);
+      } else {
+        journal.wake();
+      }
+    }
+  }
+
+  private static Duration timeoutOf(WorkflowSpec spec) {
+    return spec.hasExecutionTimeout()
+        ? Duration.ofMillis(Durations.toMillis(spec.getExecutionTimeout()))
+        : DEFAULT_TIMEOUT;
+  }
+
+  /**
+   * Stops: durable runs are interrupted and their leases released so that another gateway resumes
+   * them at once; ephemeral runs get {@code grace} to finish.
+   */
+  @Override
+  public void close() {
+    closing = true;
+    timers.shutdownNow();
+    if (controlListener >= 0) {
+      control.removeListener(controlListener);
+    }
+    local.forEach(
+        (id, run) -> {
+          if (run.durable() && run.thread() != null) {
+            run.thread().interrupt();
+          }
+        });
+    local
+        .values()
+        .forEach(
+            run ->
+                run.done()
+                    .handle((e, t) -> null)
+                    .completeOnTimeout(null, 5, TimeUnit.SECONDS)
+                    .join());
+  }
+
+  /** Executions running on this gateway now. */
+  public int runningHere() {
+    return local.size();
+  }
+}

@@ -1,0 +1,88 @@
+package io.nexusmesh.gateway.usage;
+
+import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.Timestamps;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.nexusmesh.api.controlplane.v1.UsageRecord;
+import io.nexusmesh.api.gateway.v1.Execution;
+import io.nexusmesh.gateway.durable.Executions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Counts what this gateway ran, per organisation and workflow, between two reports to the control
+ * plane, and exports {@code nexus_workflow_executions_total{workflow,channel}} to Prometheus.
+ */
+public final class UsageMeter implements Executions.Listener {
+  private record Key(String org, String workflowId) {}
+
+  private static final class Tally {
+    long executions;
+    long nodeRuns;
+    long millis;
+  }
+
+  private final Clock clock;
+  private final MeterRegistry registry;
+  private Map<Key, Tally> tallies = new ConcurrentHashMap<>();
+  private long since;
+
+  public UsageMeter(Clock clock, MeterRegistry registry) {
+    this.clock = clock;
+    this.registry = registry;
+    this.since = clock.millis();
+  }
+
+  @Override
+  public synchronized void ended(String org, Execution execution, long nodeRuns, Duration took) {
+    Tally tally =
+        tallies.computeIfAbsent(new Key(org, execution.getWorkflowId()), k -> new Tally());
+    tally.executions++;
+    tally.nodeRuns += nodeRuns;
+    tally.millis += took.toMillis();
+    Counter.builder("nexus_workflow_executions_total")
+        .tag("workflow", execution.getWorkflowId())
+        .tag("channel", "grpc")
+        .tag("status", execution.getStatus().name())
+        .register(registry)
+        .increment();
+  }
+
+  /** The usage since the previous call, as records for {@code ReportUsage}; resets the tallies. */
+  public synchronized List<UsageRecord> drain() {
+    long now = clock.millis();
+    List<UsageRecord> records = new ArrayList<>();
+    tallies.forEach(
+        (key, t) ->
+            records.add(
+                UsageRecord.newBuilder()
+                    .setOrg(key.org())
+                    .setWorkflowId(key.workflowId())
+                    .setExecutions(t.executions)
+                    .setNodeRuns(t.nodeRuns)
+                    .setTotalDuration(Durations.fromMillis(t.millis))
+                    .setStartTime(Timestamps.fromMillis(since))
+                    .setEndTime(Timestamps.fromMillis(now))
+                    .build()));
+    tallies = new ConcurrentHashMap<>();
+    since = now;
+    return records;
+  }
+
+  /** Puts records back after a failed report, so no usage is lost. */
+  public synchronized void restore(List<UsageRecord> records) {
+    for (UsageRecord r : records) {
+      Tally tally =
+          tallies.computeIfAbsent(new Key(r.getOrg(), r.getWorkflowId()), k -> new Tally());
+      tally.executions += r.getExecutions();
+      tally.nodeRuns += r.getNodeRuns();
+      tally.millis += Durations.toMillis(r.getTotalDuration());
+      since = Math.min(since, Timestamps.toMillis(r.getStartTime()));
+    }
+  }
+}
