@@ -35,7 +35,9 @@ final class GatewayHarness implements AutoCloseable {
   final Gateway gateway;
   final ManagedChannel channel;
   final TestIssuer issuer = TestIssuer.shared();
-  private final Map<String, ApiKeys.NewKey> keys = new HashMap<>();
+  // One key per org for the whole test JVM, so gateways sharing a Redis accept the same keys.
+  private static final Map<String, ApiKeys.NewKey> keys =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   private GatewayHarness(Gateway gateway) {
     this.gateway = gateway;
@@ -65,7 +67,7 @@ final class GatewayHarness implements AutoCloseable {
   }
 
   /** The API key of {@code org}, minted on first use and shipped with every deployment. */
-  synchronized String apiKey(String org) {
+  String apiKey(String org) {
     return keys.computeIfAbsent(org, o -> ApiKeys.generate()).secret();
   }
 
