@@ -13,6 +13,7 @@ import io.nexusmesh.api.controlplane.v1.RevokeApiKeyRequest;
 import io.nexusmesh.api.controlplane.v1.RevokeApiKeyResponse;
 import io.nexusmesh.controlplane.authz.Authz;
 import io.nexusmesh.controlplane.authz.Permission;
+import io.nexusmesh.controlplane.deployment.RolloutPusher;
 import io.nexusmesh.controlplane.store.ApiKeyStore;
 import io.nexusmesh.controlplane.store.Mutations;
 import io.nexusmesh.controlplane.store.Mutations.Change;
@@ -31,10 +32,12 @@ import org.springframework.stereotype.Component;
 public class ApiKeyGrpcService extends ApiKeyServiceGrpc.ApiKeyServiceImplBase {
   private final ApiKeyStore store;
   private final Mutations mutations;
+  private final RolloutPusher pusher;
 
-  public ApiKeyGrpcService(ApiKeyStore store, Mutations mutations) {
+  public ApiKeyGrpcService(ApiKeyStore store, Mutations mutations, RolloutPusher pusher) {
     this.store = requireNonNull(store, "store");
     this.mutations = requireNonNull(mutations, "mutations");
+    this.pusher = requireNonNull(pusher, "pusher");
   }
 
   @Override
@@ -67,6 +70,8 @@ public class ApiKeyGrpcService extends ApiKeyServiceGrpc.ApiKeyServiceImplBase {
                   stored.getName());
             },
             created -> created.toBuilder().clearSecret().build()));
+    // Gateways learn the org's keys with its deployments: push them again.
+    pusher.refreshKeys(caller.org());
   }
 
   @Override
@@ -103,5 +108,6 @@ public class ApiKeyGrpcService extends ApiKeyServiceGrpc.ApiKeyServiceImplBase {
               return new Change<>(
                   RevokeApiKeyResponse.newBuilder().setApiKey(revoked).build(), revoked.getName());
             }));
+    pusher.refreshKeys(caller.org());
   }
 }

@@ -13,6 +13,8 @@ public enum Permission {
   AUDIT_READ(Roles.ADMIN, Roles.VIEWER),
   API_KEYS_MANAGE(Roles.ADMIN),
   GATEWAYS_READ(Roles.ADMIN, Roles.DEVELOPER, Roles.VIEWER),
+  DEPLOYMENTS_READ(Roles.ADMIN, Roles.DEVELOPER, Roles.VIEWER),
+  DEPLOYMENTS_WRITE(Roles.ADMIN, Roles.DEVELOPER),
   /** Held by gateways' service accounts only: register, heartbeat, report usage. */
   GATEWAY_SELF(Roles.GATEWAY);
 

@@ -17,6 +17,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param gatewayHeartbeatInterval how often gateways send heartbeats; three missed ones mark a
  *     gateway unhealthy
  * @param shutdownTimeout the longest a graceful shutdown waits for in-flight calls and streams
+ * @param gatewayToken the token presented to gateways when pushing deployments; minted by the dev
+ *     issuer when unset in dev mode
+ * @param rolloutAttempts how many times a deployment is pushed to an unreachable gateway before its
+ *     rollout there is FAILED
  */
 @ConfigurationProperties("nexus.control-plane")
 public record ControlPlaneProperties(
@@ -25,7 +29,9 @@ public record ControlPlaneProperties(
     Oidc oidc,
     @DefaultValue("${user.home}/.nexus/control-plane") String home,
     @DefaultValue("10s") Duration gatewayHeartbeatInterval,
-    @DefaultValue("15s") Duration shutdownTimeout) {
+    @DefaultValue("15s") Duration shutdownTimeout,
+    @Nullable String gatewayToken,
+    @DefaultValue("8") int rolloutAttempts) {
 
   /** The trusted OIDC issuer (Keycloak's realm URL) and the audience its tokens must carry. */
   public record Oidc(

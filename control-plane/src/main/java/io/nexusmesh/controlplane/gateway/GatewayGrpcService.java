@@ -20,6 +20,8 @@ import io.nexusmesh.api.controlplane.v1.ReportUsageResponse;
 import io.nexusmesh.controlplane.authz.Authz;
 import io.nexusmesh.controlplane.authz.Permission;
 import io.nexusmesh.controlplane.config.ControlPlaneProperties;
+import io.nexusmesh.controlplane.deployment.RolloutPusher;
+import io.nexusmesh.controlplane.store.DeploymentStore;
 import io.nexusmesh.controlplane.store.GatewayStore;
 import io.nexusmesh.controlplane.store.Mutations;
 import io.nexusmesh.controlplane.store.Mutations.Change;
@@ -38,20 +40,30 @@ import org.springframework.stereotype.Component;
  * call Register, Heartbeat and ReportUsage with their service account's token (role {@code
  * gateway}; a person's token is refused even with that role). Registration is audited; heartbeats
  * and usage reports are liveness and metering, not governed changes, so they are not. A gateway
- * that missed three heartbeats is listed as unhealthy.
+ * that missed three heartbeats is listed as unhealthy. A gateway that (re)registers is reconciled:
+ * every current deployment of its environment is pushed to it.
  */
 @Component
 public class GatewayGrpcService extends GatewayServiceGrpc.GatewayServiceImplBase {
   private static final int MISSED_HEARTBEATS = 3;
 
   private final GatewayStore store;
+  private final DeploymentStore deployments;
+  private final RolloutPusher pusher;
   private final Mutations mutations;
   private final Clock clock;
   private final Duration heartbeatInterval;
 
   public GatewayGrpcService(
-      GatewayStore store, Mutations mutations, Clock clock, ControlPlaneProperties properties) {
+      GatewayStore store,
+      DeploymentStore deployments,
+      RolloutPusher pusher,
+      Mutations mutations,
+      Clock clock,
+      ControlPlaneProperties properties) {
     this.store = requireNonNull(store, "store");
+    this.deployments = requireNonNull(deployments, "deployments");
+    this.pusher = requireNonNull(pusher, "pusher");
     this.mutations = requireNonNull(mutations, "mutations");
     this.clock = requireNonNull(clock, "clock");
     this.heartbeatInterval = properties.gatewayHeartbeatInterval();
@@ -61,8 +73,7 @@ public class GatewayGrpcService extends GatewayServiceGrpc.GatewayServiceImplBas
   public void registerGateway(
       RegisterGatewayRequest request, StreamObserver<RegisterGatewayResponse> response) {
     Principal gateway = requireGateway();
-    reply(
-        response,
+    RegisterGatewayResponse registered =
         mutations.run(
             gateway,
             GatewayServiceGrpc.getRegisterGatewayMethod().getFullMethodName(),
@@ -83,19 +94,23 @@ public class GatewayGrpcService extends GatewayServiceGrpc.GatewayServiceImplBas
                       .setHeartbeatInterval(Durations.fromMillis(heartbeatInterval.toMillis()))
                       .build(),
                   row.gateway().getName());
-            }));
+            });
+    // Committed: bring the gateway to every current deployment of its environment.
+    pusher.reconcile(gateway.org(), request.getGatewayId());
+    reply(response, registered);
   }
 
   @Override
   public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> response) {
     Principal gateway = requireGateway();
-    store.heartbeat(
-        gateway.org(), request.getGatewayId(), request.getAppliedGeneration(), clock.instant());
-    // Until deployments are pushed, what a gateway applied is all that is desired of it.
+    var row =
+        store.heartbeat(
+            gateway.org(), request.getGatewayId(), request.getAppliedGeneration(), clock.instant());
     reply(
         response,
         HeartbeatResponse.newBuilder()
-            .setDesiredGeneration(request.getAppliedGeneration())
+            .setDesiredGeneration(
+                deployments.desiredGeneration(gateway.org(), row.gateway().getEnvironment()))
             .build());
   }
 

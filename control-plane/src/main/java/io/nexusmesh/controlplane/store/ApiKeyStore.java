@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusmesh.api.controlplane.v1.ApiKey;
 import io.nexusmesh.api.controlplane.v1.ApiKeyState;
+import io.nexusmesh.api.gateway.v1.ApiKeyHash;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -87,6 +88,21 @@ public class ApiKeyStore {
         .params(ApiKeyState.API_KEY_STATE_REVOKED.name(), WorkflowStore.time(now), org, id)
         .update();
     return find(org, id);
+  }
+
+  /** The hashes of the org's active keys, as they travel to gateways with every deployment. */
+  public List<ApiKeyHash> activeHashes(String org) {
+    return jdbc.sql(
+            "SELECT id, sha256, allowed_workflows_json FROM api_keys WHERE org = ? AND state = ?")
+        .params(org, ApiKeyState.API_KEY_STATE_ACTIVE.name())
+        .query(
+            (rs, n) ->
+                ApiKeyHash.newBuilder()
+                    .setKeyId(rs.getString("id"))
+                    .setSha256(rs.getString("sha256").trim())
+                    .addAllAllowedWorkflowIds(fromJson(rs.getString("allowed_workflows_json")))
+                    .build())
+        .list();
   }
 
   private static ApiKey key(ResultSet rs) throws SQLException {
