@@ -6,22 +6,28 @@ import io.grpc.Status;
 import io.nexusmesh.api.controlplane.v1.ApiKeyServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.AuditServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.CreateApiKeyRequest;
+import io.nexusmesh.api.controlplane.v1.CreateDeploymentRequest;
 import io.nexusmesh.api.controlplane.v1.CreateWorkflowRequest;
 import io.nexusmesh.api.controlplane.v1.CreateWorkflowVersionRequest;
 import io.nexusmesh.api.controlplane.v1.DeleteWorkflowRequest;
+import io.nexusmesh.api.controlplane.v1.DeploymentServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.Environment;
 import io.nexusmesh.api.controlplane.v1.GatewayServiceGrpc;
+import io.nexusmesh.api.controlplane.v1.GetDeploymentRequest;
 import io.nexusmesh.api.controlplane.v1.GetWorkflowRequest;
 import io.nexusmesh.api.controlplane.v1.GetWorkflowVersionRequest;
 import io.nexusmesh.api.controlplane.v1.HeartbeatRequest;
 import io.nexusmesh.api.controlplane.v1.ListApiKeysRequest;
 import io.nexusmesh.api.controlplane.v1.ListAuditEventsRequest;
+import io.nexusmesh.api.controlplane.v1.ListDeploymentsRequest;
 import io.nexusmesh.api.controlplane.v1.ListGatewaysRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowVersionsRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowsRequest;
+import io.nexusmesh.api.controlplane.v1.PromoteDeploymentRequest;
 import io.nexusmesh.api.controlplane.v1.RegisterGatewayRequest;
 import io.nexusmesh.api.controlplane.v1.ReportUsageRequest;
 import io.nexusmesh.api.controlplane.v1.RevokeApiKeyRequest;
+import io.nexusmesh.api.controlplane.v1.RollbackDeploymentRequest;
 import io.nexusmesh.api.controlplane.v1.StreamAuditEventsRequest;
 import io.nexusmesh.api.controlplane.v1.UpdateWorkflowRequest;
 import io.nexusmesh.api.controlplane.v1.Workflow;
@@ -216,7 +222,50 @@ class RbacMatrixTest {
             t ->
                 cp.as(GatewayServiceGrpc.newBlockingStub(cp.channel), t)
                     .reportUsage(ReportUsageRequest.newBuilder().setGatewayId("gw").build())));
+    rpcs.put(
+        "ListDeployments",
+        new Rpc(
+            ALL, t -> deployments(t).listDeployments(ListDeploymentsRequest.getDefaultInstance())));
+    rpcs.put(
+        "GetDeployment",
+        new Rpc(
+            ALL,
+            t ->
+                deployments(t)
+                    .getDeployment(GetDeploymentRequest.newBuilder().setId("nope").build())));
+    rpcs.put(
+        "CreateDeployment",
+        new Rpc(
+            AUTHORS,
+            t ->
+                deployments(t)
+                    .createDeployment(
+                        CreateDeploymentRequest.newBuilder()
+                            .setWorkflowId("target")
+                            .setVersion(99)
+                            .setEnvironment(Environment.ENVIRONMENT_DEV)
+                            .build())));
+    rpcs.put(
+        "PromoteDeployment",
+        new Rpc(
+            AUTHORS,
+            t ->
+                deployments(t)
+                    .promoteDeployment(
+                        PromoteDeploymentRequest.newBuilder().setId("nope").build())));
+    rpcs.put(
+        "RollbackDeployment",
+        new Rpc(
+            AUTHORS,
+            t ->
+                deployments(t)
+                    .rollbackDeployment(
+                        RollbackDeploymentRequest.newBuilder().setId("nope").build())));
     return rpcs;
+  }
+
+  private DeploymentServiceGrpc.DeploymentServiceBlockingStub deployments(String token) {
+    return cp.as(DeploymentServiceGrpc.newBlockingStub(cp.channel), token);
   }
 
   private ApiKeyServiceGrpc.ApiKeyServiceBlockingStub keys(String token) {
