@@ -76,7 +76,7 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
   @Override
   public void execute(ExecuteRequest request, StreamObserver<ExecuteResponse> response) {
     Principal caller = caller();
-    Execution started =
+    Executions.Started started =
         start(
             caller,
             request.getWorkflow(),
@@ -99,14 +99,14 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
   public void startExecution(
       StartExecutionRequest request, StreamObserver<StartExecutionResponse> response) {
     Principal caller = caller();
-    Execution started =
+    Executions.Started started =
         start(
             caller,
             request.getWorkflow(),
             request.getInput(),
             request.getRequestId(),
             request.getSessionId());
-    response.onNext(StartExecutionResponse.newBuilder().setExecution(started).build());
+    response.onNext(StartExecutionResponse.newBuilder().setExecution(started.execution()).build());
     response.onCompleted();
   }
 
@@ -217,7 +217,7 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
     return caller;
   }
 
-  private Execution start(
+  private Executions.Started start(
       Principal caller, String workflow, Struct input, String requestId, String sessionId) {
     String id =
         workflow.startsWith("workflows/") ? workflow.substring("workflows/".length()) : workflow;
@@ -241,7 +241,8 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
         .orElseThrow(() -> NexusException.notFound("execution", id));
   }
 
-  private Execution awaitEnd(String org, Execution started) {
+  private Execution awaitEnd(String org, Executions.Started run) {
+    Execution started = run.execution();
     Deadline deadline = Context.current().getDeadline();
     long waitMillis = maxExecuteWait.toMillis();
     if (deadline != null) {
@@ -249,7 +250,7 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
       waitMillis = Math.max(0, deadline.timeRemaining(TimeUnit.MILLISECONDS) - 50);
     }
     try {
-      return executions.completion(org, started.getId()).get(waitMillis, TimeUnit.MILLISECONDS);
+      return run.completion().get(waitMillis, TimeUnit.MILLISECONDS);
     } catch (TimeoutException | java.util.concurrent.CancellationException e) {
       return executions.get(org, started.getId()).orElse(started);
     } catch (ExecutionException e) {

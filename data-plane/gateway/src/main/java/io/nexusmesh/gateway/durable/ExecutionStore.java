@@ -220,30 +220,28 @@ public final class ExecutionStore {
 
   // ---- journal ----
 
-  /** The journal hash of {@code id}. */
-  Optional<Value> output(String id, String path) {
-    byte[] bytes = journal(id).get("out:" + path);
-    if (bytes == null) {
-      return Optional.empty();
+  /** The whole journal of {@code id} (step outputs, attempts, timers), read once by its owner. */
+  Map<String, byte[]> journalSnapshot(String id) {
+    return journal(id).readAllMap();
+  }
+
+  /**
+   * Writes one journal field and appends one event in a single pipelined round trip, in this order,
+   * so a reader never sees an event whose step is not journaled yet.
+   */
+  void write(String id, String field, byte[] value, boolean onlyIfAbsent, ExecutionEvent event) {
+    RBatch batch = redis.createBatch();
+    var journal = batch.<String, byte[]>getMap(key(id) + ":journal", HASH);
+    if (onlyIfAbsent) {
+      journal.fastPutIfAbsentAsync(field, value);
+    } else {
+      journal.fastPutAsync(field, value);
     }
-    try {
-      return Optional.of(Value.parseFrom(bytes));
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("journal of " + id + " is not readable", e);
-    }
-  }
-
-  void complete(String id, String path, Value output) {
-    journal(id).fastPutIfAbsent("out:" + path, output.toByteArray());
-  }
-
-  int attempt(String id, String path) {
-    byte[] bytes = journal(id).get("att:" + path);
-    return bytes == null ? 0 : Integer.parseInt(new String(bytes, UTF_8));
-  }
-
-  void attempt(String id, String path, int attempt) {
-    journal(id).fastPut("att:" + path, Integer.toString(attempt).getBytes(UTF_8));
+    batch
+        .<byte[]>getList(key(id) + ":events", ByteArrayCodec.INSTANCE)
+        .addAsync(event.toByteArray());
+    batch.getTopic(key(id) + ":changed", StringCodec.INSTANCE).publishAsync(event.getOffset());
+    batch.execute();
   }
 
   long timer(String id, String path, long fireAt) {
@@ -271,8 +269,12 @@ public final class ExecutionStore {
   /** Appends an event (its offset already set by the owner) and wakes the execution's watchers. */
   void append(ExecutionEvent event) {
     String id = event.getExecutionId();
-    redis.<byte[]>getList(key(id) + ":events", ByteArrayCodec.INSTANCE).add(event.toByteArray());
-    changes(id).publish(event.getOffset());
+    RBatch batch = redis.createBatch();
+    batch
+        .<byte[]>getList(key(id) + ":events", ByteArrayCodec.INSTANCE)
+        .addAsync(event.toByteArray());
+    batch.getTopic(key(id) + ":changed", StringCodec.INSTANCE).publishAsync(event.getOffset());
+    batch.execute();
   }
 
   /** How many events {@code id} has. */

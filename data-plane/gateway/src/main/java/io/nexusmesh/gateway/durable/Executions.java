@@ -138,8 +138,11 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
 
   // ---- starting and reading ----
 
-  /** Creates an execution and starts running it; returns it as created (RUNNING). */
-  public Execution start(NewExecution request) {
+  /** An execution as created (RUNNING), and its end. */
+  public record Started(Execution execution, CompletableFuture<Execution> completion) {}
+
+  /** Creates an execution and starts running it. */
+  public Started start(NewExecution request) {
     DeployedWorkflow deployment = request.deployment();
     WorkflowSpec spec = deployment.getSpec();
     String id = UUID.randomUUID().toString().replace("-", "");
@@ -147,11 +150,10 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       Optional<String> first =
           store.claimRequest(request.org(), request.requestId(), id, options.retention());
       if (first.isPresent()) {
-        return get(request.org(), first.get())
-            .orElseGet(
-                () ->
-                    local(first.get())
-                        .orElseThrow(() -> NexusException.notFound("execution", first.get())));
+        Execution joined =
+            get(request.org(), first.get())
+                .orElseThrow(() -> NexusException.notFound("execution", first.get()));
+        return new Started(joined, completion(request.org(), joined.getId()));
       }
     }
     boolean durable = spec.getMode() != ExecutionMode.EXECUTION_MODE_EPHEMERAL;
@@ -176,12 +178,11 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     Journal journal;
     if (durable) {
       store.create(stored, true, options.owner(), options.leaseTtl());
-      journal = new RedisJournal(store, id, null);
+      journal = RedisJournal.fresh(store, id);
     } else {
       journal = new InMemoryJournal(id);
     }
-    launch(stored, journal, durable);
-    return execution;
+    return new Started(execution, launch(stored, journal, durable));
   }
 
   /** The execution, from this gateway's memory (a running ephemeral one) or from Redis. */
@@ -272,7 +273,8 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
 
   // ---- running ----
 
-  private void launch(ExecutionStore.Stored stored, Journal journal, boolean durable) {
+  private CompletableFuture<Execution> launch(
+      ExecutionStore.Stored stored, Journal journal, boolean durable) {
     String id = stored.execution().getId();
     var done = new CompletableFuture<Execution>();
     runningOf.put(id, stored.execution());
@@ -283,6 +285,7 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
             .unstarted(() -> drive(stored, journal, durable, done));
     local.put(id, new LocalRun(journal, done, durable, thread));
     thread.start();
+    return done;
   }
 
   private void drive(
@@ -317,11 +320,15 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     } catch (RuntimeException e) {
       // A Redis outage mid-run: the lease lapses and a healthy gateway resumes the execution.
       log.error("execution {} stopped on an unexpected error; it will be resumed", id, e);
+      runningOf.remove(id);
+      orgOf.remove(id);
       done.completeExceptionally(e);
     } finally {
       local.remove(id);
-      runningOf.remove(id);
-      orgOf.remove(id);
+      if (durable) {
+        runningOf.remove(id);
+        orgOf.remove(id);
+      }
     }
   }
 
@@ -353,6 +360,8 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       var record =
           new ExecutionStore.Stored(
               execution, stored.org(), stored.spec(), stored.deadlineMillis(), null);
+      // Stored off the caller's path; until it is, this gateway answers reads from memory.
+      runningOf.put(execution.getId(), execution);
       Thread.ofVirtual()
           .start(
               () -> {
@@ -360,6 +369,9 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
                   store.storeEnded(record, options.retention());
                 } catch (RuntimeException e) {
                   log.warn("could not store ephemeral execution {}", execution.getId(), e);
+                } finally {
+                  runningOf.remove(execution.getId());
+                  orgOf.remove(execution.getId());
                 }
               });
     }

@@ -35,8 +35,9 @@ public final class InMemoryJournal implements Journal {
   }
 
   @Override
-  public void complete(String path, Value output) {
+  public void completed(String path, Value output, ExecutionEvent.Builder event) {
     outputs.putIfAbsent(path, output);
+    event(event);
   }
 
   @Override
@@ -45,8 +46,9 @@ public final class InMemoryJournal implements Journal {
   }
 
   @Override
-  public void attempt(String path, int attempt) {
+  public void started(String path, int attempt, ExecutionEvent.Builder event) {
     attempts.put(path, attempt);
+    event(event);
   }
 
   @Override

@@ -15,14 +15,20 @@ public interface Journal {
   /** The output of the completed step at {@code path}, if it completed. */
   Optional<Value> output(String path);
 
-  /** Records that the step at {@code path} completed with {@code output}; the first write wins. */
-  void complete(String path, Value output);
+  /**
+   * Records that the step at {@code path} completed with {@code output} (the first write wins) and
+   * appends its completion event, in one write.
+   */
+  void completed(String path, Value output, ExecutionEvent.Builder event);
 
   /** The attempt the step at {@code path} is on, 0 if it never started. */
   int attempt(String path);
 
-  /** Records that the step at {@code path} is on attempt {@code attempt}. */
-  void attempt(String path, int attempt);
+  /**
+   * Records that the step at {@code path} starts attempt {@code attempt} and appends its start
+   * event, in one write.
+   */
+  void started(String path, int attempt, ExecutionEvent.Builder event);
 
   /**
    * When the timer at {@code path} fires, in epoch millis: fixed on first call from {@code now}.

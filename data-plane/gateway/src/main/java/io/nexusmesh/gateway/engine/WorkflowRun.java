@@ -266,14 +266,16 @@ public final class WorkflowRun {
           case KIND_NOT_SET ->
               throw new NodeFailure(Status.Code.INVALID_ARGUMENT, "node " + path + " has no kind");
         };
-    journal.complete(path, output);
-    event(
-        ExecutionEvent.newBuilder()
-            .setNodeCompleted(
-                NodeCompleted.newBuilder()
-                    .setNodeId(path)
-                    .setAttempt(Math.max(1, journal.attempt(path)))
-                    .setOutput(output)));
+    journal.completed(
+        path,
+        output,
+        timed(
+            ExecutionEvent.newBuilder()
+                .setNodeCompleted(
+                    NodeCompleted.newBuilder()
+                        .setNodeId(path)
+                        .setAttempt(Math.max(1, journal.attempt(path)))
+                        .setOutput(output))));
     return output;
   }
 
@@ -288,12 +290,12 @@ public final class WorkflowRun {
   }
 
   private Value once(String path, Body body) throws InterruptedException {
-    if (journal.attempt(path) == 0) {
-      journal.attempt(path, 1);
-    }
-    event(
-        ExecutionEvent.newBuilder()
-            .setNodeStarted(NodeStarted.newBuilder().setNodeId(path).setAttempt(1)));
+    journal.started(
+        path,
+        1,
+        timed(
+            ExecutionEvent.newBuilder()
+                .setNodeStarted(NodeStarted.newBuilder().setNodeId(path).setAttempt(1))));
     nodeRuns.incrementAndGet();
     try {
       return body.run();
@@ -311,16 +313,16 @@ public final class WorkflowRun {
 
   private Value withRetries(Node node, String path, Attempt body) throws InterruptedException {
     Backoff backoff = Backoff.of(node.getRetry(), spec.getDefaultRetry(), node.hasRetry());
-    int attempt = journal.attempt(path);
-    if (attempt == 0) {
-      attempt = 1;
-      journal.attempt(path, 1);
-    }
+    // A resumed step re-runs the attempt it was on, hence with the same idempotency key.
+    int attempt = Math.max(1, journal.attempt(path));
     while (true) {
       checkStop();
-      event(
-          ExecutionEvent.newBuilder()
-              .setNodeStarted(NodeStarted.newBuilder().setNodeId(path).setAttempt(attempt)));
+      journal.started(
+          path,
+          attempt,
+          timed(
+              ExecutionEvent.newBuilder()
+                  .setNodeStarted(NodeStarted.newBuilder().setNodeId(path).setAttempt(attempt))));
       nodeRuns.incrementAndGet();
       try {
         return body.run(attempt);
@@ -337,7 +339,6 @@ public final class WorkflowRun {
         }
         Duration delay = backoff.delayBefore(attempt + 1);
         attempt++;
-        journal.attempt(path, attempt);
         long retryAt = now() + delay.toMillis();
         event(
             ExecutionEvent.newBuilder()
@@ -528,7 +529,11 @@ public final class WorkflowRun {
   }
 
   private void event(ExecutionEvent.Builder event) {
-    journal.event(event.setTime(Timestamps.fromMillis(now())));
+    journal.event(timed(event));
+  }
+
+  private ExecutionEvent.Builder timed(ExecutionEvent.Builder event) {
+    return event.setTime(Timestamps.fromMillis(now()));
   }
 
   /** Ends a run early: cancelled or past its deadline. */
