@@ -152,6 +152,9 @@ class GatewayChaosIT {
             StartExecutionRequest.newBuilder()
                 .setWorkflow("five-steps")
                 .setInput(json("{\"n\": " + i + "}"))
+                // The same request id on failover: if the dying gateway created the execution
+                // before it answered, the retry joins it rather than starting a second one.
+                .setRequestId("chaos-" + org + "-" + i)
                 .build();
         Execution e;
         if (i % 2 == 0 && a.process.isAlive()) {
@@ -159,7 +162,7 @@ class GatewayChaosIT {
             e = onA.startExecution(request).getExecution();
             startedOnA.add(e.getId());
           } catch (io.grpc.StatusRuntimeException dead) {
-            e = onB.startExecution(request).getExecution(); // A just died: the caller fails over
+            e = onB.startExecution(request).getExecution(); // A died: the caller fails over to B
           }
         } else {
           e = onB.startExecution(request).getExecution();

@@ -180,6 +180,17 @@ public final class ExecutionStore {
     record(stored.execution().getId()).expire(retention);
   }
 
+  /** Removes an execution that never ran (it lost the race for its request id). */
+  public void discard(String org, String id) {
+    RBatch batch =
+        redis.createBatch(
+            BatchOptions.defaults().executionMode(BatchOptions.ExecutionMode.IN_MEMORY_ATOMIC));
+    batch.<String>getSet(RUNNING, StringCodec.INSTANCE).removeAsync(id);
+    batch.<String>getScoredSortedSet(index(org), StringCodec.INSTANCE).removeAsync(id);
+    batch.getKeys().deleteAsync(key(id), key(id) + ":lease");
+    batch.execute();
+  }
+
   /** Records a cancellation request; the owner sees it at its next step or wait. */
   public void requestCancel(String id, String reason) {
     record(id).fastPut("cancel", reason.getBytes(UTF_8));

@@ -146,16 +146,6 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     DeployedWorkflow deployment = request.deployment();
     WorkflowSpec spec = deployment.getSpec();
     String id = UUID.randomUUID().toString().replace("-", "");
-    if (!request.requestId().isEmpty()) {
-      Optional<String> first =
-          store.claimRequest(request.org(), request.requestId(), id, options.retention());
-      if (first.isPresent()) {
-        Execution joined =
-            get(request.org(), first.get())
-                .orElseThrow(() -> NexusException.notFound("execution", first.get()));
-        return new Started(joined, completion(request.org(), joined.getId()));
-      }
-    }
     boolean durable = spec.getMode() != ExecutionMode.EXECUTION_MODE_EPHEMERAL;
     long now = clock.millis();
     Execution execution =
@@ -177,11 +167,24 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     var stored = new ExecutionStore.Stored(execution, request.org(), spec, deadline, null);
     Journal journal;
     if (durable) {
+      // Created before its request id is claimed, so a claimed id always names a stored
+      // execution, even if this gateway dies right after.
       store.create(stored, true, options.owner(), options.leaseTtl());
-      journal = RedisJournal.fresh(store, id);
-    } else {
-      journal = new InMemoryJournal(id);
     }
+    if (!request.requestId().isEmpty()) {
+      Optional<String> first =
+          store.claimRequest(request.org(), request.requestId(), id, options.retention());
+      if (first.isPresent()) {
+        if (durable) {
+          store.discard(request.org(), id);
+        }
+        Execution joined =
+            get(request.org(), first.get())
+                .orElseThrow(() -> NexusException.notFound("execution", first.get()));
+        return new Started(joined, completion(request.org(), joined.getId()));
+      }
+    }
+    journal = durable ? RedisJournal.fresh(store, id) : new InMemoryJournal(id);
     return new Started(execution, launch(stored, journal, durable));
   }
 
