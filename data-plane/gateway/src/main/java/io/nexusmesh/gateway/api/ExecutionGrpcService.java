@@ -126,31 +126,30 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
     int size = request.getPageSize() == 0 ? DEFAULT_PAGE : request.getPageSize();
     int offset = decodePageToken(request.getPageToken());
     var page = ListExecutionsResponse.newBuilder();
-    // The org's index is ordered by time; filters are applied while scanning it.
-    int position = offset;
+    // The org's index is ordered by time; filters are applied while scanning it. The token is the
+    // index position after the last execution returned.
     int batch = Math.max(size, 100);
-    while (page.getExecutionsCount() < size) {
+    int position = offset;
+    int next = -1;
+    scan:
+    while (true) {
       var chunk = executions.page(caller.org(), position, batch);
-      if (chunk.isEmpty()) {
-        position = -1;
-        break;
-      }
-      for (Execution e : chunk) {
-        position++;
-        if (matches(request, e)) {
-          page.addExecutions(e);
+      for (var entry : chunk.entries()) {
+        if (matches(request, entry.execution())) {
+          page.addExecutions(entry.execution());
           if (page.getExecutionsCount() == size) {
-            break;
+            next = entry.position() + 1;
+            break scan;
           }
         }
       }
-      if (chunk.size() < batch && page.getExecutionsCount() < size) {
-        position = -1;
+      if (chunk.scanned() < batch) {
         break;
       }
+      position += chunk.scanned();
     }
-    if (position >= 0 && !executions.page(caller.org(), position, 1).isEmpty()) {
-      page.setNextPageToken(encodePageToken(position));
+    if (next >= 0 && executions.store().indexSize(caller.org()) > next) {
+      page.setNextPageToken(encodePageToken(next));
     }
     response.onNext(page.build());
     response.onCompleted();

@@ -148,11 +148,6 @@ public final class ExecutionStore {
     return find(id).filter(s -> s.org().equals(org));
   }
 
-  /** Replaces the execution resource (status, output, error). */
-  public void save(Execution execution) {
-    record(execution.getId()).fastPut("execution", execution.toByteArray());
-  }
-
   /**
    * Stores a finished execution and lets all its keys expire after {@code retention}; a durable one
    * leaves the running set and its lease is dropped.
@@ -202,17 +197,33 @@ public final class ExecutionStore {
     return reason == null ? null : new String(reason, UTF_8);
   }
 
-  /** Up to {@code limit} of the org's executions, newest first, from position {@code offset}. */
-  public List<Execution> page(String org, int offset, int limit) {
+  /** An execution and its position in its organisation's index (newest first, from 0). */
+  public record Indexed(int position, Execution execution) {}
+
+  /**
+   * A window of the org's index: {@code scanned} entries read from {@code offset}, and the
+   * executions among them whose records still exist (expired ones are skipped, positions are not).
+   */
+  public record IndexPage(List<Indexed> entries, int scanned) {}
+
+  /** How many entries the org's index holds. */
+  public int indexSize(String org) {
+    return redis.<String>getScoredSortedSet(index(org), StringCodec.INSTANCE).size();
+  }
+
+  /** Up to {@code limit} index entries of the org, newest first, from position {@code offset}. */
+  public IndexPage page(String org, int offset, int limit) {
     Collection<String> ids =
         redis
             .<String>getScoredSortedSet(index(org), StringCodec.INSTANCE)
             .valueRangeReversed(offset, offset + limit - 1);
-    List<Execution> page = new ArrayList<>();
+    List<Indexed> entries = new ArrayList<>();
+    int position = offset;
     for (String id : ids) {
-      find(org, id).ifPresent(s -> page.add(s.execution()));
+      int at = position++;
+      find(org, id).ifPresent(s -> entries.add(new Indexed(at, s.execution())));
     }
-    return page;
+    return new IndexPage(entries, ids.size());
   }
 
   /**
