@@ -85,7 +85,11 @@ public record GatewayConfig(
         duration(env.getOrDefault("NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "15s")));
   }
 
-  /** Parses {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h} or {@code 7d}. */
+  /**
+   * Parses {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h} or {@code 7d}: the form the control
+   * plane's settings take through Spring, by hand here because the gateway has no Spring and
+   * {@link Duration#parse} wants ISO-8601 ({@code PT10S}), which nobody types.
+   */
   static Duration duration(String text) {
     Matcher m = DURATION.matcher(text.trim());
     if (!m.matches()) {

@@ -95,9 +95,9 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
   private final Listener listener;
   private final Options options;
   private final Map<String, LocalRun> local = new ConcurrentHashMap<>();
-  // What a running execution looks like, and its org, for ephemeral runs that Redis never saw.
-  private final Map<String, Execution> runningOf = new ConcurrentHashMap<>();
-  private final Map<String, String> orgOf = new ConcurrentHashMap<>();
+  // Executions this gateway can answer for before (or without) Redis: ephemeral runs until their
+  // record is stored.
+  private final Map<String, ExecutionStore.Stored> inMemory = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timers =
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().daemon().name("nexus-leases").factory());
@@ -191,15 +191,12 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
   /** The execution, from this gateway's memory (a running ephemeral one) or from Redis. */
   public Optional<Execution> get(String org, String id) {
     Optional<Execution> stored = store.find(org, id).map(ExecutionStore.Stored::execution);
-    return stored.isPresent() ? stored : local(id).filter(e -> orgOfLocal(id, org));
-  }
-
-  private Optional<Execution> local(String id) {
-    return Optional.ofNullable(runningOf.get(id));
-  }
-
-  private boolean orgOfLocal(String id, String org) {
-    return org.equals(orgOf.get(id));
+    if (stored.isPresent()) {
+      return stored;
+    }
+    return Optional.ofNullable(inMemory.get(id))
+        .filter(s -> s.org().equals(org))
+        .map(ExecutionStore.Stored::execution);
   }
 
   /**
@@ -264,7 +261,7 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
   }
 
   /** Up to {@code limit} executions of {@code org}, newest first, from position {@code offset}. */
-  public List<Execution> page(String org, int offset, int limit) {
+  public ExecutionStore.IndexPage page(String org, int offset, int limit) {
     return store.page(org, offset, limit);
   }
 
@@ -280,8 +277,7 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       ExecutionStore.Stored stored, Journal journal, boolean durable) {
     String id = stored.execution().getId();
     var done = new CompletableFuture<Execution>();
-    runningOf.put(id, stored.execution());
-    orgOf.put(id, stored.org());
+    inMemory.put(id, stored);
     Thread thread =
         Thread.ofVirtual()
             .name("execution-" + id)
@@ -323,14 +319,12 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     } catch (RuntimeException e) {
       // A Redis outage mid-run: the lease lapses and a healthy gateway resumes the execution.
       log.error("execution {} stopped on an unexpected error; it will be resumed", id, e);
-      runningOf.remove(id);
-      orgOf.remove(id);
+      inMemory.remove(id);
       done.completeExceptionally(e);
     } finally {
       local.remove(id);
       if (durable) {
-        runningOf.remove(id);
-        orgOf.remove(id);
+        inMemory.remove(id);
       }
     }
   }
@@ -364,7 +358,7 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
           new ExecutionStore.Stored(
               execution, stored.org(), stored.spec(), stored.deadlineMillis(), null);
       // Stored off the caller's path; until it is, this gateway answers reads from memory.
-      runningOf.put(execution.getId(), execution);
+      inMemory.put(execution.getId(), record);
       Thread.ofVirtual()
           .start(
               () -> {
@@ -373,8 +367,7 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
                 } catch (RuntimeException e) {
                   log.warn("could not store ephemeral execution {}", execution.getId(), e);
                 } finally {
-                  runningOf.remove(execution.getId());
-                  orgOf.remove(execution.getId());
+                  inMemory.remove(execution.getId());
                 }
               });
     }
@@ -530,10 +523,5 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
                     .handle((e, t) -> null)
                     .completeOnTimeout(null, 5, TimeUnit.SECONDS)
                     .join());
-  }
-
-  /** Executions running on this gateway now. */
-  public int runningHere() {
-    return local.size();
   }
 }
