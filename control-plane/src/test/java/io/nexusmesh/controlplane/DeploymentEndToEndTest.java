@@ -344,13 +344,12 @@ class DeploymentEndToEndTest {
       ControlPlaneHarness cp, RedisEndpoint redis, String id, String... environment) {
     String token =
         cp.issuer.mint(
-            new TokenRequest(
+            TokenRequest.service(
                 "service-account-" + id,
                 ORG,
-                List.of("gateway"),
-                List.of(Audiences.MANAGEMENT),
+                Audiences.MANAGEMENT,
                 Duration.ofHours(1),
-                Map.of("nexus_kind", "service")));
+                "gateway"));
     Map<String, String> env = new HashMap<>();
     env.put("NEXUS_GATEWAY_ID", id);
     env.put("NEXUS_GATEWAY_PORT", "0");

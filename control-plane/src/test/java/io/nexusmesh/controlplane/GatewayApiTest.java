@@ -18,8 +18,6 @@ import io.nexusmesh.api.controlplane.v1.UsageRecord;
 import io.nexusmesh.runtime.auth.Audiences;
 import io.nexusmesh.runtime.auth.DevTokenIssuer.TokenRequest;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.awaitility.Awaitility;
@@ -49,13 +47,8 @@ class GatewayApiTest {
 
   private String gatewayToken(String org) {
     return cp.issuer.mint(
-        new TokenRequest(
-            "service-account-gateway",
-            org,
-            List.of("gateway"),
-            List.of(Audiences.MANAGEMENT),
-            Duration.ofHours(1),
-            Map.of("nexus_kind", "service")));
+        TokenRequest.service(
+            "service-account-gateway", org, Audiences.MANAGEMENT, Duration.ofHours(1), "gateway"));
   }
 
   private GatewayServiceGrpc.GatewayServiceBlockingStub gateways(String token) {

@@ -9,8 +9,6 @@ import io.nexusmesh.runtime.auth.ServiceRoles;
 import io.nexusmesh.runtime.error.NexusException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
@@ -51,13 +49,12 @@ public class GatewayCredentials {
           devIssuer
               .get()
               .mint(
-                  new TokenRequest(
+                  TokenRequest.service(
                       "service-account-nexus-control-plane",
                       ServiceRoles.SYSTEM_ORG,
-                      List.of(ServiceRoles.CONTROL_PLANE),
-                      List.of(Audiences.GATEWAY),
+                      Audiences.GATEWAY,
                       TTL,
-                      Map.of("nexus_kind", "service")));
+                      ServiceRoles.CONTROL_PLANE));
       mintedAt = Instant.now();
     }
     return minted;

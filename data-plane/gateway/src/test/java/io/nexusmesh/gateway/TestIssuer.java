@@ -9,8 +9,6 @@ import io.nexusmesh.runtime.auth.ServiceRoles;
 import io.nexusmesh.testing.Ports;
 import java.net.URI;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 
 /**
  * An OIDC issuer for gateway tests: the dev issuer served over HTTP on a loopback port, so that
@@ -50,13 +48,12 @@ final class TestIssuer {
   /** The control plane's own token for gateways' admin service. */
   String controlPlaneToken() {
     return issuer.mint(
-        new TokenRequest(
+        TokenRequest.service(
             "service-account-nexus-control-plane",
             ServiceRoles.SYSTEM_ORG,
-            List.of(ServiceRoles.CONTROL_PLANE),
-            List.of(Audiences.GATEWAY),
+            Audiences.GATEWAY,
             Duration.ofHours(1),
-            Map.of("nexus_kind", "service")));
+            ServiceRoles.CONTROL_PLANE));
   }
 
   /** A person's gateway-audience token. */

@@ -99,6 +99,16 @@ public final class DevTokenIssuer {
       extraClaims = Map.copyOf(extraClaims);
     }
 
+    /**
+     * A token for a service account of {@code org} (a machine: the control plane, a gateway), for
+     * one audience, marked with {@code nexus_kind: service} as {@link JwtVerifier} recognises it.
+     */
+    public static TokenRequest service(
+        String subject, String org, String audience, Duration ttl, String... roles) {
+      return new TokenRequest(
+          subject, org, List.of(roles), List.of(audience), ttl, Map.of("nexus_kind", "service"));
+    }
+
     /** A token for a person of {@code org} with {@code roles}, for one audience, valid 12 h. */
     public static TokenRequest user(String subject, String org, String audience, String... roles) {
       return new TokenRequest(
