@@ -87,8 +87,8 @@ public record GatewayConfig(
 
   /**
    * Parses {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h} or {@code 7d}: the form the control
-   * plane's settings take through Spring, by hand here because the gateway has no Spring and
-   * {@link Duration#parse} wants ISO-8601 ({@code PT10S}), which nobody types.
+   * plane's settings take through Spring, by hand here because the gateway has no Spring and {@link
+   * Duration#parse} wants ISO-8601 ({@code PT10S}), which nobody types.
    */
   static Duration duration(String text) {
     Matcher m = DURATION.matcher(text.trim());
