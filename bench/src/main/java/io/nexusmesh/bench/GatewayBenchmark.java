@@ -4,6 +4,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.MediaType;
@@ -26,19 +27,26 @@ import io.nexusmesh.api.workflow.v1.WorkflowSpec;
 import io.nexusmesh.gateway.Gateway;
 import io.nexusmesh.gateway.GatewayConfig;
 import io.nexusmesh.runtime.auth.ApiKeys;
+import io.nexusmesh.runtime.auth.Principal;
+import io.nexusmesh.runtime.auth.PrincipalKind;
+import io.nexusmesh.runtime.server.NexusServer;
+import io.nexusmesh.runtime.server.NexusServerOptions;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import redis.embedded.RedisServer;
 
 /**
- * Measures the gateway's overhead in one run on one machine, each scenario against the same
- * baseline: a raw Armeria gRPC server answering the same {@code Execute} message with its input (no
- * auth, no validation, no engine). Scenarios: an EPHEMERAL 1-node CEL transform over gRPC and over
- * REST, and a DURABLE 3-step workflow over gRPC (every step journaled in Redis). Prints p50, p99
- * and throughput of each and their ratios to the echo.
+ * Measures the gateway's overhead in one run on one machine, each scenario against a raw Armeria
+ * server answering the same {@code Execute} message with its input (no auth, no validation, no
+ * engine) over the same transport: gRPC, or REST through Armeria's JSON transcoding. Scenarios: the
+ * echo behind the shared server recipe (auth, protovalidate, metrics, tracing), an EPHEMERAL 1-node
+ * CEL transform over gRPC and over REST, and a DURABLE 3-step workflow over gRPC (every step
+ * journaled in Redis). Prints p50, p99 and throughput of each and their ratios to its echo.
  *
  * <p>Settings (system properties): {@code bench.concurrency} (8), {@code bench.warmup} seconds (5),
  * {@code bench.seconds} measured per scenario (10). Access logs are off here (see the bench's
@@ -68,9 +76,24 @@ public final class GatewayBenchmark {
     Server echo =
         Server.builder()
             .http(0)
-            .service(GrpcService.builder().addService(new Echo()).build())
+            .service(
+                GrpcService.builder()
+                    .addService(new Echo())
+                    .enableHttpJsonTranscoding(true)
+                    .build())
             .build();
     echo.start().join();
+    // The same echo behind the shared server recipe (auth, protovalidate, metrics, tracing, CORS,
+    // access log off): splits the gateway's overhead into the recipe's and the engine's.
+    Server recipe =
+        NexusServer.builder(NexusServerOptions.defaults("bench-recipe", 0))
+            .addService(new Echo())
+            .authenticator(
+                authorization ->
+                    new Principal(
+                        "bench", ORG, Set.of(), Set.of(), PrincipalKind.API_KEY, Set.of()))
+            .build();
+    recipe.start().join();
     Gateway gateway =
         Gateway.start(
             GatewayConfig.fromEnvironment(
@@ -105,10 +128,17 @@ public final class GatewayBenchmark {
     ManagedChannel toGateway =
         NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
     var echoStub = ExecutionServiceGrpc.newBlockingStub(toEcho);
+    ManagedChannel toRecipe =
+        NettyChannelBuilder.forAddress("127.0.0.1", recipe.activeLocalPort())
+            .usePlaintext()
+            .build();
     Metadata auth = new Metadata();
     auth.put(
         Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
         "Bearer " + key.secret());
+    var recipeStub =
+        ExecutionServiceGrpc.newBlockingStub(toRecipe)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth));
     var gatewayStub =
         ExecutionServiceGrpc.newBlockingStub(toGateway)
             .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth));
@@ -130,50 +160,86 @@ public final class GatewayBenchmark {
     System.out.printf(
         "Nexus Mesh gateway benchmark: %d callers, %d cores%n",
         concurrency, Runtime.getRuntime().availableProcessors());
-    List<LoadResult> results = new ArrayList<>();
-    results.add(load.run("raw Armeria gRPC echo (baseline)", () -> echoStub.execute(ephemeral)));
-    results.add(
-        load.run("ephemeral 1-node transform, gRPC", () -> check(gatewayStub.execute(ephemeral))));
-    results.add(
-        load.run(
-            "ephemeral 1-node transform, REST",
-            () -> {
-              var response =
-                  rest.blocking()
-                      .execute(
-                          HttpRequest.of(
-                              restHeaders,
-                              com.linecorp.armeria.common.HttpData.ofUtf8(
-                                  "{\"input\":{\"name\":\"Ada\"}}")));
-              if (response.status().code() != 200) {
-                throw new IllegalStateException(
-                    "REST answered " + response.status() + ": " + response.contentUtf8());
-              }
-            }));
-    results.add(
-        load.run("durable 3-step workflow, gRPC", () -> check(gatewayStub.execute(durable))));
-
-    LoadResult baseline = results.get(0);
-    System.out.printf(
-        "%-36s %10s %10s %12s %10s %10s%n",
-        "scenario", "p50 ms", "p99 ms", "calls/s", "p50 x", "p99 x");
-    for (LoadResult r : results) {
-      System.out.printf(
-          "%-36s %10.3f %10.3f %12.0f %10.2f %10.2f%n",
-          r.name(),
-          r.percentileMillis(0.50),
-          r.percentileMillis(0.99),
-          r.throughput(),
-          r.percentileMillis(0.50) / baseline.percentileMillis(0.50),
-          r.percentileMillis(0.99) / baseline.percentileMillis(0.99));
+    // Each scenario is compared with the raw echo over the same transport.
+    WebClient restEcho = WebClient.of("http://127.0.0.1:" + echo.activeLocalPort());
+    Scenario grpcEcho =
+        new Scenario("raw Armeria gRPC echo", null, () -> echoStub.execute(ephemeral));
+    Scenario httpEcho =
+        new Scenario(
+            "raw Armeria REST echo (transcoded)",
+            null,
+            () -> restCall(restEcho, restHeaders, "ephemeral"));
+    List<Scenario> scenarios =
+        List.of(
+            grpcEcho,
+            httpEcho,
+            new Scenario(
+                "echo behind the shared recipe", grpcEcho, () -> recipeStub.execute(ephemeral)),
+            new Scenario(
+                "ephemeral 1-node transform, gRPC",
+                grpcEcho,
+                () -> check(gatewayStub.execute(ephemeral))),
+            new Scenario(
+                "ephemeral 1-node transform, REST",
+                httpEcho,
+                () -> restCall(rest, restHeaders, "ephemeral")),
+            new Scenario(
+                "durable 3-step workflow, gRPC",
+                grpcEcho,
+                () -> check(gatewayStub.execute(durable))));
+    // Every scenario is warmed up before any is measured, so that the baselines, measured first,
+    // do not pay for the JIT work of the client path that all scenarios share.
+    for (Scenario scenario : scenarios) {
+      load.warmUp(scenario.call());
+    }
+    Map<Scenario, LoadResult> results = new LinkedHashMap<>();
+    for (Scenario scenario : scenarios) {
+      results.put(scenario, load.measure(scenario.name(), scenario.call()));
     }
 
+    System.out.printf(
+        "%-36s %9s %9s %10s %9s %9s  %s%n",
+        "scenario", "p50 ms", "p99 ms", "calls/s", "p50 x", "p99 x", "compared with");
+    results.forEach(
+        (scenario, r) -> {
+          LoadResult base =
+              results.get(scenario.baseline() == null ? scenario : scenario.baseline());
+          System.out.printf(
+              "%-36s %9.3f %9.3f %10.0f %9.2f %9.2f  %s%n",
+              r.name(),
+              r.percentileMillis(0.50),
+              r.percentileMillis(0.99),
+              r.throughput(),
+              r.percentileMillis(0.50) / base.percentileMillis(0.50),
+              r.percentileMillis(0.99) / base.percentileMillis(0.99),
+              scenario.baseline() == null ? "(baseline)" : scenario.baseline().name());
+        });
+
     toEcho.shutdownNow();
+    toRecipe.shutdownNow();
+    recipe.stop().join();
     toGateway.shutdownNow();
     gateway.close();
     echo.stop().join();
     redis.stop();
     System.exit(0);
+  }
+
+  /** A measured call and the raw echo it is compared with (null for a baseline itself). */
+  private record Scenario(String name, @Nullable Scenario baseline, LoadGenerator.Call call) {}
+
+  private static void restCall(WebClient client, RequestHeaders headers, String workflow) {
+    var response =
+        client
+            .blocking()
+            .execute(
+                HttpRequest.of(
+                    headers.toBuilder().path("/v1/workflows/" + workflow + ":execute").build(),
+                    HttpData.ofUtf8("{\"input\":{\"name\":\"Ada\"}}")));
+    if (response.status().code() != 200) {
+      throw new IllegalStateException(
+          "REST answered " + response.status() + ": " + response.contentUtf8());
+    }
   }
 
   private static void check(ExecuteResponse response) {

@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A closed-loop load generator: {@code concurrency} virtual threads each call as fast as answers
- * come, first for a warm-up (JIT, connection pools) that is discarded, then for the measured
- * window. A failed call aborts the run: a benchmark of errors measures nothing.
+ * come, for a warm-up (JIT, connection pools) that is discarded or for the measured window. A
+ * failed call aborts the run: a benchmark of errors measures nothing.
  */
 final class LoadGenerator {
   /** One call of the scenario under test. */
@@ -28,8 +28,13 @@ final class LoadGenerator {
     this.measure = measure;
   }
 
-  LoadResult run(String name, Call call) throws InterruptedException {
+  /** Runs {@code call} for the warm-up time and discards the results. */
+  void warmUp(Call call) throws InterruptedException {
     phase(call, warmup, null);
+  }
+
+  /** Runs {@code call} for the measured time (warm it up first). */
+  LoadResult measure(String name, Call call) throws InterruptedException {
     List<long[]> perThread = new ArrayList<>();
     long started = System.nanoTime();
     phase(call, measure, perThread);

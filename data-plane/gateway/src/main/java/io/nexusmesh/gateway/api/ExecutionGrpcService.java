@@ -35,9 +35,7 @@ import io.nexusmesh.runtime.error.NexusException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * {@code nexus.gateway.v1.ExecutionService}: runs deployed workflows for callers holding an API key
@@ -83,13 +81,46 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
             request.getInput(),
             request.getRequestId(),
             request.getSessionId());
-    Execution ended = awaitEnd(caller.org(), started);
+    // Answered by whichever thread ends the run, so no thread waits for it and the reply costs
+    // no extra hand-off; after the wait the caller gets the execution as it is then.
+    started
+        .completion()
+        .copy()
+        .orTimeout(executeWaitMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete(
+            (ended, failure) -> {
+              if (failure == null) {
+                reply(ended, response);
+              } else {
+                Thread.ofVirtual()
+                    .start(
+                        () ->
+                            reply(
+                                executions
+                                    .get(caller.org(), started.execution().getId())
+                                    .orElse(started.execution()),
+                                response));
+              }
+            });
+  }
+
+  private long executeWaitMillis() {
+    Deadline deadline = Context.current().getDeadline();
+    if (deadline == null) {
+      return maxExecuteWait.toMillis();
+    }
+    // Answer a little before the caller gives up, so they get the id rather than an error.
+    return Math.max(0, deadline.timeRemaining(TimeUnit.MILLISECONDS) - 50);
+  }
+
+  private static void reply(Execution ended, StreamObserver<ExecuteResponse> response) {
     var reply =
         ExecuteResponse.newBuilder().setExecutionId(ended.getId()).setStatus(ended.getStatus());
     if (ended.getStatus() == ExecutionStatus.EXECUTION_STATUS_SUCCEEDED) {
       reply.setOutput(ended.getOutput());
     } else if (ended.getStatus() != ExecutionStatus.EXECUTION_STATUS_RUNNING) {
-      throw failed(ended);
+      response.onError(failed(ended));
+      return;
     }
     response.onNext(reply.build());
     response.onCompleted();
@@ -238,26 +269,6 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
     return executions
         .get(caller.org(), id)
         .orElseThrow(() -> NexusException.notFound("execution", id));
-  }
-
-  private Execution awaitEnd(String org, Executions.Started run) {
-    Execution started = run.execution();
-    Deadline deadline = Context.current().getDeadline();
-    long waitMillis = maxExecuteWait.toMillis();
-    if (deadline != null) {
-      // Answer a little before the caller gives up, so they get the id rather than an error.
-      waitMillis = Math.max(0, deadline.timeRemaining(TimeUnit.MILLISECONDS) - 50);
-    }
-    try {
-      return run.completion().get(waitMillis, TimeUnit.MILLISECONDS);
-    } catch (TimeoutException | java.util.concurrent.CancellationException e) {
-      return executions.get(org, started.getId()).orElse(started);
-    } catch (ExecutionException e) {
-      return executions.get(org, started.getId()).orElse(started);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return started;
-    }
   }
 
   private static NexusException failed(Execution ended) {

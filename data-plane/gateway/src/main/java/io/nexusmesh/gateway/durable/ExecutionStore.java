@@ -100,14 +100,27 @@ public final class ExecutionStore {
    * lease, in the same atomic batch, so a crash right after leaves it resumable.
    */
   public void create(Stored stored, boolean durable, String owner, Duration leaseTtl) {
-    String id = stored.execution().getId();
     RBatch batch =
         redis.createBatch(
             BatchOptions.defaults().executionMode(BatchOptions.ExecutionMode.IN_MEMORY_ATOMIC));
+    addRecord(batch, stored, true);
+    if (durable) {
+      String id = stored.execution().getId();
+      batch.<String>getSet(RUNNING, StringCodec.INSTANCE).addAsync(id);
+      batch.<String>getBucket(key(id) + ":lease", StringCodec.INSTANCE).setAsync(owner, leaseTtl);
+    }
+    batch.execute();
+  }
+
+  /** Adds the writes of an execution's record and its index entry to {@code batch}. */
+  private static void addRecord(RBatch batch, Stored stored, boolean withSpec) {
+    String id = stored.execution().getId();
     Map<String, byte[]> fields = new HashMap<>();
     fields.put("execution", stored.execution().toByteArray());
     fields.put("org", stored.org().getBytes(UTF_8));
-    fields.put("spec", stored.spec().toByteArray());
+    if (withSpec) {
+      fields.put("spec", stored.spec().toByteArray());
+    }
     fields.put("deadline", Long.toString(stored.deadlineMillis()).getBytes(UTF_8));
     batch.<String, byte[]>getMap(key(id), HASH).putAllAsync(fields);
     batch
@@ -116,11 +129,6 @@ public final class ExecutionStore {
             stored.execution().getCreateTime().getSeconds() * 1000.0
                 + stored.execution().getCreateTime().getNanos() / 1e6,
             id);
-    if (durable) {
-      batch.<String>getSet(RUNNING, StringCodec.INSTANCE).addAsync(id);
-      batch.<String>getBucket(key(id) + ":lease", StringCodec.INSTANCE).setAsync(owner, leaseTtl);
-    }
-    batch.execute();
   }
 
   /** The execution {@code id}, whatever its org. */
@@ -135,7 +143,10 @@ public final class ExecutionStore {
           new Stored(
               Execution.parseFrom(fields.get("execution")),
               new String(fields.get("org"), UTF_8),
-              WorkflowSpec.parseFrom(fields.get("spec")),
+              // Ended ephemeral records carry no spec: only resuming needs it.
+              fields.containsKey("spec")
+                  ? WorkflowSpec.parseFrom(fields.get("spec"))
+                  : WorkflowSpec.getDefaultInstance(),
               Long.parseLong(new String(fields.get("deadline"), UTF_8)),
               cancel == null ? null : new String(cancel, UTF_8)));
     } catch (InvalidProtocolBufferException e) {
@@ -169,10 +180,22 @@ public final class ExecutionStore {
     batch.execute();
   }
 
-  /** Stores an EPHEMERAL execution once it ended (it was never written while it ran). */
-  public void storeEnded(Stored stored, Duration retention) {
-    create(stored, false, "", Duration.ZERO);
-    record(stored.execution().getId()).expire(retention);
+  /**
+   * Stores ended EPHEMERAL executions (never written while they ran) in one pipelined round trip,
+   * each expiring after {@code retention}.
+   */
+  public void storeEnded(Collection<Stored> ended, Duration retention) {
+    RBatch batch = redis.createBatch();
+    for (Stored stored : ended) {
+      addRecord(batch, stored, false);
+      batch
+          .getKeys()
+          .expireAsync(
+              key(stored.execution().getId()),
+              retention.toMillis(),
+              java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+    batch.execute();
   }
 
   /** Removes an execution that never ran (it lost the race for its request id). */

@@ -102,6 +102,7 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().daemon().name("nexus-leases").factory());
   private final RTopic control;
+  private final EphemeralRecords ephemeralRecords;
   private volatile boolean closing;
   private int controlListener = -1;
 
@@ -120,6 +121,11 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     this.listener = requireNonNull(listener, "listener");
     this.options = requireNonNull(options, "options");
     this.control = redis.getTopic("nx:control", StringCodec.INSTANCE);
+    this.ephemeralRecords =
+        new EphemeralRecords(
+            store,
+            options.retention(),
+            record -> inMemory.remove(record.execution().getId(), record));
   }
 
   /** The store behind the engine (reads for the API). */
@@ -278,6 +284,12 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     String id = stored.execution().getId();
     var done = new CompletableFuture<Execution>();
     inMemory.put(id, stored);
+    if (!durable && computesOnly(stored.spec())) {
+      // A few microseconds of CEL cost less than handing the run to another thread and back.
+      local.put(id, new LocalRun(journal, done, false, null));
+      drive(stored, journal, false, done);
+      return done;
+    }
     Thread thread =
         Thread.ofVirtual()
             .name("execution-" + id)
@@ -359,17 +371,7 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
               execution, stored.org(), stored.spec(), stored.deadlineMillis(), null);
       // Stored off the caller's path; until it is, this gateway answers reads from memory.
       inMemory.put(execution.getId(), record);
-      Thread.ofVirtual()
-          .start(
-              () -> {
-                try {
-                  store.storeEnded(record, options.retention());
-                } catch (RuntimeException e) {
-                  log.warn("could not store ephemeral execution {}", execution.getId(), e);
-                } finally {
-                  inMemory.remove(execution.getId());
-                }
-              });
+      ephemeralRecords.add(record);
     }
     return execution;
   }
@@ -492,6 +494,22 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     }
   }
 
+  /**
+   * Whether the run only computes: every node is a transform or a branch (no I/O, no waiting, no
+   * children) and no retry policy can make it sleep between attempts.
+   */
+  private static boolean computesOnly(WorkflowSpec spec) {
+    return !spec.hasDefaultRetry()
+        && spec.getNodesList().stream()
+            .allMatch(
+                node ->
+                    !node.hasRetry()
+                        && switch (node.getKindCase()) {
+                          case TRANSFORM, BRANCH -> true;
+                          default -> false;
+                        });
+  }
+
   private static Duration timeoutOf(WorkflowSpec spec) {
     return spec.hasExecutionTimeout()
         ? Duration.ofMillis(Durations.toMillis(spec.getExecutionTimeout()))
@@ -523,5 +541,6 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
                     .handle((e, t) -> null)
                     .completeOnTimeout(null, 5, TimeUnit.SECONDS)
                     .join());
+    ephemeralRecords.close();
   }
 }
