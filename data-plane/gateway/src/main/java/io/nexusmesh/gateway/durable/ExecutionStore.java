@@ -100,10 +100,25 @@ public final class ExecutionStore {
    * lease, in the same atomic batch, so a crash right after leaves it resumable.
    */
   public void create(Stored stored, boolean durable, String owner, Duration leaseTtl) {
+    create(stored, durable, owner, leaseTtl, "");
+  }
+
+  /**
+   * Creates an execution started with {@code requestId} (empty: none), kept with it so that
+   * recovery can tell an orphan whose creator died before claiming the id from the execution that
+   * did claim it.
+   */
+  public void create(
+      Stored stored, boolean durable, String owner, Duration leaseTtl, String requestId) {
     RBatch batch =
         redis.createBatch(
             BatchOptions.defaults().executionMode(BatchOptions.ExecutionMode.IN_MEMORY_ATOMIC));
     addRecord(batch, stored, true);
+    if (!requestId.isEmpty()) {
+      batch
+          .<String, byte[]>getMap(key(stored.execution().getId()), HASH)
+          .fastPutAsync("request", requestId.getBytes(UTF_8));
+    }
     if (durable) {
       String id = stored.execution().getId();
       batch.<String>getSet(RUNNING, StringCodec.INSTANCE).addAsync(id);
@@ -207,6 +222,12 @@ public final class ExecutionStore {
     batch.<String>getScoredSortedSet(index(org), StringCodec.INSTANCE).removeAsync(id);
     batch.getKeys().deleteAsync(key(id), key(id) + ":lease");
     batch.execute();
+  }
+
+  /** The request id {@code id} was started with, or null when it had none. */
+  @Nullable String requestId(String id) {
+    byte[] requestId = record(id).get("request");
+    return requestId == null ? null : new String(requestId, UTF_8);
   }
 
   /** Records a cancellation request; the owner sees it at its next step or wait. */

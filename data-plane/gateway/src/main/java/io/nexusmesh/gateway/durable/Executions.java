@@ -175,7 +175,7 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     if (durable) {
       // Created before its request id is claimed, so a claimed id always names a stored
       // execution, even if this gateway dies right after.
-      store.create(stored, true, options.owner(), options.leaseTtl());
+      store.create(stored, true, options.owner(), options.leaseTtl(), request.requestId());
     }
     if (!request.requestId().isEmpty()) {
       Optional<String> first =
@@ -465,6 +465,13 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
           store.forget(id);
           continue;
         }
+        if (!claimedBy(stored.get(), id)) {
+          // Its gateway died between creating it and claiming its request id, and the caller's
+          // retry started another execution that did: this one was never handed to anyone.
+          log.info("discarding execution {}: its request id belongs to another execution", id);
+          store.discard(stored.get().org(), id);
+          continue;
+        }
         log.info(
             "resuming execution {} of {} from its journal: its owner's lease expired",
             id,
@@ -474,6 +481,18 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("recovery scan failed", e);
     }
+  }
+
+  /** Whether {@code id} holds its request id (claiming it now if nobody did), or had none. */
+  private boolean claimedBy(ExecutionStore.Stored stored, String id) {
+    String requestId = store.requestId(id);
+    if (requestId == null) {
+      return true;
+    }
+    return store
+        .claimRequest(stored.org(), requestId, id, options.retention())
+        .map(id::equals)
+        .orElse(true);
   }
 
   private void onControl(String message) {
