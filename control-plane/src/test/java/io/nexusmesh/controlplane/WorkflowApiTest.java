@@ -22,11 +22,10 @@ import io.nexusmesh.api.controlplane.v1.Workflow;
 import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc.WorkflowServiceBlockingStub;
 import io.nexusmesh.api.workflow.v1.WorkflowSpec;
+import io.nexusmesh.client.ErrorDetails;
 import io.nexusmesh.runtime.auth.ApiKeys;
 import io.nexusmesh.runtime.auth.Audiences;
 import io.nexusmesh.runtime.auth.DevTokenIssuer.TokenRequest;
-import io.nexusmesh.runtime.error.ErrorDetails;
-import io.nexusmesh.runtime.error.FieldViolation;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -256,7 +255,7 @@ class WorkflowApiTest {
                         .build()));
     assertThat(error.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(error.violations())
-        .extracting(FieldViolation::field)
+        .extracting(ErrorDetails.Violation::field)
         .contains(
             "spec.nodes[0].transform.expression",
             "spec.nodes[2].branch.cases[0].target",
@@ -283,7 +282,7 @@ class WorkflowApiTest {
                         .setWorkflowId(id)
                         .setSpec(spec(cyclic))
                         .build()));
-    assertThat(cycle.violations()).extracting(FieldViolation::field).contains("spec.edges");
+    assertThat(cycle.violations()).extracting(ErrorDetails.Violation::field).contains("spec.edges");
     assertThat(audit(org)).hasSize(1);
   }
 

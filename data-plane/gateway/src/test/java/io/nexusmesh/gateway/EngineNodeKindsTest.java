@@ -21,7 +21,7 @@ import io.nexusmesh.api.gateway.v1.GetExecutionRequest;
 import io.nexusmesh.api.gateway.v1.SignalExecutionRequest;
 import io.nexusmesh.api.gateway.v1.StartExecutionRequest;
 import io.nexusmesh.api.workflow.v1.ExecutionMode;
-import io.nexusmesh.runtime.error.ErrorDetails;
+import io.nexusmesh.client.ErrorDetails;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
 import java.time.Duration;

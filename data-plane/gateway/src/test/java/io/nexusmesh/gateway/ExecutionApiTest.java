@@ -24,8 +24,7 @@ import io.nexusmesh.api.gateway.v1.ListExecutionsRequest;
 import io.nexusmesh.api.gateway.v1.WatchExecutionRequest;
 import io.nexusmesh.api.gateway.v1.WatchExecutionResponse;
 import io.nexusmesh.api.workflow.v1.WorkflowSpec;
-import io.nexusmesh.runtime.error.ErrorDetails;
-import io.nexusmesh.runtime.error.FieldViolation;
+import io.nexusmesh.client.ErrorDetails;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
 import java.net.URI;
@@ -36,6 +35,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -92,6 +92,27 @@ class ExecutionApiTest {
   }
 
   @Test
+  void executeAnswersRunningWithTheIdWhenTheRunOutlivesTheCallsDeadline() {
+    harness.deploy(
+        org,
+        "waits",
+        """
+        {"nodes": [{"id": "hold", "wait": {"signal": {"name": "go"}}}]}""");
+    var stub = harness.executions(org).withDeadlineAfter(1500, TimeUnit.MILLISECONDS);
+    ExecuteResponse response =
+        stub.execute(ExecuteRequest.newBuilder().setWorkflow("waits").build());
+    assertThat(response.getStatus()).isEqualTo(ExecutionStatus.EXECUTION_STATUS_RUNNING);
+    assertThat(
+            harness
+                .executions(org)
+                .getExecution(
+                    GetExecutionRequest.newBuilder().setId(response.getExecutionId()).build())
+                .getExecution()
+                .getStatus())
+        .isEqualTo(ExecutionStatus.EXECUTION_STATUS_RUNNING);
+  }
+
+  @Test
   void grpcWebExecuteWorksForBrowsers() {
     var stub =
         GrpcClients.builder("http://127.0.0.1:" + harness.gateway.port())
@@ -122,7 +143,7 @@ class ExecutionApiTest {
     ErrorDetails details = ErrorDetails.from(error);
     assertThat(details.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(details.violations())
-        .extracting(FieldViolation::field)
+        .extracting(ErrorDetails.Violation::field)
         .containsExactly("input.name");
 
     var missing = post("/v1/workflows/hello:execute", harness.apiKey(org), "{\"input\": {}}");

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.grpc.Status;
 import io.nexusmesh.api.gateway.v1.ExecuteRequest;
-import io.nexusmesh.runtime.error.ErrorDetails;
+import io.nexusmesh.client.ErrorDetails;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
 import java.net.URI;

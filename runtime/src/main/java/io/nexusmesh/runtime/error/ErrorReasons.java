@@ -42,13 +42,4 @@ public final class ErrorReasons {
     String name = reason.name();
     return name.startsWith(PREFIX) ? name.substring(PREFIX.length()) : name;
   }
-
-  /** The reason for a wire name, or {@code ERROR_REASON_UNSPECIFIED} if unknown. */
-  public static ErrorReason fromWireName(String wireName) {
-    try {
-      return ErrorReason.valueOf(PREFIX + wireName);
-    } catch (IllegalArgumentException e) {
-      return ErrorReason.ERROR_REASON_UNSPECIFIED;
-    }
-  }
 }

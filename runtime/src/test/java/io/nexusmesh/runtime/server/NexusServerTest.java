@@ -25,6 +25,7 @@ import io.nexusmesh.api.controlplane.v1.StreamAuditEventsRequest;
 import io.nexusmesh.api.controlplane.v1.Workflow;
 import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc.WorkflowServiceBlockingStub;
+import io.nexusmesh.client.ErrorDetails;
 import io.nexusmesh.runtime.auth.ApiKeys;
 import io.nexusmesh.runtime.auth.Audiences;
 import io.nexusmesh.runtime.auth.BearerAuthenticator;
@@ -33,8 +34,6 @@ import io.nexusmesh.runtime.auth.DevTokenIssuer.TokenRequest;
 import io.nexusmesh.runtime.auth.JwtVerifier;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.auth.PrincipalKind;
-import io.nexusmesh.runtime.error.ErrorDetails;
-import io.nexusmesh.runtime.error.FieldViolation;
 import io.nexusmesh.runtime.telemetry.Telemetry;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
@@ -217,7 +216,9 @@ class NexusServerTest {
                       .getWorkflow(GetWorkflowRequest.newBuilder().setId("Not An Id!").build()));
       assertThat(error.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
       assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_INVALID_ARGUMENT);
-      assertThat(error.violations()).extracting(FieldViolation::field).containsExactly("id");
+      assertThat(error.violations())
+          .extracting(ErrorDetails.Violation::field)
+          .containsExactly("id");
     }
 
     @Test
@@ -233,7 +234,7 @@ class NexusServerTest {
                               .build()));
       assertThat(error.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
       assertThat(error.violations())
-          .extracting(FieldViolation::field)
+          .extracting(ErrorDetails.Violation::field)
           .containsExactly("workflow.labels[\"Bad Key\"]");
     }
 
@@ -520,7 +521,9 @@ class NexusServerTest {
               () ->
                   webStub(format)
                       .getWorkflow(GetWorkflowRequest.newBuilder().setId("Nope!").build()));
-      assertThat(invalid.violations()).extracting(FieldViolation::field).containsExactly("id");
+      assertThat(invalid.violations())
+          .extracting(ErrorDetails.Violation::field)
+          .containsExactly("id");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.nexusmesh.gateway.api;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Struct;
+import com.linecorp.armeria.server.ServiceRequestContext;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -45,6 +46,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionServiceImplBase {
   private static final int DEFAULT_PAGE = 50;
+  private static final long ANSWER_EARLY_MILLIS = 100;
 
   private final DeploymentRegistry deployments;
   private final Executions executions;
@@ -104,13 +106,25 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
             });
   }
 
+  /**
+   * How long Execute waits for the output: until a little before the call's deadline (the caller
+   * then gets the id rather than an error), at most {@code maxExecuteWait}. Armeria turns the
+   * {@code grpc-timeout} header into the request's timeout, so that is where the deadline is.
+   */
   private long executeWaitMillis() {
+    long wait = maxExecuteWait.toMillis();
     Deadline deadline = Context.current().getDeadline();
-    if (deadline == null) {
-      return maxExecuteWait.toMillis();
+    if (deadline != null) {
+      wait = Math.min(wait, deadline.timeRemaining(TimeUnit.MILLISECONDS) - ANSWER_EARLY_MILLIS);
     }
-    // Answer a little before the caller gives up, so they get the id rather than an error.
-    return Math.max(0, deadline.timeRemaining(TimeUnit.MILLISECONDS) - 50);
+    ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+    if (ctx != null && ctx.requestTimeoutMillis() > 0) {
+      long elapsed =
+          TimeUnit.NANOSECONDS.toMillis(
+              System.nanoTime() - ctx.log().partial().requestStartTimeNanos());
+      wait = Math.min(wait, ctx.requestTimeoutMillis() - elapsed - ANSWER_EARLY_MILLIS);
+    }
+    return Math.max(0, wait);
   }
 
   private static void reply(Execution ended, StreamObserver<ExecuteResponse> response) {

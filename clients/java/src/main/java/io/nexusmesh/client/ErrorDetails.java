@@ -1,4 +1,4 @@
-package io.nexusmesh.runtime.error;
+package io.nexusmesh.client;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -11,6 +11,7 @@ import io.nexusmesh.api.common.v1.ErrorReason;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -21,8 +22,9 @@ public record ErrorDetails(
     Status.Code code,
     String message,
     ErrorReason reason,
-    List<FieldViolation> violations,
-    Optional<Duration> retryDelay) {
+    List<Violation> violations,
+    Optional<Duration> retryDelay,
+    Map<String, String> metadata) {
 
   /** Reads the details of a failed gRPC call (a {@code StatusRuntimeException} or similar). */
   public static ErrorDetails from(Throwable t) {
@@ -35,18 +37,22 @@ public record ErrorDetails(
           description == null ? "" : description,
           ErrorReason.ERROR_REASON_UNSPECIFIED,
           List.of(),
-          Optional.empty());
+          Optional.empty(),
+          Map.of());
     }
     ErrorReason reason = ErrorReason.ERROR_REASON_UNSPECIFIED;
-    List<FieldViolation> violations = new ArrayList<>();
+    List<Violation> violations = new ArrayList<>();
     Optional<Duration> retryDelay = Optional.empty();
+    Map<String, String> metadata = Map.of();
     for (Any detail : status.getDetailsList()) {
       try {
         if (detail.is(ErrorInfo.class)) {
-          reason = ErrorReasons.fromWireName(detail.unpack(ErrorInfo.class).getReason());
+          ErrorInfo info = detail.unpack(ErrorInfo.class);
+          reason = reasonOf(info.getReason());
+          metadata = Map.copyOf(info.getMetadataMap());
         } else if (detail.is(BadRequest.class)) {
           for (var v : detail.unpack(BadRequest.class).getFieldViolationsList()) {
-            violations.add(new FieldViolation(v.getField(), v.getDescription()));
+            violations.add(new Violation(v.getField(), v.getDescription()));
           }
         } else if (detail.is(RetryInfo.class)) {
           var d = detail.unpack(RetryInfo.class).getRetryDelay();
@@ -61,6 +67,19 @@ public record ErrorDetails(
         status.getMessage(),
         reason,
         List.copyOf(violations),
-        retryDelay);
+        retryDelay,
+        metadata);
   }
+
+  /** The reason of an {@code ErrorInfo.reason} (the enum name without its prefix). */
+  private static ErrorReason reasonOf(String wireName) {
+    try {
+      return ErrorReason.valueOf("ERROR_REASON_" + wireName);
+    } catch (IllegalArgumentException e) {
+      return ErrorReason.ERROR_REASON_UNSPECIFIED;
+    }
+  }
+
+  /** One invalid field of the request, as the server named it (e.g. {@code input.name}). */
+  public record Violation(String field, String description) {}
 }

@@ -1,0 +1,93 @@
+package io.nexusmesh.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The CLI's contexts, like kubectl's: named sets of endpoints and credentials in {@code
+ * $NEXUS_HOME/config.yaml} (readable by its owner only), one of them current.
+ */
+final class CliConfig {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  /** One context. Empty strings mean "not set". */
+  record Context(String controlPlane, String gateway, String token, String apiKey) {
+    Context {
+      controlPlane = controlPlane == null ? "" : controlPlane;
+      gateway = gateway == null ? "" : gateway;
+      token = token == null ? "" : token;
+      apiKey = apiKey == null ? "" : apiKey;
+    }
+  }
+
+  /** What the file holds. */
+  record File(@Nullable String currentContext, Map<String, Context> contexts) {
+    File {
+      contexts = contexts == null ? new LinkedHashMap<>() : new LinkedHashMap<>(contexts);
+    }
+  }
+
+  private final Path path;
+
+  CliConfig(Path path) {
+    this.path = path;
+  }
+
+  /** The config of {@code $NEXUS_HOME} (default {@code ~/.nexus}). */
+  static CliConfig ofHome() {
+    return new CliConfig(home().resolve("config.yaml"));
+  }
+
+  static Path home() {
+    String home = System.getenv("NEXUS_HOME");
+    return home == null || home.isBlank()
+        ? Path.of(System.getProperty("user.home"), ".nexus")
+        : Path.of(home);
+  }
+
+  Path path() {
+    return path;
+  }
+
+  File read() {
+    if (!Files.exists(path)) {
+      return new File(null, Map.of());
+    }
+    try {
+      return YAML.readValue(path.toFile(), File.class);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  void write(File file) {
+    try {
+      Files.createDirectories(path.getParent());
+      Path temp = Files.createTempFile(path.getParent(), "config", ".yaml");
+      try {
+        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system
+      }
+      YAML.writeValue(temp.toFile(), file);
+      Files.move(temp, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + path, e);
+    }
+  }
+
+  /** Saves {@code context} as {@code name} and makes it current. */
+  void saveCurrent(String name, Context context) {
+    File file = read();
+    file.contexts().put(name, context);
+    write(new File(name, file.contexts()));
+  }
+}

@@ -1,0 +1,61 @@
+package io.nexusmesh.cli;
+
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code nexus} command. {@link #commandLine()} builds it so that the launcher can add its
+ * {@code dev} command; {@link #main} runs it without one.
+ */
+@Command(
+    name = "nexus",
+    mixinStandardHelpOptions = true,
+    versionProvider = NexusCli.Version.class,
+    description = "Nexus Mesh: run AI agent workflows durably, over gRPC, REST, gRPC-Web and MCP.",
+    footer = {
+      "",
+      "Endpoints and credentials come from flags, then from NEXUS_CONTROL_PLANE_URL,",
+      "NEXUS_GATEWAY_URL, NEXUS_TOKEN and NEXUS_API_KEY, then from the current context",
+      "of $NEXUS_HOME/config.yaml (`nexus login`). After `./nexus dev`, run",
+      "`source ~/.nexus/dev/env` and every command works without flags.",
+      "",
+      "Exit codes:",
+      "  0 ok, 1 failed (e.g. the workflow's run failed), 2 usage, 3 invalid input,",
+      "  4 not authenticated or not allowed, 5 not found, 6 conflict (exists, stale",
+      "  etag), 7 server unreachable or too slow, 8 rate limited."
+    },
+    subcommands = {
+      LoginCommand.class,
+      WorkflowsCommand.class,
+      DeployCommand.class,
+      RunCommand.class,
+      ExecutionsCommand.class,
+      KeysCommand.class,
+      AuditCommand.class,
+      GatewaysCommand.class,
+      ConfigCommand.class,
+      AutoComplete.GenerateCompletion.class
+    })
+public final class NexusCli {
+  /** The command line of {@code nexus}, with its error handling; add commands before running. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new NexusCli());
+    cli.setExecutionExceptionHandler(new Failures());
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    return cli;
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The build's version, from the jar manifest ("dev" when run from classes). */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = NexusCli.class.getPackage().getImplementationVersion();
+      return new String[] {"nexus " + (version == null ? "dev" : version)};
+    }
+  }
+}

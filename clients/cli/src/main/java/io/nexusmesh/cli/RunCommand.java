@@ -1,0 +1,133 @@
+package io.nexusmesh.cli;
+
+import com.google.protobuf.Struct;
+import io.grpc.StatusRuntimeException;
+import io.nexusmesh.api.gateway.v1.ExecuteResponse;
+import io.nexusmesh.api.gateway.v1.Execution;
+import io.nexusmesh.api.gateway.v1.ExecutionEvent;
+import io.nexusmesh.api.gateway.v1.ExecutionStatus;
+import io.nexusmesh.client.ErrorDetails;
+import io.nexusmesh.client.Json;
+import io.nexusmesh.client.NexusClient;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code nexus run}: runs a deployed workflow and prints its output. */
+@Command(
+    name = "run",
+    description = "Run a deployed workflow and print its output (JSON).",
+    footer = {"", "Example: nexus run hello --input '{\"name\": \"Ada\"}'"})
+final class RunCommand extends ClientCommand {
+  @Parameters(paramLabel = "WORKFLOW", description = "The workflow id.")
+  String workflow;
+
+  @Option(
+      names = {"-i", "--input"},
+      defaultValue = "{}",
+      paramLabel = "JSON|@FILE",
+      description = "The input: a JSON object, or @ and a file holding one (default: {}).")
+  String input;
+
+  @Option(names = "--watch", description = "Show each node's progress (on stderr) as it runs.")
+  boolean watch;
+
+  @Override
+  int run(NexusClient client, Output out) {
+    Struct in = Json.struct(readInput(input));
+    if (!watch) {
+      ExecuteResponse response;
+      try {
+        response = client.executions().execute(workflow, in);
+      } catch (StatusRuntimeException e) {
+        return runFailed(e);
+      }
+      if (response.getStatus() == ExecutionStatus.EXECUTION_STATUS_RUNNING) {
+        System.err.println(
+            "still running after the deadline: follow it with `nexus executions get "
+                + response.getExecutionId()
+                + "`");
+        return Failures.UNREACHABLE;
+      }
+      out.value(response.getOutput());
+      return 0;
+    }
+    Execution started = client.executions().start(workflow, in);
+    PrintStream progress = System.err;
+    progress.println("execution " + started.getId() + " started");
+    Iterator<ExecutionEvent> events = client.executions().watch(started.getId(), 0);
+    while (events.hasNext()) {
+      ExecutionEvent event = events.next();
+      switch (event.getKindCase()) {
+        case NODE_STARTED ->
+            progress.println(
+                "  "
+                    + event.getNodeStarted().getNodeId()
+                    + " started (attempt "
+                    + event.getNodeStarted().getAttempt()
+                    + ")");
+        case NODE_COMPLETED ->
+            progress.println("  " + event.getNodeCompleted().getNodeId() + " completed");
+        case NODE_FAILED ->
+            progress.println(
+                "  "
+                    + event.getNodeFailed().getNodeId()
+                    + " failed: "
+                    + event.getNodeFailed().getError().getMessage());
+        case NODE_RETRIED ->
+            progress.println(
+                "  "
+                    + event.getNodeRetried().getNodeId()
+                    + " retries (attempt "
+                    + event.getNodeRetried().getNextAttempt()
+                    + ")");
+        case EXECUTION_COMPLETED -> {
+          var done = event.getExecutionCompleted();
+          if (done.getStatus() != ExecutionStatus.EXECUTION_STATUS_SUCCEEDED) {
+            System.err.println(
+                "error: execution "
+                    + started.getId()
+                    + " ended "
+                    + Output.shortName(done.getStatus(), "EXECUTION_STATUS_")
+                    + ": "
+                    + done.getError().getMessage());
+            return Failures.FAILED;
+          }
+          progress.println("execution " + started.getId() + " succeeded");
+          out.value(done.getOutput());
+          return 0;
+        }
+        default -> {}
+      }
+    }
+    Execution now = client.executions().get(started.getId());
+    System.err.println("the event stream ended early; the execution is " + now.getStatus());
+    return Failures.FAILED;
+  }
+
+  /** A run that ended badly is exit code 1; a call refused before it ran keeps its own code. */
+  private static int runFailed(StatusRuntimeException e) {
+    ErrorDetails details = ErrorDetails.from(e);
+    if (!details.metadata().containsKey("execution_id")) {
+      throw e;
+    }
+    System.err.println("error: " + details.message());
+    return Failures.FAILED;
+  }
+
+  static String readInput(String value) {
+    if (!value.startsWith("@")) {
+      return value;
+    }
+    try {
+      return Files.readString(Path.of(value.substring(1)));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read input file " + value.substring(1), e);
+    }
+  }
+}

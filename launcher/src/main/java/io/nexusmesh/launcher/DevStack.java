@@ -1,0 +1,273 @@
+package io.nexusmesh.launcher;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.grpc.StatusRuntimeException;
+import io.nexusmesh.cli.EnvFile;
+import io.nexusmesh.client.NexusClient;
+import io.nexusmesh.controlplane.ControlPlaneApplication;
+import io.nexusmesh.gateway.Gateway;
+import io.nexusmesh.gateway.GatewayConfig;
+import io.nexusmesh.runtime.auth.Audiences;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.Banner;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The whole stack in this JVM: Redis and Kafka (real servers, embedded), the control plane with its
+ * H2 file store and dev issuer, and one gateway registered with it; then org {@code demo} seeded
+ * through the public API and {@code $NEXUS_HOME/dev/env} written once everything answers. Closing
+ * stops it all in reverse order.
+ */
+final class DevStack implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DevStack.class);
+
+  private final DevSettings settings;
+  private final Deque<AutoCloseable> started = new ArrayDeque<>();
+
+  private DevStack(DevSettings settings) {
+    this.settings = settings;
+  }
+
+  /** Starts everything, or stops what started and throws a one-line explanation. */
+  static DevStack start(DevSettings settings) {
+    DevStack stack = new DevStack(settings);
+    try {
+      stack.startAll();
+      return stack;
+    } catch (RuntimeException | IOException e) {
+      stack.close();
+      if (e instanceof DevStackException d) {
+        throw d;
+      }
+      throw new DevStackException("the dev stack did not start: " + rootMessage(e), e);
+    }
+  }
+
+  private void startAll() throws IOException {
+    Files.createDirectories(settings.devDir());
+    lock();
+    // The file says "the stack answers": gone until this start has seeded and checked it.
+    Optional<String> previousKey = previousApiKey();
+    Files.deleteIfExists(settings.envFile());
+    Ports.requireFree(settings.controlPlanePort(), "control plane", "NEXUS_CONTROL_PLANE_PORT");
+    Ports.requireFree(settings.gatewayPort(), "gateway", "NEXUS_GATEWAY_PORT");
+    Ports.requireFree(settings.kafkaPort(), "kafka", "NEXUS_DEV_KAFKA_PORT");
+    Ports.requireFree(settings.kafkaPort() + 1, "kafka controller", "NEXUS_DEV_KAFKA_PORT");
+
+    EmbeddedRedis redis = EmbeddedRedis.start(settings);
+    started.push(redis);
+    CompletableFuture<EmbeddedKafka> kafka =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return EmbeddedKafka.start(settings);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+    try {
+      started.push(startControlPlane());
+      DevTokens tokens = DevTokens.of(settings);
+      Gateway gateway = Gateway.start(GatewayConfig.fromEnvironment(gatewayEnv(redis, tokens)));
+      started.push(gateway);
+      started.push(awaitKafka(kafka));
+      kafka = null;
+      seed(tokens, previousKey);
+    } finally {
+      if (kafka != null) {
+        // Started but not yet handed over: stop it with the rest.
+        kafka.thenAccept(EmbeddedKafka::close);
+      }
+    }
+  }
+
+  private static EmbeddedKafka awaitKafka(CompletableFuture<EmbeddedKafka> kafka) {
+    try {
+      return kafka.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
+    }
+  }
+
+  /** Only one dev stack per {@code $NEXUS_HOME}: they would share one database and Redis. */
+  private void lock() throws IOException {
+    FileChannel channel =
+        FileChannel.open(
+            settings.devDir().resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock lock = channel.tryLock();
+    if (lock == null) {
+      channel.close();
+      throw new DevStackException(
+          "another `nexus dev` is running with NEXUS_HOME=" + settings.home() + ": stop it first");
+    }
+    started.push(channel);
+  }
+
+  private AutoCloseable startControlPlane() {
+    ConfigurableApplicationContext context =
+        new SpringApplicationBuilder(ControlPlaneApplication.class)
+            .bannerMode(Banner.Mode.OFF)
+            .logStartupInfo(false)
+            .run(
+                "--nexus.control-plane.port=" + settings.controlPlanePort(),
+                "--nexus.control-plane.home=" + settings.controlPlaneHome(),
+                "--nexus.control-plane.dev-issuer=true",
+                "--nexus.control-plane.shutdown-timeout=2s",
+                "--spring.datasource.url=jdbc:h2:file:"
+                    + settings.controlPlaneHome().resolve("nexus").toAbsolutePath()
+                    + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH",
+                "--spring.datasource.username=nexus",
+                "--spring.datasource.password=",
+                "--logging.config=classpath:nexus-dev-logback.xml");
+    return context::close;
+  }
+
+  private Map<String, String> gatewayEnv(EmbeddedRedis redis, DevTokens tokens) {
+    Map<String, String> env = new HashMap<>();
+    env.put("NEXUS_GATEWAY_PORT", Integer.toString(settings.gatewayPort()));
+    env.put("NEXUS_GATEWAY_ID", "gw-dev");
+    env.put("NEXUS_GATEWAY_ENVIRONMENT", "dev");
+    env.put("NEXUS_REDIS_URL", redis.url(settings));
+    env.put("NEXUS_OIDC_ISSUER", settings.issuerUrl());
+    env.put("NEXUS_CONTROL_PLANE_URL", settings.controlPlaneUrl());
+    env.put("NEXUS_GATEWAY_TOKEN", tokens.gateway(DevSettings.ORG));
+    env.put("NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "2s");
+    return env;
+  }
+
+  private void seed(DevTokens tokens, Optional<String> previousKey) throws IOException {
+    String adminToken = tokens.user("dev-admin", DevSettings.ORG, Audiences.MANAGEMENT, "admin");
+    String apiKey;
+    try (NexusClient admin =
+        NexusClient.builder()
+            .controlPlane(settings.controlPlaneUrl())
+            .gateway(settings.gatewayUrl())
+            .token(adminToken)
+            .build()) {
+      DevSeed.workflows(admin);
+      apiKey = DevSeed.apiKey(admin, previousKey);
+    }
+    awaitServing(apiKey);
+    writeEnvFile(adminToken, apiKey);
+  }
+
+  /** Waits until the gateway runs {@code hello} with the key: pushes and key hashes arrived. */
+  private void awaitServing(String apiKey) {
+    Struct input =
+        Struct.newBuilder()
+            .putFields("name", Value.newBuilder().setStringValue("dev").build())
+            .build();
+    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    try (NexusClient caller =
+        NexusClient.builder()
+            .gateway(settings.gatewayUrl())
+            .apiKey(apiKey)
+            .maxAttempts(1)
+            .build()) {
+      while (true) {
+        try {
+          caller.executions().execute("hello", input);
+          return;
+        } catch (StatusRuntimeException e) {
+          if (System.nanoTime() > until) {
+            throw new DevStackException(
+                "the gateway did not serve the seeded workflows within 60 s: " + e.getMessage(), e);
+          }
+          sleep(Duration.ofMillis(100));
+        }
+      }
+    }
+  }
+
+  private Optional<String> previousApiKey() throws IOException {
+    if (!Files.exists(settings.envFile())) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(EnvFile.read(settings.envFile()).get("NEXUS_API_KEY"));
+  }
+
+  /** Written last and atomically: a reader never sees a file whose stack does not answer. */
+  private void writeEnvFile(String token, String apiKey) throws IOException {
+    String text =
+        "# Written by `nexus dev` once the stack answered. Load it with: source "
+            + settings.envFile()
+            + "\n"
+            + "export NEXUS_CONTROL_PLANE_URL="
+            + settings.controlPlaneUrl()
+            + "\n"
+            + "export NEXUS_GATEWAY_URL="
+            + settings.gatewayUrl()
+            + "\n"
+            + "export NEXUS_TOKEN="
+            + token
+            + "\n"
+            + "export NEXUS_API_KEY="
+            + apiKey
+            + "\n";
+    Path temp = Files.createTempFile(settings.devDir(), "env", ".tmp");
+    try {
+      Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system
+    }
+    Files.writeString(temp, text);
+    Files.move(
+        temp,
+        settings.envFile(),
+        StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DevStackException("interrupted while starting");
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+  }
+
+  /** Stops everything that started, newest first. */
+  @Override
+  public void close() {
+    while (!started.isEmpty()) {
+      AutoCloseable part = started.pop();
+      try {
+        part.close();
+      } catch (Exception e) {
+        log.warn("could not stop {} cleanly", part, e);
+      }
+    }
+  }
+}
