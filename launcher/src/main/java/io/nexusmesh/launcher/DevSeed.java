@@ -4,7 +4,6 @@ import io.nexusmesh.api.controlplane.v1.ApiKey;
 import io.nexusmesh.api.controlplane.v1.ApiKeyState;
 import io.nexusmesh.api.controlplane.v1.Deployment;
 import io.nexusmesh.api.controlplane.v1.Environment;
-import io.nexusmesh.api.controlplane.v1.RolloutState;
 import io.nexusmesh.cli.WorkflowFile;
 import io.nexusmesh.client.NexusClient;
 import io.nexusmesh.client.Workflows;
@@ -30,25 +29,30 @@ final class DevSeed {
 
   private DevSeed() {}
 
-  /** Applies and deploys the examples. */
+  /**
+   * Creates and deploys each example the organisation does not have yet. One it has is left alone,
+   * whatever its versions: a restart must not undo what the user changed.
+   */
   static void workflows(NexusClient admin) {
     for (String example : EXAMPLES) {
       WorkflowFile file = WorkflowFile.parse(resource("examples/" + example), example);
+      if (admin.workflows().find(file.workflow().getId()).isPresent()) {
+        continue;
+      }
       Workflows.Applied applied =
           admin.workflows().apply(file.workflow(), file.spec(), "seeded by nexus dev");
-      long version = applied.version().getVersion();
-      String id = applied.workflow().getId();
-      boolean deployed =
-          admin.deployments().list(id).stream()
-              .anyMatch(
-                  d ->
-                      d.getEnvironment() == Environment.ENVIRONMENT_DEV
-                          && d.getVersion() == version
-                          && d.getState() != RolloutState.ROLLOUT_STATE_SUPERSEDED);
-      if (!deployed) {
-        Deployment created = admin.deployments().create(id, version, Environment.ENVIRONMENT_DEV);
-        log.info("deployed {} v{} to dev ({})", id, version, created.getId());
-      }
+      Deployment created =
+          admin
+              .deployments()
+              .create(
+                  applied.workflow().getId(),
+                  applied.version().getVersion(),
+                  Environment.ENVIRONMENT_DEV);
+      log.info(
+          "seeded {} v{}, deployed to dev ({})",
+          applied.workflow().getId(),
+          applied.version().getVersion(),
+          created.getId());
     }
   }
 

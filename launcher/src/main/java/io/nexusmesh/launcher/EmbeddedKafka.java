@@ -66,7 +66,9 @@ final class EmbeddedKafka implements AutoCloseable {
     try (Writer out = Files.newBufferedWriter(config)) {
       props.store(out, "written by nexus dev on every start");
     }
-    format(config);
+    if (!Files.exists(dir.resolve("data").resolve("meta.properties"))) {
+      format(config);
+    }
     KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props), Time.SYSTEM);
     server.startup();
     String bootstrap = "127.0.0.1:" + port;
@@ -74,7 +76,7 @@ final class EmbeddedKafka implements AutoCloseable {
     return new EmbeddedKafka(server, bootstrap);
   }
 
-  /** Kafka's own {@code kafka-storage format}, a no-op once the log directory is formatted. */
+  /** Kafka's own {@code kafka-storage format}, run once: the log directory keeps its cluster id. */
   private static void format(Path config) {
     ByteArrayOutputStream output = new ByteArrayOutputStream();
     int exit;

@@ -18,6 +18,7 @@ import picocli.CommandLine.Parameters;
     description = "Read, list, cancel and signal executions.",
     subcommands = {
       ExecutionsCommand.Get.class,
+      ExecutionsCommand.Watch.class,
       ExecutionsCommand.ListExecutions.class,
       ExecutionsCommand.Cancel.class,
       ExecutionsCommand.Signal.class
@@ -43,6 +44,19 @@ final class ExecutionsCommand {
     int run(NexusClient client, Output out) {
       out.one(client.executions().get(id), columns());
       return 0;
+    }
+  }
+
+  @Command(
+      name = "watch",
+      description = "Show an execution's progress until it ends, then print its output.")
+  static final class Watch extends ClientCommand {
+    @Parameters(paramLabel = "ID")
+    String id;
+
+    @Override
+    int run(NexusClient client, Output out) {
+      return ExecutionProgress.follow(client, out, id);
     }
   }
 

@@ -63,6 +63,8 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
     return switch (details.code()) {
       case UNAVAILABLE ->
           "the server is unreachable (" + message + "); is it running? (`./nexus dev` starts one)";
+      case DEADLINE_EXCEEDED ->
+          "no answer in time (" + message + "); raise --timeout, or check the server's health";
       case UNAUTHENTICATED -> message + " (set NEXUS_TOKEN / NEXUS_API_KEY, or run `nexus login`)";
       case RESOURCE_EXHAUSTED ->
           message

@@ -4,16 +4,13 @@ import com.google.protobuf.Struct;
 import io.grpc.StatusRuntimeException;
 import io.nexusmesh.api.gateway.v1.ExecuteResponse;
 import io.nexusmesh.api.gateway.v1.Execution;
-import io.nexusmesh.api.gateway.v1.ExecutionEvent;
 import io.nexusmesh.api.gateway.v1.ExecutionStatus;
 import io.nexusmesh.client.ErrorDetails;
 import io.nexusmesh.client.Json;
 import io.nexusmesh.client.NexusClient;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -37,10 +34,15 @@ final class RunCommand extends ClientCommand {
   @Option(names = "--watch", description = "Show each node's progress (on stderr) as it runs.")
   boolean watch;
 
+  @Option(
+      names = {"-d", "--detach"},
+      description = "Start it and print only the execution id (follow it with `executions watch`).")
+  boolean detach;
+
   @Override
   int run(NexusClient client, Output out) {
     Struct in = Json.struct(readInput(input));
-    if (!watch) {
+    if (!watch && !detach) {
       ExecuteResponse response;
       try {
         response = client.executions().execute(workflow, in);
@@ -49,7 +51,7 @@ final class RunCommand extends ClientCommand {
       }
       if (response.getStatus() == ExecutionStatus.EXECUTION_STATUS_RUNNING) {
         System.err.println(
-            "still running after the deadline: follow it with `nexus executions get "
+            "still running after the deadline: follow it with `nexus executions watch "
                 + response.getExecutionId()
                 + "`");
         return Failures.UNREACHABLE;
@@ -58,56 +60,11 @@ final class RunCommand extends ClientCommand {
       return 0;
     }
     Execution started = client.executions().start(workflow, in);
-    PrintStream progress = System.err;
-    progress.println("execution " + started.getId() + " started");
-    Iterator<ExecutionEvent> events = client.executions().watch(started.getId(), 0);
-    while (events.hasNext()) {
-      ExecutionEvent event = events.next();
-      switch (event.getKindCase()) {
-        case NODE_STARTED ->
-            progress.println(
-                "  "
-                    + event.getNodeStarted().getNodeId()
-                    + " started (attempt "
-                    + event.getNodeStarted().getAttempt()
-                    + ")");
-        case NODE_COMPLETED ->
-            progress.println("  " + event.getNodeCompleted().getNodeId() + " completed");
-        case NODE_FAILED ->
-            progress.println(
-                "  "
-                    + event.getNodeFailed().getNodeId()
-                    + " failed: "
-                    + event.getNodeFailed().getError().getMessage());
-        case NODE_RETRIED ->
-            progress.println(
-                "  "
-                    + event.getNodeRetried().getNodeId()
-                    + " retries (attempt "
-                    + event.getNodeRetried().getNextAttempt()
-                    + ")");
-        case EXECUTION_COMPLETED -> {
-          var done = event.getExecutionCompleted();
-          if (done.getStatus() != ExecutionStatus.EXECUTION_STATUS_SUCCEEDED) {
-            System.err.println(
-                "error: execution "
-                    + started.getId()
-                    + " ended "
-                    + Output.shortName(done.getStatus(), "EXECUTION_STATUS_")
-                    + ": "
-                    + done.getError().getMessage());
-            return Failures.FAILED;
-          }
-          progress.println("execution " + started.getId() + " succeeded");
-          out.value(done.getOutput());
-          return 0;
-        }
-        default -> {}
-      }
+    if (detach) {
+      System.out.println(started.getId());
+      return 0;
     }
-    Execution now = client.executions().get(started.getId());
-    System.err.println("the event stream ended early; the execution is " + now.getStatus());
-    return Failures.FAILED;
+    return ExecutionProgress.follow(client, out, started.getId());
   }
 
   /** A run that ended badly is exit code 1; a call refused before it ran keeps its own code. */

@@ -329,6 +329,13 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
           stored.org(), ended, run.nodeRuns(), Duration.ofMillis(clock.millis() - started));
       done.complete(ended);
     } catch (RuntimeException e) {
+      if (closing && durable) {
+        // Interrupted by a graceful shutdown: another gateway resumes it from the journal.
+        log.info("execution {} handed back on shutdown; another gateway resumes it", id);
+        releaseQuietly(id);
+        done.cancel(false);
+        return;
+      }
       // A Redis outage mid-run: the lease lapses and a healthy gateway resumes the execution.
       log.error("execution {} stopped on an unexpected error; it will be resumed", id, e);
       inMemory.remove(id);
@@ -479,7 +486,9 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
         launch(stored.get(), new RedisJournal(store, id, null), true);
       }
     } catch (RuntimeException e) {
-      log.warn("recovery scan failed", e);
+      if (!closing) {
+        log.warn("recovery scan failed", e);
+      }
     }
   }
 
@@ -493,6 +502,15 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
         .claimRequest(stored.org(), requestId, id, options.retention())
         .map(id::equals)
         .orElse(true);
+  }
+
+  private void releaseQuietly(String id) {
+    Thread.interrupted(); // the shutdown's interrupt was seen; the release must not be refused
+    try {
+      store.releaseLease(id, options.owner());
+    } catch (RuntimeException e) {
+      // Its lease expires on its own; a peer resumes it a little later.
+    }
   }
 
   private void onControl(String message) {

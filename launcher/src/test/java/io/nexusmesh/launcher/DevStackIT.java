@@ -1,0 +1,224 @@
+package io.nexusmesh.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The newcomer path driven from outside, every command a separate process: {@code ./nexus dev} on
+ * ports of its own (set through the environment, as a user moves them), then the CLI against it
+ * (run, apply, deploy and watch, keys, errors and their exit codes), the messages for a port in
+ * use, a second stack on the same home and a missing JDK, and last a {@code kill -9} and restart
+ * that keeps every workflow and execution.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DevStackIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir static Path home;
+  static Map<String, String> ports;
+  static NexusProcess nexus;
+
+  @BeforeAll
+  static void start() throws Exception {
+    ports =
+        Map.of(
+            "NEXUS_CONTROL_PLANE_PORT", Integer.toString(NexusProcess.freePort()),
+            "NEXUS_GATEWAY_PORT", Integer.toString(NexusProcess.freePort()),
+            "NEXUS_DEV_REDIS_PORT", Integer.toString(NexusProcess.freePort()),
+            "NEXUS_DEV_KAFKA_PORT", Integer.toString(NexusProcess.freePort()));
+    nexus = new NexusProcess(home, ports);
+    nexus.startDev();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    nexus.close();
+  }
+
+  @Test
+  @Order(1)
+  void runPrintsTheOutputOfTheSeededHello() {
+    var result = nexus.nexus("run", "hello", "--input", "{\"name\": \"Ada\"}");
+    assertThat(result.exit()).as(result.all()).isZero();
+    assertThat(result.stdout()).contains("\"greeting\": \"Hello, Ada!\"");
+
+    var watched = nexus.nexus("run", "hello", "--input", "{\"name\": \"Bo\"}", "--watch");
+    assertThat(watched.exit()).as(watched.all()).isZero();
+    assertThat(watched.stderr()).contains("greet started (attempt 1)", "greet completed");
+    assertThat(watched.stdout()).contains("Hello, Bo!");
+  }
+
+  @Test
+  @Order(2)
+  void errorsAreOneLineWithAnExitCodePerKind() {
+    assertOneLineError(nexus.nexus("run", "hello", "--input", "{}"), 3, "input.name");
+    assertOneLineError(nexus.nexus("run", "nope"), 5, "nope");
+    assertOneLineError(nexus.nexus("workflows", "get", "Not_Valid"), 3, "id");
+    assertOneLineError(nexus.nexus("workflows", "list", "--token", "not-a-token"), 4, "");
+    assertOneLineError(
+        nexus.nexus(
+            "workflows",
+            "list",
+            "--control-plane",
+            "http://127.0.0.1:" + NexusProcess.freePort(),
+            "--timeout",
+            "3"),
+        7,
+        "unreachable");
+    assertOneLineError(nexus.nexus("run", "hello", "--input", "not json"), 3, "JSON");
+    var usage = nexus.nexus("run");
+    assertThat(usage.exit()).isEqualTo(2);
+  }
+
+  @Test
+  @Order(3)
+  void applyCreatesAVersionOnlyWhenTheSpecChangedAndDeployWatchesTheRollout() throws Exception {
+    Path changed = home.resolve("hello.yaml");
+    Files.writeString(
+        changed,
+        Files.readString(NexusProcess.ROOT.resolve("examples/hello.yaml"))
+            .replace("'Hello, '", "'Hi, '"));
+    var created = nexus.nexus("workflows", "apply", "-f", changed.toString());
+    assertThat(created.exit()).as(created.all()).isZero();
+    assertThat(created.stdout()).contains("created version 2");
+    var again = nexus.nexus("workflows", "apply", "-f", changed.toString());
+    assertThat(again.stdout()).contains("unchanged (version 2)");
+
+    var deploy = nexus.nexus("deploy", "create", "hello", "--watch");
+    assertThat(deploy.exit()).as(deploy.all()).isZero();
+    assertThat(deploy.stdout()).contains("ACTIVE", "gw-dev=ACTIVE");
+    var run = nexus.nexus("run", "hello", "--input", "{\"name\": \"Ada\"}");
+    assertThat(run.stdout()).contains("Hi, Ada!");
+
+    JsonNode versions =
+        JSON.readTree(nexus.nexus("workflows", "versions", "hello", "-o", "json").stdout());
+    assertThat(versions).hasSize(2);
+    for (JsonNode version : versions) {
+      assertThat(version.path("spec").toString())
+          .contains(version.path("version").asText().equals("2") ? "Hi, " : "Hello, ");
+    }
+  }
+
+  @Test
+  @Order(4)
+  void aKeyCreatedWithTheCliRunsWorkflowsUntilItIsRevoked() throws Exception {
+    JsonNode created = JSON.readTree(nexus.nexus("keys", "create", "ci", "-o", "json").stdout());
+    String secret = created.path("secret").asText();
+    String id = created.path("apiKey").path("id").asText();
+    assertThat(secret).startsWith("nxk_");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                nexus
+                        .nexus("run", "hello", "--api-key", secret, "--input", "{\"name\": \"Ci\"}")
+                        .exit()
+                    == 0);
+    assertThat(nexus.nexus("keys", "list").stdout()).contains(id, "ci");
+
+    assertThat(nexus.nexus("keys", "revoke", id).stdout()).contains("REVOKED");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                nexus
+                        .nexus("run", "hello", "--api-key", secret, "--input", "{\"name\": \"Ci\"}")
+                        .exit()
+                    == 4);
+  }
+
+  @Test
+  @Order(5)
+  void aSecondStackExplainsWhatIsInTheWay(@TempDir Path otherHome) throws Exception {
+    try (var other = new NexusProcess(otherHome, ports)) {
+      var portTaken = other.nexus("dev");
+      assertThat(portTaken.exit()).isEqualTo(1);
+      assertThat(portTaken.all())
+          .contains("port " + ports.get("NEXUS_CONTROL_PLANE_PORT") + " (control plane) is in use")
+          .doesNotContain("Exception");
+    }
+    var sameHome = nexus.nexus("dev");
+    assertThat(sameHome.exit()).isEqualTo(1);
+    assertThat(sameHome.all()).contains("another `nexus dev` is running");
+  }
+
+  @Test
+  @Order(6)
+  void aMissingJdkIsExplained(@TempDir Path fakeJdk) throws Exception {
+    var none = nexus.nexusWith(Map.of("NEXUS_JDK_CANDIDATES", "/nonexistent"), "--version");
+    assertThat(none.exit()).isEqualTo(1);
+    assertThat(none.stderr()).contains("needs a JDK 21 or newer", "adoptium");
+
+    // A JDK 17: found, but too old.
+    Files.createDirectories(fakeJdk.resolve("bin"));
+    for (String tool : new String[] {"java", "javac"}) {
+      Path script = fakeJdk.resolve("bin").resolve(tool);
+      Files.writeString(script, "#!/bin/sh\necho 'openjdk version \"17.0.2\" 2022-01-18' >&2\n");
+      Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    var old = nexus.nexusWith(Map.of("NEXUS_JDK_CANDIDATES", fakeJdk.toString()), "--version");
+    assertThat(old.exit()).isEqualTo(1);
+    assertThat(old.stderr()).contains("needs a JDK 21 or newer");
+  }
+
+  @Test
+  @Order(7)
+  void loginDevSavesAContextThatCommandsUseWithoutCredentialsInTheEnvironment() {
+    var login = nexus.nexusWith(Map.of(), "login", "--dev");
+    assertThat(login.exit()).as(login.all()).isZero();
+    assertThat(login.stdout()).contains("context 'dev' saved");
+    assertThat(nexus.nexusWith(Map.of(), "config", "get-contexts").stdout()).contains("*  dev");
+    var listed = nexus.nexusWith(Map.of(), "workflows", "list", "-o", "yaml");
+    assertThat(listed.exit()).as(listed.all()).isZero();
+    assertThat(listed.stdout()).contains("id: hello", "id: approval");
+  }
+
+  @Test
+  @Order(8)
+  void aKilledStackRestartsWithItsDataAndClearsWhatItLeftBehind() throws Exception {
+    String before =
+        nexus
+            .nexus("run", "approval", "--input", "{\"request\": \"ship\"}", "--detach")
+            .stdout()
+            .strip();
+    assertThat(before).hasSizeGreaterThan(10);
+    nexus.killDev();
+
+    nexus.startDev();
+    assertThat(nexus.devOutput()).contains("stopping the redis-server");
+    assertThat(nexus.nexus("workflows", "versions", "hello").stdout())
+        .contains("seeded by nexus dev");
+    JsonNode versions =
+        JSON.readTree(nexus.nexus("workflows", "versions", "hello", "-o", "json").stdout());
+    assertThat(versions).hasSize(2);
+    // The execution started before the kill waits on, and finishes when signalled.
+    var signal =
+        nexus.nexus("executions", "signal", before, "approved", "--payload", "{\"by\": \"Grace\"}");
+    assertThat(signal.exit()).as(signal.all()).isZero();
+    var watched = nexus.nexus("executions", "watch", before);
+    assertThat(watched.exit()).as(watched.all()).isZero();
+    assertThat(watched.stdout()).contains("\"approvedBy\": \"Grace\"");
+  }
+
+  private static void assertOneLineError(NexusProcess.Result result, int exit, String mentions) {
+    assertThat(result.exit()).as(result.all()).isEqualTo(exit);
+    assertThat(result.stderr()).startsWith("error: ").contains(mentions);
+    assertThat(result.stderr().strip().lines()).as(result.stderr()).hasSizeLessThanOrEqualTo(2);
+    assertThat(result.stderr()).doesNotContain("Exception", "\tat ");
+  }
+}
