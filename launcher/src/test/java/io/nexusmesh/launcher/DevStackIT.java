@@ -121,25 +121,12 @@ class DevStackIT {
     String secret = created.path("secret").asText();
     String id = created.path("apiKey").path("id").asText();
     assertThat(secret).startsWith("nxk_");
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                nexus
-                        .nexus("run", "hello", "--api-key", secret, "--input", "{\"name\": \"Ci\"}")
-                        .exit()
-                    == 0);
+    // Gateways learn of new and revoked keys from the next deployment push.
+    awaitExitCode(0, "run", "hello", "--api-key", secret);
     assertThat(nexus.nexus("keys", "list").stdout()).contains(id, "ci");
 
     assertThat(nexus.nexus("keys", "revoke", id).stdout()).contains("REVOKED");
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                nexus
-                        .nexus("run", "hello", "--api-key", secret, "--input", "{\"name\": \"Ci\"}")
-                        .exit()
-                    == 4);
+    awaitExitCode(4, "run", "hello", "--api-key", secret);
   }
 
   @Test
@@ -213,6 +200,13 @@ class DevStackIT {
     var watched = nexus.nexus("executions", "watch", before);
     assertThat(watched.exit()).as(watched.all()).isZero();
     assertThat(watched.stdout()).contains("\"approvedBy\": \"Grace\"");
+  }
+
+  private static void awaitExitCode(int exit, String... args) {
+    String[] withInput = java.util.Arrays.copyOf(args, args.length + 2);
+    withInput[args.length] = "--input";
+    withInput[args.length + 1] = "{\"name\": \"Ci\"}";
+    await().atMost(Duration.ofSeconds(30)).until(() -> nexus.nexus(withInput).exit() == exit);
   }
 
   private static void assertOneLineError(NexusProcess.Result result, int exit, String mentions) {
