@@ -47,7 +47,10 @@ class DevStackIT {
 
   @AfterAll
   static void stop() throws Exception {
-    nexus.close();
+    // Ctrl-C (SIGTERM here) stops everything cleanly.
+    nexus.stopDev();
+    assertThat(nexus.devOutput()).contains("Stopping Nexus Mesh", "Stopped.");
+    assertThat(Ports.isFree(Integer.parseInt(ports.get("NEXUS_DEV_REDIS_PORT")))).isTrue();
   }
 
   @Test
@@ -116,6 +119,74 @@ class DevStackIT {
 
   @Test
   @Order(4)
+  void promoteRollbackCancelAndTheAuditTrail() throws Exception {
+    JsonNode deployments =
+        JSON.readTree(nexus.nexus("deploy", "list", "--workflow", "hello", "-o", "json").stdout());
+    String active = null;
+    for (JsonNode d : deployments) {
+      if (d.path("state").asText().equals("ROLLOUT_STATE_ACTIVE")) {
+        active = d.path("id").asText();
+      }
+    }
+    assertThat(active).as(deployments.toString()).isNotNull();
+    var promoted = nexus.nexus("deploy", "promote", active, "--to", "staging", "-o", "json");
+    assertThat(promoted.exit()).as(promoted.all()).isZero();
+    assertThat(JSON.readTree(promoted.stdout()).path("environment").asText())
+        .isEqualTo("ENVIRONMENT_STAGING");
+
+    var rolledBack = nexus.nexus("deploy", "rollback", active, "-o", "json");
+    assertThat(rolledBack.exit()).as(rolledBack.all()).isZero();
+    assertThat(JSON.readTree(rolledBack.stdout()).path("version").asText()).isEqualTo("1");
+    awaitRunPrints("Hello, Ci!");
+
+    String id =
+        nexus
+            .nexus("run", "approval", "--input", "{\"request\": \"x\"}", "--detach")
+            .stdout()
+            .strip();
+    assertThat(nexus.nexus("executions", "cancel", id, "--reason", "changed my mind").exit())
+        .isZero();
+    var watched = nexus.nexus("executions", "watch", id);
+    assertThat(watched.exit()).isEqualTo(1);
+    assertThat(watched.stderr()).contains("ended CANCELLED", "changed my mind");
+
+    var audit = nexus.nexus("audit", "list", "--limit", "20");
+    assertThat(audit.stdout()).contains("RollbackDeployment", "PromoteDeployment", "dev-admin");
+  }
+
+  @Test
+  @Order(5)
+  void auditTailFollowsChangesAsTheyHappen() throws Exception {
+    try (var tail =
+        nexus.follow(
+            "audit", "tail", "--action", "nexus.controlplane.v1.ApiKeyService/CreateApiKey")) {
+      tail.awaitLine("following the audit trail");
+      assertThat(nexus.nexus("keys", "create", "tailed").exit()).isZero();
+      assertThat(tail.awaitLine("CreateApiKey")).contains("dev-admin", "SUCCEEDED");
+    }
+  }
+
+  @Test
+  @Order(6)
+  void devTokenMintsForAnyOrgAndRoleAndCompletionIsAScript() throws Exception {
+    var token = nexus.nexus("dev", "token", "--org", "acme", "--role", "viewer");
+    assertThat(token.exit()).as(token.all()).isZero();
+    JsonNode claims =
+        JSON.readTree(
+            java.util.Base64.getUrlDecoder().decode(token.stdout().strip().split("\\.")[1]));
+    assertThat(claims.path("org").asText()).isEqualTo("acme");
+    assertThat(claims.path("realm_access").path("roles").toString()).contains("viewer");
+    // A viewer of another org sees none of demo's workflows.
+    var listed = nexus.nexus("workflows", "list", "--token", token.stdout().strip(), "-o", "json");
+    assertThat(listed.exit()).as(listed.all()).isZero();
+    assertThat(listed.stdout().strip()).isEqualTo("[ ]");
+
+    var completion = nexus.nexus("generate-completion");
+    assertThat(completion.stdout()).contains("complete -F", "workflows", "deploy");
+  }
+
+  @Test
+  @Order(7)
   void aKeyCreatedWithTheCliRunsWorkflowsUntilItIsRevoked() throws Exception {
     JsonNode created = JSON.readTree(nexus.nexus("keys", "create", "ci", "-o", "json").stdout());
     String secret = created.path("secret").asText();
@@ -130,7 +201,7 @@ class DevStackIT {
   }
 
   @Test
-  @Order(5)
+  @Order(8)
   void aSecondStackExplainsWhatIsInTheWay(@TempDir Path otherHome) throws Exception {
     try (var other = new NexusProcess(otherHome, ports)) {
       var portTaken = other.nexus("dev");
@@ -145,7 +216,7 @@ class DevStackIT {
   }
 
   @Test
-  @Order(6)
+  @Order(9)
   void aMissingJdkIsExplained(@TempDir Path fakeJdk) throws Exception {
     var none = nexus.nexusWith(Map.of("NEXUS_JDK_CANDIDATES", "/nonexistent"), "--version");
     assertThat(none.exit()).isEqualTo(1);
@@ -164,7 +235,7 @@ class DevStackIT {
   }
 
   @Test
-  @Order(7)
+  @Order(10)
   void loginDevSavesAContextThatCommandsUseWithoutCredentialsInTheEnvironment() {
     var login = nexus.nexusWith(Map.of(), "login", "--dev");
     assertThat(login.exit()).as(login.all()).isZero();
@@ -176,7 +247,7 @@ class DevStackIT {
   }
 
   @Test
-  @Order(8)
+  @Order(11)
   void aKilledStackRestartsWithItsDataAndClearsWhatItLeftBehind() throws Exception {
     String before =
         nexus
@@ -200,6 +271,17 @@ class DevStackIT {
     var watched = nexus.nexus("executions", "watch", before);
     assertThat(watched.exit()).as(watched.all()).isZero();
     assertThat(watched.stdout()).contains("\"approvedBy\": \"Grace\"");
+  }
+
+  private static void awaitRunPrints(String text) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                nexus
+                    .nexus("run", "hello", "--input", "{\"name\": \"Ci\"}")
+                    .stdout()
+                    .contains(text));
   }
 
   private static void awaitExitCode(int exit, String... args) {

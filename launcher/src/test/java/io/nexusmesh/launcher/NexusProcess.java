@@ -121,6 +121,60 @@ final class NexusProcess implements AutoCloseable {
     return run(command, credentials());
   }
 
+  /** A command that keeps printing (a tail, a watch): its lines as they come. */
+  static final class Follower implements AutoCloseable {
+    private final Process process;
+    private final java.util.concurrent.BlockingQueue<String> lines =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+
+    private Follower(Process process) {
+      this.process = process;
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try (var reader =
+                    new java.io.BufferedReader(
+                        new java.io.InputStreamReader(
+                            process.getInputStream(), StandardCharsets.UTF_8))) {
+                  reader.lines().forEach(lines::add);
+                } catch (IOException e) {
+                  // the process ended
+                }
+              });
+    }
+
+    /** The next line that contains {@code text}, waiting up to 30 s for it. */
+    String awaitLine(String text) throws InterruptedException {
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (System.nanoTime() < until) {
+        String line = lines.poll(100, TimeUnit.MILLISECONDS);
+        if (line != null && line.contains(text)) {
+          return line;
+        }
+      }
+      throw new AssertionError("no line with '" + text + "' within 30 s");
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      process.destroy();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Starts {@code ./nexus args...} with the dev stack's credentials, stdout and stderr merged. */
+  Follower follow(String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(ROOT.resolve("nexus").toString());
+    command.addAll(List.of(args));
+    ProcessBuilder builder =
+        new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
+    builder.environment().keySet().removeIf(name -> name.startsWith("NEXUS_"));
+    builder.environment().putAll(env);
+    builder.environment().putAll(credentials());
+    return new Follower(builder.start());
+  }
+
   /** Runs {@code ./nexus args...} with exactly {@code extraEnv} on top of the base environment. */
   Result nexusWith(Map<String, String> extraEnv, String... args) {
     List<String> command = new ArrayList<>();

@@ -12,16 +12,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stores the records of ended EPHEMERAL executions off the callers' path: one writer thread drains
- * what accumulated while its previous write was in flight and stores it in one pipelined Redis
- * round trip. Under load that is many records per round trip instead of one each, which is most of
- * an ephemeral run's cost. Until a record is stored the gateway answers reads from memory ({@code
- * stored} tells it when to stop); a record not yet stored when the gateway dies is lost, as an
- * ephemeral execution's whole run would be.
+ * Stores the records of ended EPHEMERAL executions off the callers' path: one writer thread gathers
+ * what ends within 5 ms (up to 256 records) and stores it in one pipelined Redis round trip. Under
+ * load that is many records per round trip instead of one each, which is most of an ephemeral run's
+ * cost. Until a record is stored the gateway answers reads from memory ({@code stored} tells it
+ * when to stop); a record not yet stored when the gateway dies is lost, as an ephemeral execution's
+ * whole run would be.
  */
 final class EphemeralRecords implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EphemeralRecords.class);
   private static final int MAX_BATCH = 256;
+  private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   private final ExecutionStore store;
   private final Duration retention;
@@ -55,7 +56,19 @@ final class EphemeralRecords implements AutoCloseable {
           continue;
         }
         batch.add(first);
-        queue.drainTo(batch, MAX_BATCH - 1);
+        // Linger a little so that one round trip carries many records even at a low call rate:
+        // each write wakes this thread, Redisson's and redis-server, which the callers' next
+        // requests would otherwise compete with.
+        long until = System.nanoTime() + LINGER_NANOS;
+        while (batch.size() < MAX_BATCH && !closed) {
+          long left = until - System.nanoTime();
+          ExecutionStore.Stored next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
+          if (next == null) {
+            break;
+          }
+          batch.add(next);
+        }
+        queue.drainTo(batch, MAX_BATCH - batch.size());
         write(batch);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
