@@ -55,10 +55,17 @@ class DevStackIT {
 
   @Test
   @Order(1)
-  void runPrintsTheOutputOfTheSeededHello() {
+  void runPrintsTheOutputOfTheSeededHello() throws Exception {
     var result = nexus.nexus("run", "hello", "--input", "{\"name\": \"Ada\"}");
     assertThat(result.exit()).as(result.all()).isZero();
     assertThat(result.stdout()).contains("\"greeting\": \"Hello, Ada!\"");
+
+    // With no credentials in the environment and no context saved, the dev stack's are used.
+    Path input = home.resolve("input.json");
+    Files.writeString(input, "{\"name\": \"File\"}");
+    var bare = nexus.nexusWith(Map.of(), "run", "hello", "--input", "@" + input);
+    assertThat(bare.exit()).as(bare.all()).isZero();
+    assertThat(bare.stdout()).contains("Hello, File!");
 
     var watched = nexus.nexus("run", "hello", "--input", "{\"name\": \"Bo\"}", "--watch");
     assertThat(watched.exit()).as(watched.all()).isZero();

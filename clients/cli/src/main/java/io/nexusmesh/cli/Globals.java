@@ -1,13 +1,18 @@
 package io.nexusmesh.cli;
 
 import io.nexusmesh.client.NexusClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /**
  * Options every command that calls Nexus Mesh takes. Each falls back to its environment variable,
- * then to the current context of {@code $NEXUS_HOME/config.yaml}, then to the local dev stack.
+ * then to the current context of {@code $NEXUS_HOME/config.yaml} (or, when none is saved, to what
+ * {@code nexus dev} wrote in {@code $NEXUS_HOME/dev/env}), then to the local defaults.
  */
 final class Globals {
   @Option(
@@ -87,7 +92,7 @@ final class Globals {
     CliConfig.File file = CliConfig.ofHome().read();
     String name = pick(context, "NEXUS_CONTEXT", file.currentContext(), "");
     if (name.isEmpty()) {
-      return new CliConfig.Context("", "", "", "");
+      return devStack();
     }
     CliConfig.Context found = file.contexts().get(name);
     if (found == null) {
@@ -95,6 +100,27 @@ final class Globals {
           "no context named '" + name + "' in " + CliConfig.ofHome().path());
     }
     return found;
+  }
+
+  /**
+   * With no context saved, the local dev stack's credentials ({@code $NEXUS_HOME/dev/env}, written
+   * by {@code nexus dev}), so that right after {@code nexus dev} every command works as is.
+   */
+  private static CliConfig.Context devStack() {
+    Path env = CliConfig.home().resolve("dev").resolve("env");
+    if (!Files.exists(env)) {
+      return new CliConfig.Context("", "", "", "");
+    }
+    try {
+      Map<String, String> values = EnvFile.read(env);
+      return new CliConfig.Context(
+          values.get("NEXUS_CONTROL_PLANE_URL"),
+          values.get("NEXUS_GATEWAY_URL"),
+          values.get("NEXUS_TOKEN"),
+          values.get("NEXUS_API_KEY"));
+    } catch (IOException e) {
+      return new CliConfig.Context("", "", "", "");
+    }
   }
 
   private static String pick(

@@ -43,6 +43,8 @@ public final class NexusCli {
     CommandLine cli = new CommandLine(new NexusCli());
     cli.setExecutionExceptionHandler(new Failures());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
+    // `--input @file` is the command's own syntax, not picocli's argument files.
+    cli.setExpandAtFiles(false);
     return cli;
   }
 
