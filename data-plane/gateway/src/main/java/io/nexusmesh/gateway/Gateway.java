@@ -9,12 +9,14 @@ import io.nexusmesh.gateway.api.ExecutionGrpcService;
 import io.nexusmesh.gateway.api.ExecutionSseService;
 import io.nexusmesh.gateway.api.InputSchemas;
 import io.nexusmesh.gateway.api.RateLimits;
+import io.nexusmesh.gateway.api.WorkflowStarter;
 import io.nexusmesh.gateway.deploy.ControlPlaneLink;
 import io.nexusmesh.gateway.deploy.DeploymentRegistry;
 import io.nexusmesh.gateway.deploy.GatewayAdminGrpcService;
 import io.nexusmesh.gateway.durable.Executions;
 import io.nexusmesh.gateway.engine.Expressions;
 import io.nexusmesh.gateway.engine.HttpCaller;
+import io.nexusmesh.gateway.mcp.McpService;
 import io.nexusmesh.gateway.usage.UsageMeter;
 import io.nexusmesh.runtime.auth.Audiences;
 import io.nexusmesh.runtime.auth.Authenticator;
@@ -97,24 +99,37 @@ public final class Gateway implements AutoCloseable {
               .withGracefulShutdown(
                   Duration.ofMillis(Math.min(2000, config.shutdownTimeout().toMillis() / 2)),
                   config.shutdownTimeout());
+      var starter =
+          new WorkflowStarter(
+              registry,
+              executions,
+              new InputSchemas(),
+              new RateLimits(
+                  redis,
+                  new RateLimits.Limits(config.rateLimitPerKey(), config.rateLimitPerOrg())));
       ServerBuilder sb = Server.builder();
       NexusServer.configure(
           sb,
           options,
           List.of(
-              new ExecutionGrpcService(
-                  registry,
-                  executions,
-                  new InputSchemas(),
-                  new RateLimits(
-                      redis,
-                      new RateLimits.Limits(config.rateLimitPerKey(), config.rateLimitPerOrg())),
-                  config.maxExecuteWait()),
+              new ExecutionGrpcService(starter, executions, config.maxExecuteWait()),
               new GatewayAdminGrpcService(registry)),
           authenticator,
           telemetry);
       sb.service(
           ExecutionSseService.PATH, new ExecutionSseService(executions, authenticator).service());
+      var mcp =
+          new McpService(
+              authenticator,
+              redis,
+              registry,
+              starter,
+              executions,
+              config.maxExecuteWait(),
+              config.oidcIssuer().toString(),
+              buildVersion());
+      sb.service(McpService.PATH, mcp.service());
+      sb.service(McpService.METADATA_PATH, mcp.metadata());
       Server server = sb.build();
       server.start().join();
       ControlPlaneLink link = null;

@@ -11,7 +11,6 @@ import io.grpc.stub.StreamObserver;
 import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.gateway.v1.CancelExecutionRequest;
 import io.nexusmesh.api.gateway.v1.CancelExecutionResponse;
-import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
 import io.nexusmesh.api.gateway.v1.ExecuteRequest;
 import io.nexusmesh.api.gateway.v1.ExecuteResponse;
 import io.nexusmesh.api.gateway.v1.Execution;
@@ -27,11 +26,9 @@ import io.nexusmesh.api.gateway.v1.StartExecutionRequest;
 import io.nexusmesh.api.gateway.v1.StartExecutionResponse;
 import io.nexusmesh.api.gateway.v1.WatchExecutionRequest;
 import io.nexusmesh.api.gateway.v1.WatchExecutionResponse;
-import io.nexusmesh.gateway.deploy.DeploymentRegistry;
 import io.nexusmesh.gateway.durable.Executions;
 import io.nexusmesh.runtime.auth.AuthContext;
 import io.nexusmesh.runtime.auth.Principal;
-import io.nexusmesh.runtime.auth.ServiceRoles;
 import io.nexusmesh.runtime.error.NexusException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -48,10 +45,8 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
   private static final int DEFAULT_PAGE = 50;
   private static final long ANSWER_EARLY_MILLIS = 100;
 
-  private final DeploymentRegistry deployments;
   private final Executions executions;
-  private final InputSchemas schemas;
-  private final RateLimits rateLimits;
+  private final WorkflowStarter starter;
   private final EventFollower follower;
   private final Duration maxExecuteWait;
 
@@ -60,15 +55,9 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
    *     its own (REST callers); after that it answers RUNNING with the execution id
    */
   public ExecutionGrpcService(
-      DeploymentRegistry deployments,
-      Executions executions,
-      InputSchemas schemas,
-      RateLimits rateLimits,
-      Duration maxExecuteWait) {
-    this.deployments = requireNonNull(deployments, "deployments");
+      WorkflowStarter starter, Executions executions, Duration maxExecuteWait) {
+    this.starter = requireNonNull(starter, "starter");
     this.executions = requireNonNull(executions, "executions");
-    this.schemas = requireNonNull(schemas, "schemas");
-    this.rateLimits = requireNonNull(rateLimits, "rateLimits");
     this.follower = new EventFollower(executions);
     this.maxExecuteWait = requireNonNull(maxExecuteWait, "maxExecuteWait");
   }
@@ -252,31 +241,12 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
   // ---- helpers ----
 
   private static Principal caller() {
-    Principal caller = AuthContext.principal();
-    if (caller.hasRole(ServiceRoles.CONTROL_PLANE)) {
-      throw NexusException.of(
-          ErrorReason.ERROR_REASON_PERMISSION_DENIED,
-          "the control plane's credential manages deployments; it does not run workflows");
-    }
-    return caller;
+    return WorkflowStarter.runner(AuthContext.principal());
   }
 
   private Executions.Started start(
       Principal caller, String workflow, Struct input, String requestId, String sessionId) {
-    String id =
-        workflow.startsWith("workflows/") ? workflow.substring("workflows/".length()) : workflow;
-    DeployedWorkflow deployment =
-        deployments
-            .find(caller.org(), id)
-            .orElseThrow(() -> NexusException.notFound("workflow", id));
-    if (!caller.allowedWorkflows().isEmpty() && !caller.allowedWorkflows().contains(id)) {
-      throw NexusException.of(
-          ErrorReason.ERROR_REASON_PERMISSION_DENIED, "this API key may not run workflow " + id);
-    }
-    schemas.check(deployment, input);
-    rateLimits.acquire(caller);
-    return executions.start(
-        new Executions.NewExecution(caller.org(), deployment, input, requestId, sessionId));
+    return starter.start(caller, workflow, input, requestId, sessionId);
   }
 
   private Execution find(Principal caller, String id) {

@@ -1,0 +1,76 @@
+package io.nexusmesh.gateway.api;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.Struct;
+import io.nexusmesh.api.common.v1.ErrorReason;
+import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
+import io.nexusmesh.gateway.deploy.DeploymentRegistry;
+import io.nexusmesh.gateway.durable.Executions;
+import io.nexusmesh.runtime.auth.Principal;
+import io.nexusmesh.runtime.auth.ServiceRoles;
+import io.nexusmesh.runtime.error.NexusException;
+
+/**
+ * Starts an execution for a caller, whichever channel it came through (gRPC, REST, gRPC-Web, MCP):
+ * the workflow must be deployed for the caller's organisation (else NOT_FOUND) and allowed to the
+ * caller's key, the input must match its schema, and the caller must be within its rate limits —
+ * all before anything runs.
+ */
+public final class WorkflowStarter {
+  private final DeploymentRegistry deployments;
+  private final Executions executions;
+  private final InputSchemas schemas;
+  private final RateLimits rateLimits;
+
+  public WorkflowStarter(
+      DeploymentRegistry deployments,
+      Executions executions,
+      InputSchemas schemas,
+      RateLimits rateLimits) {
+    this.deployments = requireNonNull(deployments, "deployments");
+    this.executions = requireNonNull(executions, "executions");
+    this.schemas = requireNonNull(schemas, "schemas");
+    this.rateLimits = requireNonNull(rateLimits, "rateLimits");
+  }
+
+  /** Refuses the control plane's own credential: it manages deployments, it does not run them. */
+  public static Principal runner(Principal caller) {
+    if (caller.hasRole(ServiceRoles.CONTROL_PLANE)) {
+      throw NexusException.of(
+          ErrorReason.ERROR_REASON_PERMISSION_DENIED,
+          "the control plane's credential manages deployments; it does not run workflows");
+    }
+    return caller;
+  }
+
+  /** The deployment of {@code workflow} ({@code id} or {@code workflows/id}) the caller may run. */
+  public DeployedWorkflow runnable(Principal caller, String workflow) {
+    String id =
+        workflow.startsWith("workflows/") ? workflow.substring("workflows/".length()) : workflow;
+    DeployedWorkflow deployment =
+        deployments
+            .find(caller.org(), id)
+            .orElseThrow(() -> NexusException.notFound("workflow", id));
+    if (!mayRun(caller, id)) {
+      throw NexusException.of(
+          ErrorReason.ERROR_REASON_PERMISSION_DENIED, "this API key may not run workflow " + id);
+    }
+    return deployment;
+  }
+
+  /** Whether the caller's key may run workflow {@code id} (a key may be limited to some). */
+  public static boolean mayRun(Principal caller, String id) {
+    return caller.allowedWorkflows().isEmpty() || caller.allowedWorkflows().contains(id);
+  }
+
+  /** Checks and starts an execution. */
+  public Executions.Started start(
+      Principal caller, String workflow, Struct input, String requestId, String sessionId) {
+    DeployedWorkflow deployment = runnable(caller, workflow);
+    schemas.check(deployment, input);
+    rateLimits.acquire(caller);
+    return executions.start(
+        new Executions.NewExecution(caller.org(), deployment, input, requestId, sessionId));
+  }
+}

@@ -1,0 +1,245 @@
+package io.nexusmesh.gateway.mcp;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.nexusmesh.api.common.v1.ErrorReason;
+import io.nexusmesh.gateway.api.WorkflowStarter;
+import io.nexusmesh.gateway.deploy.DeploymentRegistry;
+import io.nexusmesh.gateway.durable.Executions;
+import io.nexusmesh.runtime.auth.Authenticator;
+import io.nexusmesh.runtime.auth.Principal;
+import io.nexusmesh.runtime.error.NexusException;
+import java.time.Duration;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.redisson.api.RedissonClient;
+
+/**
+ * The gateway's MCP endpoint: MCP's streamable HTTP transport (protocol revisions 2025-06-18 and
+ * 2025-03-26) at {@code POST /mcp}, answering each JSON-RPC request with one JSON response.
+ * Requests need {@code Authorization: Bearer} with an API key or a gateway-audience token, as on
+ * every other channel; without one the answer is 401 with a {@code WWW-Authenticate} header that
+ * points at the OAuth protected-resource metadata served at {@link #METADATA_PATH}.
+ *
+ * <p>Written on Armeria rather than with the official MCP Java SDK: the SDK's server transports are
+ * servlet-based and use Jackson 3, and the gateway serves everything (gRPC, REST, SSE, MCP) from
+ * one Armeria server without a servlet container; what MCP needs here is a JSON-RPC dispatcher over
+ * one route.
+ */
+public final class McpService {
+  /** The MCP endpoint. */
+  public static final String PATH = "/mcp";
+
+  /** OAuth 2.0 protected resource metadata (RFC 9728) of the MCP endpoint. */
+  public static final String METADATA_PATH = "/.well-known/oauth-protected-resource";
+
+  static final List<String> PROTOCOL_VERSIONS = List.of("2025-06-18", "2025-03-26");
+  private static final String SESSION_HEADER = "mcp-session-id";
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private final Authenticator authenticator;
+  private final McpSessions sessions;
+  private final McpTools tools;
+  private final String issuer;
+  private final String version;
+
+  /**
+   * @param issuer the OIDC issuer of gateway-audience tokens, named in the resource metadata
+   */
+  public McpService(
+      Authenticator authenticator,
+      RedissonClient redis,
+      DeploymentRegistry deployments,
+      WorkflowStarter starter,
+      Executions executions,
+      Duration maxWait,
+      String issuer,
+      String version) {
+    this.authenticator = requireNonNull(authenticator, "authenticator");
+    this.sessions = new McpSessions(redis, Duration.ofHours(1));
+    this.tools = new McpTools(deployments, starter, executions, maxWait);
+    this.issuer = requireNonNull(issuer, "issuer");
+    this.version = requireNonNull(version, "version");
+  }
+
+  /** The service to bind at {@link #PATH}; work runs off the event loop (Redis, waiting runs). */
+  public HttpService service() {
+    return (ctx, req) ->
+        HttpResponse.of(
+            req.aggregate()
+                .thenApplyAsync(request -> handle(ctx, request), ctx.blockingTaskExecutor()));
+  }
+
+  /** The service to bind at {@link #METADATA_PATH}. */
+  public HttpService metadata() {
+    return (ctx, req) -> {
+      ObjectNode metadata = NODES.objectNode();
+      metadata.put("resource", baseUrl(ctx) + PATH);
+      metadata.putArray("authorization_servers").add(issuer);
+      metadata.putArray("bearer_methods_supported").add("header");
+      return HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, metadata.toString());
+    };
+  }
+
+  private HttpResponse handle(ServiceRequestContext ctx, AggregatedHttpRequest request) {
+    HttpMethod method = request.method();
+    if (method != HttpMethod.POST && method != HttpMethod.DELETE) {
+      // No standalone server-to-client stream: every answer comes with its request.
+      return HttpResponse.builder()
+          .status(HttpStatus.METHOD_NOT_ALLOWED)
+          .header(HttpHeaderNames.ALLOW, "POST, DELETE")
+          .build();
+    }
+    Principal caller;
+    try {
+      caller =
+          WorkflowStarter.runner(
+              authenticator.authenticate(request.headers().get(HttpHeaderNames.AUTHORIZATION)));
+    } catch (NexusException e) {
+      return unauthorized(ctx, e);
+    }
+    String session = request.headers().get(SESSION_HEADER);
+    if (method == HttpMethod.DELETE) {
+      return HttpResponse.of(
+          session != null && sessions.close(session, caller)
+              ? HttpStatus.OK
+              : HttpStatus.NOT_FOUND);
+    }
+    JsonNode message;
+    try {
+      message = JsonRpc.JSON.readTree(request.contentUtf8());
+    } catch (JsonProcessingException e) {
+      return JsonRpc.error(
+          null,
+          new JsonRpc.Failure(
+              JsonRpc.PARSE_ERROR, "parse error: not JSON", null, HttpStatus.BAD_REQUEST));
+    }
+    JsonNode id = message.isObject() ? message.get("id") : null;
+    try {
+      return dispatch(caller, message, id, session);
+    } catch (JsonRpc.Failure failure) {
+      return JsonRpc.error(id, failure);
+    }
+  }
+
+  private HttpResponse dispatch(
+      Principal caller, JsonNode message, @Nullable JsonNode id, @Nullable String session) {
+    if (message.isArray()) {
+      throw new JsonRpc.Failure(
+          JsonRpc.INVALID_REQUEST,
+          "batches are not supported (protocol 2025-06-18)",
+          null,
+          HttpStatus.BAD_REQUEST);
+    }
+    if (!message.isObject() || !"2.0".equals(message.path("jsonrpc").asText(null))) {
+      throw new JsonRpc.Failure(
+          JsonRpc.INVALID_REQUEST, "not a JSON-RPC 2.0 message", null, HttpStatus.BAD_REQUEST);
+    }
+    if (!message.path("method").isTextual()) {
+      if (message.has("result") || message.has("error")) {
+        return HttpResponse.of(HttpStatus.ACCEPTED); // a client's answer: nothing asked it here
+      }
+      throw new JsonRpc.Failure(
+          JsonRpc.INVALID_REQUEST, "method: missing", null, HttpStatus.BAD_REQUEST);
+    }
+    if (id != null && !id.isTextual() && !id.isIntegralNumber()) {
+      throw new JsonRpc.Failure(
+          JsonRpc.INVALID_REQUEST,
+          "id: must be a string or an integer",
+          null,
+          HttpStatus.BAD_REQUEST);
+    }
+    String method = message.get("method").asText();
+    JsonNode params = message.path("params");
+    if (method.equals("initialize")) {
+      return initialize(caller, id, params);
+    }
+    if (session == null) {
+      throw new JsonRpc.Failure(
+          JsonRpc.INVALID_REQUEST,
+          "missing Mcp-Session-Id: send initialize first",
+          null,
+          HttpStatus.BAD_REQUEST);
+    }
+    if (!sessions.touch(session, caller)) {
+      throw new JsonRpc.Failure(
+          JsonRpc.INVALID_REQUEST,
+          "unknown or expired session: initialize again",
+          null,
+          HttpStatus.NOT_FOUND);
+    }
+    if (id == null) {
+      return HttpResponse.of(HttpStatus.ACCEPTED); // notifications: initialized, cancelled, ...
+    }
+    ResponseHeaders headers = jsonHeaders(session);
+    return switch (method) {
+      case "ping" -> JsonRpc.result(id, NODES.objectNode(), headers);
+      case "tools/list" -> JsonRpc.result(id, tools.list(caller), headers);
+      case "tools/call" -> JsonRpc.result(id, tools.call(caller, params, session), headers);
+      default -> throw new JsonRpc.Failure(JsonRpc.METHOD_NOT_FOUND, "method not found: " + method);
+    };
+  }
+
+  private HttpResponse initialize(Principal caller, @Nullable JsonNode id, JsonNode params) {
+    if (id == null) {
+      throw new JsonRpc.Failure(
+          JsonRpc.INVALID_REQUEST,
+          "initialize is a request: it needs an id",
+          null,
+          HttpStatus.BAD_REQUEST);
+    }
+    String asked = params.path("protocolVersion").asText("");
+    String agreed = PROTOCOL_VERSIONS.contains(asked) ? asked : PROTOCOL_VERSIONS.get(0);
+    String session = sessions.open(caller);
+    ObjectNode result = NODES.objectNode();
+    result.put("protocolVersion", agreed);
+    result.putObject("capabilities").putObject("tools").put("listChanged", false);
+    result.putObject("serverInfo").put("name", "nexus-gateway").put("version", version);
+    result.put(
+        "instructions",
+        "Each tool runs a Nexus Mesh workflow deployed for your organisation; its input schema"
+            + " is the workflow's.");
+    return JsonRpc.result(id, result, jsonHeaders(session));
+  }
+
+  private static ResponseHeaders jsonHeaders(String session) {
+    return ResponseHeaders.builder(HttpStatus.OK)
+        .contentType(MediaType.JSON_UTF_8)
+        .add(SESSION_HEADER, session)
+        .build();
+  }
+
+  private HttpResponse unauthorized(ServiceRequestContext ctx, NexusException e) {
+    boolean forbidden = e.reason() == ErrorReason.ERROR_REASON_PERMISSION_DENIED;
+    ObjectNode body = NODES.objectNode();
+    body.put("error", forbidden ? "insufficient_scope" : "invalid_token");
+    body.put("error_description", e.getMessage());
+    return HttpResponse.builder()
+        .status(forbidden ? HttpStatus.FORBIDDEN : HttpStatus.UNAUTHORIZED)
+        .header(
+            HttpHeaderNames.WWW_AUTHENTICATE,
+            "Bearer resource_metadata=\"" + baseUrl(ctx) + METADATA_PATH + "\"")
+        .content(MediaType.JSON_UTF_8, body.toString())
+        .build();
+  }
+
+  private static String baseUrl(ServiceRequestContext ctx) {
+    String host = ctx.request().authority();
+    return (ctx.sessionProtocol().isTls() ? "https" : "http")
+        + "://"
+        + (host == null ? "127.0.0.1" : host);
+  }
+}

@@ -1,0 +1,198 @@
+package io.nexusmesh.gateway.mcp;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.JsonFormat;
+import com.linecorp.armeria.common.HttpStatus;
+import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
+import io.nexusmesh.api.gateway.v1.Execution;
+import io.nexusmesh.gateway.api.WorkflowStarter;
+import io.nexusmesh.gateway.deploy.DeploymentRegistry;
+import io.nexusmesh.gateway.durable.Executions;
+import io.nexusmesh.runtime.auth.Principal;
+import io.nexusmesh.runtime.error.FieldViolation;
+import io.nexusmesh.runtime.error.NexusException;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The workflows deployed for the caller's organisation as MCP tools: {@code tools/list} describes
+ * those the caller's key may run (name = workflow id, {@code inputSchema} and {@code outputSchema}
+ * from the spec), {@code tools/call} runs one through the same checks as every other channel.
+ */
+final class McpTools {
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private final DeploymentRegistry deployments;
+  private final WorkflowStarter starter;
+  private final Executions executions;
+  private final Duration maxWait;
+
+  McpTools(
+      DeploymentRegistry deployments,
+      WorkflowStarter starter,
+      Executions executions,
+      Duration maxWait) {
+    this.deployments = requireNonNull(deployments, "deployments");
+    this.starter = requireNonNull(starter, "starter");
+    this.executions = requireNonNull(executions, "executions");
+    this.maxWait = requireNonNull(maxWait, "maxWait");
+  }
+
+  /** The {@code tools/list} result. */
+  JsonNode list(Principal caller) {
+    ArrayNode tools = NODES.arrayNode();
+    for (DeployedWorkflow deployment : deployments.deployments(caller.org())) {
+      if (!WorkflowStarter.mayRun(caller, deployment.getWorkflowId())) {
+        continue;
+      }
+      ObjectNode tool = tools.addObject();
+      tool.put("name", deployment.getWorkflowId());
+      tool.put(
+          "description",
+          deployment.getDescription().isEmpty()
+              ? "Runs the workflow "
+                  + deployment.getWorkflowId()
+                  + " (v"
+                  + deployment.getVersion()
+                  + ")."
+              : deployment.getDescription());
+      var spec = deployment.getSpec();
+      tool.set(
+          "inputSchema",
+          spec.hasInputSchema()
+              ? tree(spec.getInputSchema())
+              : NODES.objectNode().put("type", "object"));
+      if (spec.hasOutputSchema()) {
+        tool.set("outputSchema", tree(spec.getOutputSchema()));
+      }
+    }
+    ObjectNode result = NODES.objectNode();
+    result.set("tools", tools);
+    return result;
+  }
+
+  /** The {@code tools/call} result: the run's output, or its failure as a tool error. */
+  JsonNode call(Principal caller, JsonNode params, String sessionId) {
+    if (!params.path("name").isTextual()) {
+      throw new JsonRpc.Failure(JsonRpc.INVALID_PARAMS, "params.name: the tool to call is missing");
+    }
+    String name = params.get("name").asText();
+    JsonNode arguments = params.path("arguments");
+    if (!arguments.isMissingNode() && !arguments.isObject()) {
+      throw new JsonRpc.Failure(JsonRpc.INVALID_PARAMS, "params.arguments: not an object");
+    }
+    Struct input = struct(arguments.isMissingNode() ? NODES.objectNode() : arguments);
+    Executions.Started started;
+    try {
+      started = starter.start(caller, name, input, "", "");
+    } catch (NexusException e) {
+      throw refused(name, e);
+    }
+    Execution ended = awaitEnd(caller, started);
+    ObjectNode result = NODES.objectNode();
+    ObjectNode meta = result.putObject("_meta");
+    meta.put("nexusmesh.io/executionId", ended.getId());
+    meta.put("nexusmesh.io/mcpSessionId", sessionId);
+    ArrayNode content = result.putArray("content");
+    switch (ended.getStatus()) {
+      case EXECUTION_STATUS_SUCCEEDED -> {
+        JsonNode output = tree(ended.getOutput());
+        content.addObject().put("type", "text").put("text", output.toString());
+        result.set("structuredContent", output);
+        result.put("isError", false);
+      }
+      case EXECUTION_STATUS_RUNNING -> {
+        content
+            .addObject()
+            .put("type", "text")
+            .put(
+                "text",
+                "execution "
+                    + ended.getId()
+                    + " is still running after "
+                    + maxWait.toSeconds()
+                    + " s; follow it with the gateway's execution API");
+        result.put("isError", true);
+      }
+      default -> {
+        content
+            .addObject()
+            .put("type", "text")
+            .put(
+                "text",
+                "execution "
+                    + ended.getId()
+                    + " ended "
+                    + ended.getStatus().name().substring("EXECUTION_STATUS_".length())
+                    + ": "
+                    + ended.getError().getMessage());
+        result.put("isError", true);
+      }
+    }
+    return result;
+  }
+
+  private Execution awaitEnd(Principal caller, Executions.Started started) {
+    try {
+      return started.completion().get(maxWait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      return executions.get(caller.org(), started.execution().getId()).orElse(started.execution());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return started.execution();
+    }
+  }
+
+  /** A refused start as the JSON-RPC error MCP clients expect. */
+  private static JsonRpc.Failure refused(String name, NexusException e) {
+    return switch (e.reason()) {
+      case ERROR_REASON_NOT_FOUND, ERROR_REASON_PERMISSION_DENIED ->
+          new JsonRpc.Failure(JsonRpc.INVALID_PARAMS, "unknown tool: " + name);
+      case ERROR_REASON_INVALID_ARGUMENT -> {
+        ArrayNode violations = NODES.arrayNode();
+        for (FieldViolation v : e.violations()) {
+          violations
+              .addObject()
+              .put("field", v.field().replaceFirst("^input", "arguments"))
+              .put("description", v.description());
+        }
+        yield new JsonRpc.Failure(
+            JsonRpc.INVALID_PARAMS,
+            "invalid arguments for " + name + ": " + e.getMessage(),
+            NODES.objectNode().set("violations", violations),
+            HttpStatus.OK);
+      }
+      case ERROR_REASON_RATE_LIMITED -> new JsonRpc.Failure(JsonRpc.RATE_LIMITED, e.getMessage());
+      default -> new JsonRpc.Failure(JsonRpc.INTERNAL_ERROR, e.getMessage());
+    };
+  }
+
+  static JsonNode tree(Message message) {
+    try {
+      return JsonRpc.JSON.readTree(
+          JsonFormat.printer().omittingInsignificantWhitespace().print(message));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Struct struct(JsonNode object) {
+    Struct.Builder struct = Struct.newBuilder();
+    try {
+      JsonFormat.parser().merge(object.toString(), struct);
+    } catch (InvalidProtocolBufferException e) {
+      throw new JsonRpc.Failure(JsonRpc.INVALID_PARAMS, "params.arguments: " + e.getMessage());
+    }
+    return struct.build();
+  }
+}

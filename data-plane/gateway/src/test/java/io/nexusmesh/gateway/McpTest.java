@@ -1,0 +1,306 @@
+package io.nexusmesh.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nexusmesh.testing.RedisEndpoint;
+import io.nexusmesh.testing.RedisExtension;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The MCP endpoint spoken to over HTTP as an MCP client does: authentication and its discovery,
+ * sessions (kept in Redis: a session opened on one gateway works on another), tools/list scoped to
+ * the caller's organisation and key, tools/call with structured output and tool errors, and the
+ * JSON-RPC error codes for malformed messages.
+ */
+@ExtendWith(RedisExtension.class)
+class McpTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient http = HttpClient.newHttpClient();
+  static GatewayHarness a;
+  static GatewayHarness b;
+  static String org;
+  static String otherOrg;
+
+  @BeforeAll
+  static void start(RedisEndpoint redis) {
+    a = GatewayHarness.start(redis);
+    b = GatewayHarness.start(redis);
+    org = GatewayHarness.newOrg();
+    otherOrg = GatewayHarness.newOrg();
+    for (GatewayHarness g : new GatewayHarness[] {a, b}) {
+      g.deploy(org, "hello", ExecutionApiTest.HELLO);
+      g.deploy(
+          org,
+          "broken",
+          """
+          {"nodes": [{"id": "t", "transform": {"expression": "input.missing.field"}}]}""");
+      g.deploy(otherOrg, "secret", ExecutionApiTest.HELLO);
+    }
+  }
+
+  @AfterAll
+  static void stop() throws InterruptedException {
+    a.close();
+    b.close();
+  }
+
+  record Answer(int status, @Nullable String session, JsonNode body, HttpResponse<String> raw) {}
+
+  static Answer post(
+      GatewayHarness gateway, @Nullable String credential, @Nullable String session, String body)
+      throws Exception {
+    var request =
+        HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/mcp"))
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (credential != null) {
+      request.header("authorization", "Bearer " + credential);
+    }
+    if (session != null) {
+      request.header("mcp-session-id", session);
+    }
+    HttpResponse<String> response =
+        http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    JsonNode json = response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());
+    return new Answer(
+        response.statusCode(),
+        response.headers().firstValue("mcp-session-id").orElse(null),
+        json,
+        response);
+  }
+
+  static String initialize(GatewayHarness gateway, String credential) throws Exception {
+    Answer answer =
+        post(
+            gateway,
+            credential,
+            null,
+            """
+            {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+             "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}}""");
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.body().path("result").path("protocolVersion").asText())
+        .isEqualTo("2025-06-18");
+    assertThat(answer.body().path("result").path("capabilities").has("tools")).isTrue();
+    assertThat(answer.session()).matches("[0-9a-f]{32}");
+    assertThat(
+            post(
+                    gateway,
+                    credential,
+                    answer.session(),
+                    "{\"jsonrpc\": \"2.0\", \"method\": \"notifications/initialized\"}")
+                .status())
+        .isEqualTo(202);
+    return answer.session();
+  }
+
+  @Test
+  void withoutACredentialTheAnswerPointsAtTheResourceMetadata() throws Exception {
+    Answer answer = post(a, null, null, "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"ping\"}");
+    assertThat(answer.status()).isEqualTo(401);
+    String challenge = answer.raw().headers().firstValue("www-authenticate").orElseThrow();
+    assertThat(challenge)
+        .startsWith("Bearer resource_metadata=\"")
+        .contains("/.well-known/oauth-protected-resource");
+    String metadataUrl =
+        challenge.substring(challenge.indexOf('"') + 1, challenge.lastIndexOf('"'));
+    JsonNode metadata =
+        JSON.readTree(
+            http.send(
+                    HttpRequest.newBuilder(URI.create(metadataUrl)).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body());
+    assertThat(metadata.path("resource").asText()).endsWith("/mcp");
+    assertThat(metadata.path("authorization_servers").get(0).asText()).isNotEmpty();
+
+    assertThat(post(a, "nxk_notakey00_" + "x".repeat(40), null, "{}").status()).isEqualTo(401);
+  }
+
+  @Test
+  void toolsAreTheOrganisationsWorkflowsAndRunWithStructuredOutput() throws Exception {
+    String key = a.apiKey(org);
+    String session = initialize(a, key);
+    JsonNode tools =
+        post(a, key, session, "{\"jsonrpc\": \"2.0\", \"id\": 2, \"method\": \"tools/list\"}")
+            .body();
+    assertThat(names(tools)).containsExactlyInAnyOrder("hello", "broken");
+    JsonNode hello = null;
+    for (JsonNode tool : tools.path("result").path("tools")) {
+      if (tool.path("name").asText().equals("hello")) {
+        hello = tool;
+      }
+    }
+    assertThat(hello.path("inputSchema").path("required").get(0).asText()).isEqualTo("name");
+
+    Answer called =
+        post(
+            a,
+            key,
+            session,
+            """
+            {"jsonrpc": "2.0", "id": "c1", "method": "tools/call", "params": {"name": "hello", "arguments": {"name": "Agent"}}}""");
+    JsonNode result = called.body().path("result");
+    assertThat(called.body().path("id").asText()).isEqualTo("c1");
+    assertThat(result.path("isError").asBoolean()).isFalse();
+    assertThat(result.path("structuredContent").path("greeting").asText())
+        .isEqualTo("Hello, Agent!");
+    assertThat(result.path("content").get(0).path("text").asText()).contains("Hello, Agent!");
+
+    JsonNode failed =
+        post(
+                a,
+                key,
+                session,
+                "{\"jsonrpc\": \"2.0\", \"id\": 3, \"method\": \"tools/call\", \"params\": {\"name\": \"broken\"}}")
+            .body()
+            .path("result");
+    assertThat(failed.path("isError").asBoolean()).isTrue();
+    assertThat(failed.path("content").get(0).path("text").asText()).contains("ended FAILED");
+  }
+
+  @Test
+  void anotherOrganisationsWorkflowsAreNeitherListedNorCallable() throws Exception {
+    String key = a.apiKey(org);
+    String session = initialize(a, key);
+    JsonNode secret =
+        post(
+                a,
+                key,
+                session,
+                "{\"jsonrpc\": \"2.0\", \"id\": 4, \"method\": \"tools/call\", \"params\": {\"name\": \"secret\", \"arguments\": {\"name\": \"x\"}}}")
+            .body();
+    assertThat(secret.path("error").path("code").asInt()).isEqualTo(-32602);
+    assertThat(secret.path("error").path("message").asText()).isEqualTo("unknown tool: secret");
+
+    // The other org's key opens its own session and sees only its own tool.
+    String otherKey = a.apiKey(otherOrg);
+    String otherSession = initialize(a, otherKey);
+    JsonNode tools =
+        post(
+                a,
+                otherKey,
+                otherSession,
+                "{\"jsonrpc\": \"2.0\", \"id\": 5, \"method\": \"tools/list\"}")
+            .body();
+    assertThat(names(tools)).containsExactly("secret");
+    // A session id is bound to whoever opened it.
+    assertThat(
+            post(
+                    a,
+                    otherKey,
+                    session,
+                    "{\"jsonrpc\": \"2.0\", \"id\": 6, \"method\": \"tools/list\"}")
+                .status())
+        .isEqualTo(404);
+  }
+
+  @Test
+  void aSessionOpenedOnOneGatewayServesRequestsOnAnother() throws Exception {
+    String key = a.apiKey(org);
+    String session = initialize(a, key);
+    for (GatewayHarness gateway : new GatewayHarness[] {b, a, b}) {
+      Answer answer =
+          post(
+              gateway,
+              key,
+              session,
+              "{\"jsonrpc\": \"2.0\", \"id\": 7, \"method\": \"tools/call\", \"params\": {\"name\": \"hello\", \"arguments\": {\"name\": \"Both\"}}}");
+      assertThat(answer.status()).isEqualTo(200);
+      assertThat(answer.body().path("result").path("structuredContent").path("greeting").asText())
+          .isEqualTo("Hello, Both!");
+    }
+    var delete =
+        http.send(
+            HttpRequest.newBuilder(URI.create(b.baseUrl() + "/mcp"))
+                .header("authorization", "Bearer " + key)
+                .header("mcp-session-id", session)
+                .DELETE()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(delete.statusCode()).isEqualTo(200);
+    assertThat(
+            post(a, key, session, "{\"jsonrpc\": \"2.0\", \"id\": 8, \"method\": \"ping\"}")
+                .status())
+        .isEqualTo(404);
+  }
+
+  @Test
+  void malformedMessagesGetTheirJsonRpcErrorCodes() throws Exception {
+    String key = a.apiKey(org);
+    String session = initialize(a, key);
+    assertError(post(a, key, session, "{not json"), 400, -32700);
+    assertError(
+        post(a, key, session, "[{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"ping\"}]"),
+        400,
+        -32600);
+    assertError(
+        post(a, key, session, "{\"jsonrpc\": \"1.0\", \"id\": 1, \"method\": \"ping\"}"),
+        400,
+        -32600);
+    assertError(post(a, key, session, "{\"jsonrpc\": \"2.0\", \"id\": 1}"), 400, -32600);
+    assertError(
+        post(a, key, session, "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"resources/list\"}"),
+        200,
+        -32601);
+    assertError(
+        post(
+            a,
+            key,
+            session,
+            "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"tools/call\", \"params\": {}}"),
+        200,
+        -32602);
+    Answer invalid =
+        post(
+            a,
+            key,
+            session,
+            "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"tools/call\", \"params\": {\"name\": \"hello\", \"arguments\": {\"name\": 7}}}");
+    assertError(invalid, 200, -32602);
+    assertThat(
+            invalid
+                .body()
+                .path("error")
+                .path("data")
+                .path("violations")
+                .get(0)
+                .path("field")
+                .asText())
+        .isEqualTo("arguments.name");
+    assertError(
+        post(a, key, null, "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"tools/list\"}"),
+        400,
+        -32600);
+    assertThat(
+            post(a, key, session, "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"ping\"}")
+                .body()
+                .path("result")
+                .isObject())
+        .isTrue();
+  }
+
+  private static java.util.List<String> names(JsonNode toolsList) {
+    java.util.List<String> names = new java.util.ArrayList<>();
+    toolsList.path("result").path("tools").forEach(tool -> names.add(tool.path("name").asText()));
+    return names;
+  }
+
+  private static void assertError(Answer answer, int status, int code) {
+    assertThat(answer.status()).as(answer.body().toString()).isEqualTo(status);
+    assertThat(answer.body().path("jsonrpc").asText()).isEqualTo("2.0");
+    assertThat(answer.body().path("error").path("code").asInt())
+        .as(answer.body().toString())
+        .isEqualTo(code);
+  }
+}
