@@ -17,6 +17,10 @@ import io.nexusmesh.gateway.durable.Executions;
 import io.nexusmesh.gateway.engine.Expressions;
 import io.nexusmesh.gateway.engine.HttpCaller;
 import io.nexusmesh.gateway.mcp.McpService;
+import io.nexusmesh.gateway.session.SessionEvents;
+import io.nexusmesh.gateway.session.SessionGrpcService;
+import io.nexusmesh.gateway.session.SessionSseService;
+import io.nexusmesh.gateway.session.Sessions;
 import io.nexusmesh.gateway.usage.UsageMeter;
 import io.nexusmesh.runtime.auth.Audiences;
 import io.nexusmesh.runtime.auth.Authenticator;
@@ -99,20 +103,24 @@ public final class Gateway implements AutoCloseable {
               .withGracefulShutdown(
                   Duration.ofMillis(Math.min(2000, config.shutdownTimeout().toMillis() / 2)),
                   config.shutdownTimeout());
+      var sessions = new Sessions(redis, clock);
+      var sessionEvents = new SessionEvents(redis);
       var starter =
           new WorkflowStarter(
               registry,
               executions,
               new InputSchemas(),
               new RateLimits(
-                  redis,
-                  new RateLimits.Limits(config.rateLimitPerKey(), config.rateLimitPerOrg())));
+                  redis, new RateLimits.Limits(config.rateLimitPerKey(), config.rateLimitPerOrg())),
+              sessions,
+              sessionEvents);
       ServerBuilder sb = Server.builder();
       NexusServer.configure(
           sb,
           options,
           List.of(
               new ExecutionGrpcService(starter, executions, config.maxExecuteWait()),
+              new SessionGrpcService(sessions),
               new GatewayAdminGrpcService(registry)),
           authenticator,
           telemetry);
@@ -121,7 +129,7 @@ public final class Gateway implements AutoCloseable {
       var mcp =
           new McpService(
               authenticator,
-              redis,
+              sessions,
               registry,
               starter,
               executions,
@@ -129,6 +137,9 @@ public final class Gateway implements AutoCloseable {
               config.oidcIssuer().toString(),
               buildVersion());
       sb.service(McpService.PATH, mcp.service());
+      sb.service(
+          SessionSseService.PATH,
+          new SessionSseService(sessions, sessionEvents, authenticator).service());
       sb.service(McpService.METADATA_PATH, mcp.metadata());
       Server server = sb.build();
       server.start().join();

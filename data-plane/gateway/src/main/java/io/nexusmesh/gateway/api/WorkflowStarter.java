@@ -7,6 +7,8 @@ import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
 import io.nexusmesh.gateway.deploy.DeploymentRegistry;
 import io.nexusmesh.gateway.durable.Executions;
+import io.nexusmesh.gateway.session.SessionEvents;
+import io.nexusmesh.gateway.session.Sessions;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.auth.ServiceRoles;
 import io.nexusmesh.runtime.error.NexusException;
@@ -22,16 +24,22 @@ public final class WorkflowStarter {
   private final Executions executions;
   private final InputSchemas schemas;
   private final RateLimits rateLimits;
+  private final Sessions sessions;
+  private final SessionEvents sessionEvents;
 
   public WorkflowStarter(
       DeploymentRegistry deployments,
       Executions executions,
       InputSchemas schemas,
-      RateLimits rateLimits) {
+      RateLimits rateLimits,
+      Sessions sessions,
+      SessionEvents sessionEvents) {
     this.deployments = requireNonNull(deployments, "deployments");
     this.executions = requireNonNull(executions, "executions");
     this.schemas = requireNonNull(schemas, "schemas");
     this.rateLimits = requireNonNull(rateLimits, "rateLimits");
+    this.sessions = requireNonNull(sessions, "sessions");
+    this.sessionEvents = requireNonNull(sessionEvents, "sessionEvents");
   }
 
   /** Refuses the control plane's own credential: it manages deployments, it does not run them. */
@@ -64,13 +72,26 @@ public final class WorkflowStarter {
     return caller.allowedWorkflows().isEmpty() || caller.allowedWorkflows().contains(id);
   }
 
-  /** Checks and starts an execution. */
+  /**
+   * Checks and starts an execution. In a session ({@code sessionId} not empty: an open session of
+   * the caller, else NOT_FOUND) the execution joins its history and its subscribers hear of it.
+   */
   public Executions.Started start(
       Principal caller, String workflow, Struct input, String requestId, String sessionId) {
     DeployedWorkflow deployment = runnable(caller, workflow);
+    if (!sessionId.isEmpty()) {
+      sessions.requireOpen(caller, sessionId);
+    }
     schemas.check(deployment, input);
     rateLimits.acquire(caller);
-    return executions.start(
-        new Executions.NewExecution(caller.org(), deployment, input, requestId, sessionId));
+    Executions.Started started =
+        executions.start(
+            new Executions.NewExecution(caller.org(), deployment, input, requestId, sessionId));
+    if (!sessionId.isEmpty()) {
+      sessions.recordExecution(sessionId, started.execution().getId());
+      sessionEvents.started(started.execution());
+      started.completion().thenAccept(sessionEvents::completed);
+    }
+    return started;
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.Struct;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpMethod;
@@ -16,23 +17,26 @@ import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.nexusmesh.api.common.v1.ErrorReason;
+import io.nexusmesh.api.gateway.v1.SessionState;
 import io.nexusmesh.gateway.api.WorkflowStarter;
 import io.nexusmesh.gateway.deploy.DeploymentRegistry;
 import io.nexusmesh.gateway.durable.Executions;
+import io.nexusmesh.gateway.session.Sessions;
 import io.nexusmesh.runtime.auth.Authenticator;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.NexusException;
 import java.time.Duration;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.redisson.api.RedissonClient;
 
 /**
  * The gateway's MCP endpoint: MCP's streamable HTTP transport (protocol revisions 2025-06-18 and
- * 2025-03-26) at {@code POST /mcp}, answering each JSON-RPC request with one JSON response.
- * Requests need {@code Authorization: Bearer} with an API key or a gateway-audience token, as on
- * every other channel; without one the answer is 401 with a {@code WWW-Authenticate} header that
- * points at the OAuth protected-resource metadata served at {@link #METADATA_PATH}.
+ * 2025-03-26) at {@code POST /mcp}, answering each JSON-RPC request with one JSON response. An MCP
+ * session is a Nexus session (its id works on every channel; tool calls join its history and reach
+ * its subscribers), kept in Redis, so any gateway replica serves any request of it. Requests need
+ * {@code Authorization: Bearer} with an API key or a gateway-audience token, as on every other
+ * channel; without one the answer is 401 with a {@code WWW-Authenticate} header that points at the
+ * OAuth protected-resource metadata served at {@link #METADATA_PATH}.
  *
  * <p>Written on Armeria rather than with the official MCP Java SDK: the SDK's server transports are
  * servlet-based and use Jackson 3, and the gateway serves everything (gRPC, REST, SSE, MCP) from
@@ -51,7 +55,7 @@ public final class McpService {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final Authenticator authenticator;
-  private final McpSessions sessions;
+  private final Sessions sessions;
   private final McpTools tools;
   private final String issuer;
   private final String version;
@@ -61,7 +65,7 @@ public final class McpService {
    */
   public McpService(
       Authenticator authenticator,
-      RedissonClient redis,
+      Sessions sessions,
       DeploymentRegistry deployments,
       WorkflowStarter starter,
       Executions executions,
@@ -69,7 +73,7 @@ public final class McpService {
       String issuer,
       String version) {
     this.authenticator = requireNonNull(authenticator, "authenticator");
-    this.sessions = new McpSessions(redis, Duration.ofHours(1));
+    this.sessions = requireNonNull(sessions, "sessions");
     this.tools = new McpTools(deployments, starter, executions, maxWait);
     this.issuer = requireNonNull(issuer, "issuer");
     this.version = requireNonNull(version, "version");
@@ -114,9 +118,7 @@ public final class McpService {
     String session = request.headers().get(SESSION_HEADER);
     if (method == HttpMethod.DELETE) {
       return HttpResponse.of(
-          session != null && sessions.close(session, caller)
-              ? HttpStatus.OK
-              : HttpStatus.NOT_FOUND);
+          session != null && closed(session, caller) ? HttpStatus.OK : HttpStatus.NOT_FOUND);
     }
     JsonNode message;
     try {
@@ -174,7 +176,7 @@ public final class McpService {
           null,
           HttpStatus.BAD_REQUEST);
     }
-    if (!sessions.touch(session, caller)) {
+    if (!open(session, caller)) {
       throw new JsonRpc.Failure(
           JsonRpc.INVALID_REQUEST,
           "unknown or expired session: initialize again",
@@ -203,7 +205,8 @@ public final class McpService {
     }
     String asked = params.path("protocolVersion").asText("");
     String agreed = PROTOCOL_VERSIONS.contains(asked) ? asked : PROTOCOL_VERSIONS.get(0);
-    String session = sessions.open(caller);
+    String session =
+        sessions.create(caller, Struct.getDefaultInstance(), Sessions.DEFAULT_TTL).getId();
     ObjectNode result = NODES.objectNode();
     result.put("protocolVersion", agreed);
     result.putObject("capabilities").putObject("tools").put("listChanged", false);
@@ -213,6 +216,21 @@ public final class McpService {
         "Each tool runs a Nexus Mesh workflow deployed for your organisation; its input schema"
             + " is the workflow's.");
     return JsonRpc.result(id, result, jsonHeaders(session));
+  }
+
+  private boolean open(String session, Principal caller) {
+    return sessions
+        .find(caller, session)
+        .filter(s -> s.getState() == SessionState.SESSION_STATE_OPEN)
+        .isPresent();
+  }
+
+  private boolean closed(String session, Principal caller) {
+    if (!open(session, caller)) {
+      return false;
+    }
+    sessions.close(caller, session);
+    return true;
   }
 
   private static ResponseHeaders jsonHeaders(String session) {

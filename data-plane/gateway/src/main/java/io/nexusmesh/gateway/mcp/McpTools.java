@@ -94,7 +94,7 @@ final class McpTools {
     Struct input = struct(arguments.isMissingNode() ? NODES.objectNode() : arguments);
     Executions.Started started;
     try {
-      started = starter.start(caller, name, input, "", "");
+      started = starter.start(caller, name, input, "", sessionId);
     } catch (NexusException e) {
       throw refused(name, e);
     }

@@ -1,0 +1,176 @@
+package io.nexusmesh.gateway.session;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.Timestamps;
+import io.nexusmesh.api.gateway.v1.Session;
+import io.nexusmesh.api.gateway.v1.SessionState;
+import io.nexusmesh.runtime.auth.Principal;
+import io.nexusmesh.runtime.error.NexusException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.redisson.api.BatchOptions;
+import org.redisson.api.RBatch;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.ByteArrayCodec;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.codec.CompositeCodec;
+
+/**
+ * Sessions in Redis, so that every gateway replica serves every session: {@code nx:session:{id}}
+ * (hash: owner, variables, state, times, idle TTL), {@code ...:executions} (list) and the owner's
+ * index {@code nx:sessions:{org}:{subject}} (sorted by creation). A session belongs to the
+ * principal that opened it; to anyone else it does not exist (NOT_FOUND). Every use restarts its
+ * idle time; closed ones stop working on every channel and expire like open ones.
+ */
+public final class Sessions {
+  private static final CompositeCodec HASH =
+      new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** Idle time to live when the creator gives none. */
+  public static final Duration DEFAULT_TTL = Duration.ofHours(1);
+
+  private final RedissonClient redis;
+  private final Clock clock;
+
+  public Sessions(RedissonClient redis, Clock clock) {
+    this.redis = requireNonNull(redis, "redis");
+    this.clock = requireNonNull(clock, "clock");
+  }
+
+  private static String key(String id) {
+    return "nx:session:{" + id + "}";
+  }
+
+  private static String index(Principal owner) {
+    return "nx:sessions:{" + owner.org() + "}:" + owner.subject();
+  }
+
+  private static String owner(Principal caller) {
+    return caller.org() + "\n" + caller.subject();
+  }
+
+  /** Opens a session for {@code caller}. */
+  public Session create(Principal caller, Struct variables, Duration ttl) {
+    byte[] random = new byte[16];
+    RANDOM.nextBytes(random);
+    String id = HexFormat.of().formatHex(random);
+    long now = clock.millis();
+    RBatch batch =
+        redis.createBatch(
+            BatchOptions.defaults().executionMode(BatchOptions.ExecutionMode.IN_MEMORY_ATOMIC));
+    batch
+        .<String, byte[]>getMap(key(id), HASH)
+        .putAllAsync(
+            Map.of(
+                "owner", owner(caller).getBytes(UTF_8),
+                "subject", caller.subject().getBytes(UTF_8),
+                "variables", variables.toByteArray(),
+                "state", SessionState.SESSION_STATE_OPEN.name().getBytes(UTF_8),
+                "created", Long.toString(now).getBytes(UTF_8),
+                "ttl", Long.toString(ttl.toMillis()).getBytes(UTF_8)));
+    batch
+        .getKeys()
+        .expireAsync(key(id), ttl.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    batch.<String>getScoredSortedSet(index(caller), StringCodec.INSTANCE).addAsync(now, id);
+    batch.execute();
+    return find(caller, id).orElseThrow();
+  }
+
+  /** The session {@code id} of {@code caller}, its idle time restarted; empty if not theirs. */
+  public Optional<Session> find(Principal caller, String id) {
+    if (!id.matches("^[0-9a-f]{32}$")) {
+      return Optional.empty();
+    }
+    Map<String, byte[]> fields = redis.<String, byte[]>getMap(key(id), HASH).readAllMap();
+    byte[] owner = fields.get("owner");
+    if (owner == null || !new String(owner, UTF_8).equals(owner(caller))) {
+      return Optional.empty();
+    }
+    long ttl = Long.parseLong(new String(fields.get("ttl"), UTF_8));
+    touch(id, ttl);
+    List<String> executions =
+        redis.<String>getList(key(id) + ":executions", StringCodec.INSTANCE).readAll();
+    try {
+      return Optional.of(
+          Session.newBuilder()
+              .setName("sessions/" + id)
+              .setId(id)
+              .setSubject(new String(fields.get("subject"), UTF_8))
+              .setVariables(Struct.parseFrom(fields.get("variables")))
+              .addAllExecutionIds(executions)
+              .setState(SessionState.valueOf(new String(fields.get("state"), UTF_8)))
+              .setCreateTime(
+                  Timestamps.fromMillis(Long.parseLong(new String(fields.get("created"), UTF_8))))
+              .setExpireTime(Timestamps.fromMillis(clock.millis() + ttl))
+              .build());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("session " + id + " is not readable", e);
+    }
+  }
+
+  /** The open session {@code id} of {@code caller}, or NOT_FOUND. */
+  public Session requireOpen(Principal caller, String id) {
+    return find(caller, id)
+        .filter(s -> s.getState() == SessionState.SESSION_STATE_OPEN)
+        .orElseThrow(() -> NexusException.notFound("session", id));
+  }
+
+  /** Up to {@code limit} of the caller's sessions from position {@code offset}, newest first. */
+  public List<Session> list(Principal caller, int offset, int limit) {
+    var ids =
+        redis
+            .<String>getScoredSortedSet(index(caller), StringCodec.INSTANCE)
+            .valueRangeReversed(offset, offset + limit - 1);
+    List<Session> sessions = new ArrayList<>();
+    for (String id : ids) {
+      find(caller, id).ifPresent(sessions::add);
+    }
+    return sessions;
+  }
+
+  /** How many entries the caller's index holds (some may have expired since). */
+  public int indexSize(Principal caller) {
+    return redis.<String>getScoredSortedSet(index(caller), StringCodec.INSTANCE).size();
+  }
+
+  /** Closes the caller's session {@code id}: its id stops working on every channel. */
+  public Session close(Principal caller, String id) {
+    find(caller, id).orElseThrow(() -> NexusException.notFound("session", id));
+    redis
+        .<String, byte[]>getMap(key(id), HASH)
+        .fastPut("state", SessionState.SESSION_STATE_CLOSED.name().getBytes(UTF_8));
+    return find(caller, id).orElseThrow();
+  }
+
+  /** Adds an execution to the session's history. */
+  public void recordExecution(String id, String executionId) {
+    byte[] ttl = redis.<String, byte[]>getMap(key(id), HASH).get("ttl");
+    long ttlMillis = ttl == null ? DEFAULT_TTL.toMillis() : Long.parseLong(new String(ttl, UTF_8));
+    RBatch batch = redis.createBatch();
+    batch.<String>getList(key(id) + ":executions", StringCodec.INSTANCE).addAsync(executionId);
+    batch
+        .getKeys()
+        .expireAsync(
+            key(id) + ":executions", ttlMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    batch.execute();
+  }
+
+  private void touch(String id, long ttlMillis) {
+    RBatch batch = redis.createBatch();
+    for (String k : List.of(key(id), key(id) + ":executions")) {
+      batch.getKeys().expireAsync(k, ttlMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+    batch.execute();
+  }
+}

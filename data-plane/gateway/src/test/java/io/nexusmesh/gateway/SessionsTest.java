@@ -1,0 +1,205 @@
+package io.nexusmesh.gateway;
+
+import static io.nexusmesh.gateway.GatewayHarness.codeOf;
+import static io.nexusmesh.gateway.GatewayHarness.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.util.Durations;
+import io.grpc.Status;
+import io.nexusmesh.api.gateway.v1.CloseSessionRequest;
+import io.nexusmesh.api.gateway.v1.CreateSessionRequest;
+import io.nexusmesh.api.gateway.v1.ExecuteRequest;
+import io.nexusmesh.api.gateway.v1.GetSessionRequest;
+import io.nexusmesh.api.gateway.v1.ListSessionsRequest;
+import io.nexusmesh.api.gateway.v1.Session;
+import io.nexusmesh.api.gateway.v1.SessionServiceGrpc;
+import io.nexusmesh.api.gateway.v1.SessionState;
+import io.nexusmesh.testing.RedisEndpoint;
+import io.nexusmesh.testing.RedisExtension;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Sessions across channels and replicas: created over gRPC on one gateway, read over REST on
+ * another, used by Execute (gRPC and REST) and by MCP tool calls (the MCP session is the same
+ * session), followed over SSE on the other gateway, where every execution's start and end arrive
+ * through Redis pub/sub; another caller's session is NOT_FOUND; a closed one works nowhere.
+ */
+@ExtendWith(RedisExtension.class)
+class SessionsTest {
+  static GatewayHarness a;
+  static GatewayHarness b;
+  static String org;
+  static final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void start(RedisEndpoint redis) {
+    a = GatewayHarness.start(redis);
+    b = GatewayHarness.start(redis);
+    org = GatewayHarness.newOrg();
+    a.deploy(org, "hello", ExecutionApiTest.HELLO);
+    b.deploy(org, "hello", ExecutionApiTest.HELLO);
+  }
+
+  @AfterAll
+  static void stop() throws InterruptedException {
+    a.close();
+    b.close();
+  }
+
+  private static SessionServiceGrpc.SessionServiceBlockingStub sessions(
+      GatewayHarness g, String key) {
+    return GatewayHarness.as(SessionServiceGrpc.newBlockingStub(g.channel), key);
+  }
+
+  @Test
+  void aSessionFollowsItsCallerAcrossChannelsAndGateways() throws Exception {
+    String key = a.apiKey(org);
+    Session session =
+        sessions(a, key)
+            .createSession(
+                CreateSessionRequest.newBuilder()
+                    .setVariables(json("{\"topic\": \"greetings\"}"))
+                    .setTtl(Durations.fromSeconds(600))
+                    .build())
+            .getSession();
+    assertThat(session.getState()).isEqualTo(SessionState.SESSION_STATE_OPEN);
+
+    // Subscribed on gateway B over SSE.
+    BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    var sse =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(b.baseUrl() + "/v1/sessions/" + session.getId() + "/events"))
+                .header("authorization", "Bearer " + key)
+                .build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(sse.statusCode()).isEqualTo(200);
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try (var lines =
+                  new BufferedReader(new InputStreamReader(sse.body(), StandardCharsets.UTF_8))) {
+                lines.lines().filter(l -> l.startsWith("data:")).forEach(events::add);
+              } catch (Exception e) {
+                // the stream closed
+              }
+            });
+    // The 200 came after the subscription was in place: nothing published from here on is missed.
+
+    // Run over gRPC on A, over REST on B, and as an MCP tool call on A in the same session.
+    var onA = a.executions(org);
+    String viaGrpc =
+        onA.execute(
+                ExecuteRequest.newBuilder()
+                    .setWorkflow("hello")
+                    .setInput(json("{\"name\": \"gRPC\"}"))
+                    .setSessionId(session.getId())
+                    .build())
+            .getExecutionId();
+    var rest =
+        http.send(
+            HttpRequest.newBuilder(URI.create(b.baseUrl() + "/v1/workflows/hello:execute"))
+                .header("authorization", "Bearer " + key)
+                .header("content-type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"input\": {\"name\": \"REST\"}, \"sessionId\": \""
+                            + session.getId()
+                            + "\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(rest.statusCode()).as(rest.body()).isEqualTo(200);
+    var mcp =
+        McpTest.post(
+            a,
+            key,
+            session.getId(),
+            "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"tools/call\", \"params\": {\"name\": \"hello\", \"arguments\": {\"name\": \"MCP\"}}}");
+    assertThat(mcp.body().path("result").path("isError").asBoolean())
+        .as(mcp.body().toString())
+        .isFalse();
+
+    String started = awaitLine(events, viaGrpc, 10);
+    assertThat(started).contains("execution-started").contains("\"workflowId\":\"hello\"");
+    assertThat(awaitLine(events, "EXECUTION_STATUS_SUCCEEDED", 10)).contains("execution-completed");
+
+    // Read on B over REST: the three executions are in its history.
+    var read =
+        http.send(
+            HttpRequest.newBuilder(URI.create(b.baseUrl() + "/v1/sessions/" + session.getId()))
+                .header("authorization", "Bearer " + key)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(read.statusCode()).isEqualTo(200);
+    Session stored =
+        sessions(b, key)
+            .getSession(GetSessionRequest.newBuilder().setId(session.getId()).build())
+            .getSession();
+    assertThat(stored.getExecutionIdsList()).hasSize(3).contains(viaGrpc);
+    assertThat(stored.getVariables()).isEqualTo(json("{\"topic\": \"greetings\"}"));
+    assertThat(
+            sessions(b, key)
+                .listSessions(ListSessionsRequest.getDefaultInstance())
+                .getSessionsList())
+        .extracting(Session::getId)
+        .contains(session.getId());
+
+    // Nobody else's, and closed means closed everywhere.
+    String otherOrg = GatewayHarness.newOrg();
+    a.deploy(otherOrg, "hello", ExecutionApiTest.HELLO);
+    assertThat(
+            codeOf(
+                () ->
+                    sessions(a, a.apiKey(otherOrg))
+                        .getSession(GetSessionRequest.newBuilder().setId(session.getId()).build())))
+        .isEqualTo(Status.Code.NOT_FOUND);
+    sessions(b, key).closeSession(CloseSessionRequest.newBuilder().setId(session.getId()).build());
+    assertThat(
+            codeOf(
+                () ->
+                    onA.execute(
+                        ExecuteRequest.newBuilder()
+                            .setWorkflow("hello")
+                            .setInput(json("{\"name\": \"late\"}"))
+                            .setSessionId(session.getId())
+                            .build())))
+        .isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(
+            McpTest.post(
+                    a,
+                    key,
+                    session.getId(),
+                    "{\"jsonrpc\": \"2.0\", \"id\": 2, \"method\": \"ping\"}")
+                .status())
+        .isEqualTo(404);
+  }
+
+  /** The next data line containing {@code text}, waiting up to {@code seconds} (0: don't wait). */
+  private static String awaitLine(BlockingQueue<String> lines, String text, int seconds)
+      throws InterruptedException {
+    if (seconds == 0) {
+      return "";
+    }
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < until) {
+      String line = lines.poll(100, TimeUnit.MILLISECONDS);
+      if (line != null && line.contains(text)) {
+        return line;
+      }
+    }
+    throw new AssertionError("no event with " + text + " within " + seconds + " s; left: " + lines);
+  }
+}
