@@ -25,14 +25,8 @@ import io.nexusmesh.api.gateway.v1.StartExecutionRequest;
 import io.nexusmesh.api.gateway.v1.WatchExecutionRequest;
 import io.nexusmesh.api.workflow.v1.WorkflowSpec;
 import io.nexusmesh.runtime.auth.ApiKeys;
-import io.nexusmesh.testing.Ports;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
-import java.io.File;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -101,8 +95,10 @@ class GatewayChaosIT {
     TestIssuer issuer = TestIssuer.shared();
     GatewayProcess a = GatewayProcess.start("gw-chaos-a", redis, issuer);
     GatewayProcess b = GatewayProcess.start("gw-chaos-b", redis, issuer);
-    ManagedChannel toA = NettyChannelBuilder.forAddress("127.0.0.1", a.port).usePlaintext().build();
-    ManagedChannel toB = NettyChannelBuilder.forAddress("127.0.0.1", b.port).usePlaintext().build();
+    ManagedChannel toA =
+        NettyChannelBuilder.forAddress("127.0.0.1", a.port()).usePlaintext().build();
+    ManagedChannel toB =
+        NettyChannelBuilder.forAddress("127.0.0.1", b.port()).usePlaintext().build();
     try {
       String org = GatewayHarness.newOrg();
       ApiKeys.NewKey key = ApiKeys.generate();
@@ -143,7 +139,7 @@ class GatewayChaosIT {
                         .until(() -> sideEffects.size() >= EXECUTIONS * 3 / 2);
                     killedAtNanos.set(System.nanoTime());
                     effectsAtKillCount.set(sideEffects.size());
-                    a.process.destroyForcibly();
+                    a.process().destroyForcibly();
                   });
       Set<String> startedOnA = ConcurrentHashMap.newKeySet();
       List<String> ids = new ArrayList<>();
@@ -157,7 +153,7 @@ class GatewayChaosIT {
                 .setRequestId("chaos-" + org + "-" + i)
                 .build();
         Execution e;
-        if (i % 2 == 0 && a.process.isAlive()) {
+        if (i % 2 == 0 && a.process().isAlive()) {
           try {
             e = onA.startExecution(request).getExecution();
             startedOnA.add(e.getId());
@@ -170,7 +166,7 @@ class GatewayChaosIT {
         ids.add(e.getId());
       }
       killer.join(Duration.ofSeconds(70));
-      assertThat(a.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(a.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
       long killedAt = killedAtNanos.get();
       long effectsAtKill = effectsAtKillCount.get();
 
@@ -262,69 +258,9 @@ class GatewayChaosIT {
     } finally {
       toA.shutdownNow();
       toB.shutdownNow();
-      a.process.destroyForcibly();
+      a.process().destroyForcibly();
       b.stop();
       downstream.stop().join();
-    }
-  }
-
-  /** A gateway in its own JVM, started from this module's test classpath. */
-  private record GatewayProcess(Process process, int port) {
-    static GatewayProcess start(String id, RedisEndpoint redis, TestIssuer issuer)
-        throws Exception {
-      int port = Ports.freeLoopbackPort();
-      String classpath =
-          String.join(
-              File.pathSeparator,
-              "target/classes",
-              "target/test-classes",
-              Files.readString(Path.of("target/test-classpath.txt")).trim());
-      Path log = Path.of("target", id + ".log");
-      ProcessBuilder builder =
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-Xmx512m",
-                  "-cp",
-                  classpath,
-                  GatewayMain.class.getName())
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile());
-      Map<String, String> env = builder.environment();
-      env.put("NEXUS_GATEWAY_ID", id);
-      env.put("NEXUS_GATEWAY_PORT", Integer.toString(port));
-      env.put("NEXUS_REDIS_URL", redis.uri());
-      env.put("NEXUS_OIDC_ISSUER", issuer.uri().toString());
-      env.put("NEXUS_CONTROL_PLANE_URL", "");
-      env.put("NEXUS_GATEWAY_LEASE_TTL", "2s");
-      env.put("NEXUS_GATEWAY_RATE_LIMIT_PER_KEY", "0");
-      env.put("NEXUS_GATEWAY_RATE_LIMIT_PER_ORG", "0");
-      env.put("NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "1s");
-      Process process = builder.start();
-      HttpClient http = HttpClient.newHttpClient();
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .ignoreExceptions()
-          .until(
-              () -> {
-                if (!process.isAlive()) {
-                  throw new AssertionError(id + " exited: " + Files.readString(log));
-                }
-                return http.send(
-                            java.net.http.HttpRequest.newBuilder(
-                                    URI.create("http://127.0.0.1:" + port + "/health"))
-                                .build(),
-                            java.net.http.HttpResponse.BodyHandlers.discarding())
-                        .statusCode()
-                    == 200;
-              });
-      return new GatewayProcess(process, port);
-    }
-
-    void stop() throws InterruptedException {
-      process.destroy();
-      if (!process.waitFor(20, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
     }
   }
 }

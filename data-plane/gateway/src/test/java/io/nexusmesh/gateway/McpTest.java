@@ -59,8 +59,14 @@ class McpTest {
   static Answer post(
       GatewayHarness gateway, @Nullable String credential, @Nullable String session, String body)
       throws Exception {
+    return post(gateway.baseUrl(), credential, session, body);
+  }
+
+  static Answer post(
+      String baseUrl, @Nullable String credential, @Nullable String session, String body)
+      throws Exception {
     var request =
-        HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/mcp"))
+        HttpRequest.newBuilder(URI.create(baseUrl + "/mcp"))
             .header("content-type", "application/json")
             .header("accept", "application/json, text/event-stream")
             .POST(HttpRequest.BodyPublishers.ofString(body));
