@@ -54,6 +54,8 @@ final class DevCommand implements Callable<Integer> {
         "  control plane  " + s.controlPlaneUrl() + "   gRPC, REST, gRPC-Web; API docs at /docs");
     out.println(
         "  gateway        " + s.gatewayUrl() + "   gRPC, REST, gRPC-Web, SSE; API docs at /docs");
+    out.println(
+        "  mcp            " + s.gatewayUrl() + "/mcp   MCP (streamable HTTP) for AI agents");
     out.println("  redis          redis://127.0.0.1:" + s.redisPort());
     out.println("  kafka          127.0.0.1:" + s.kafkaPort());
     out.println("Org demo has the workflows " + String.join(", ", names()) + ", deployed to dev.");

@@ -67,6 +67,42 @@ class DevStackIT {
     assertThat(bare.exit()).as(bare.all()).isZero();
     assertThat(bare.stdout()).contains("Hello, File!");
 
+    // In a session (opened here over REST, as any channel may): the run joins its history.
+    var credentials = io.nexusmesh.cli.EnvFile.read(home.resolve("dev").resolve("env"));
+    var http = java.net.http.HttpClient.newHttpClient();
+    String gateway = credentials.get("NEXUS_GATEWAY_URL");
+    JsonNode session =
+        JSON.readTree(
+            http.send(
+                    java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(gateway + "/v1/sessions"))
+                        .header("authorization", "Bearer " + credentials.get("NEXUS_API_KEY"))
+                        .header("content-type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}"))
+                        .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body());
+    var inSession =
+        nexus.nexus(
+            "run",
+            "hello",
+            "--input",
+            "{\"name\": \"S\"}",
+            "--session",
+            session.path("id").asText());
+    assertThat(inSession.exit()).as(inSession.all()).isZero();
+    JsonNode after =
+        JSON.readTree(
+            http.send(
+                    java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(
+                                gateway + "/v1/sessions/" + session.path("id").asText()))
+                        .header("authorization", "Bearer " + credentials.get("NEXUS_API_KEY"))
+                        .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body());
+    assertThat(after.path("executionIds")).hasSize(1);
+
     var watched = nexus.nexus("run", "hello", "--input", "{\"name\": \"Bo\"}", "--watch");
     assertThat(watched.exit()).as(watched.all()).isZero();
     assertThat(watched.stderr()).contains("greet started (attempt 1)", "greet completed");

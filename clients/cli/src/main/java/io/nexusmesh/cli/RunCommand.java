@@ -35,6 +35,13 @@ final class RunCommand extends ClientCommand {
   boolean watch;
 
   @Option(
+      names = "--session",
+      defaultValue = "",
+      paramLabel = "ID",
+      description = "Run it in this session (its id works on every channel: gRPC, REST, MCP).")
+  String session;
+
+  @Option(
       names = {"-d", "--detach"},
       description = "Start it and print only the execution id (follow it with `executions watch`).")
   boolean detach;
@@ -45,7 +52,7 @@ final class RunCommand extends ClientCommand {
     if (!watch && !detach) {
       ExecuteResponse response;
       try {
-        response = client.executions().execute(workflow, in);
+        response = client.executions().execute(workflow, in, session);
       } catch (StatusRuntimeException e) {
         return runFailed(e);
       }
@@ -59,7 +66,7 @@ final class RunCommand extends ClientCommand {
       out.value(response.getOutput());
       return 0;
     }
-    Execution started = client.executions().start(workflow, in);
+    Execution started = client.executions().start(workflow, in, session);
     if (detach) {
       System.out.println(started.getId());
       return 0;

@@ -35,15 +35,34 @@ public final class Executions {
    * in the error's metadata.
    */
   public ExecuteResponse execute(String workflow, Struct input) {
+    return execute(workflow, input, "");
+  }
+
+  /** {@link #execute(String, Struct)} in session {@code sessionId} (empty: none). */
+  public ExecuteResponse execute(String workflow, Struct input, String sessionId) {
     return stub()
-        .execute(ExecuteRequest.newBuilder().setWorkflow(workflow).setInput(input).build());
+        .execute(
+            ExecuteRequest.newBuilder()
+                .setWorkflow(workflow)
+                .setInput(input)
+                .setSessionId(sessionId)
+                .build());
   }
 
   /** Starts {@code workflow} and answers at once with the RUNNING execution. */
   public Execution start(String workflow, Struct input) {
+    return start(workflow, input, "");
+  }
+
+  /** {@link #start(String, Struct)} in session {@code sessionId} (empty: none). */
+  public Execution start(String workflow, Struct input, String sessionId) {
     return stub()
         .startExecution(
-            StartExecutionRequest.newBuilder().setWorkflow(workflow).setInput(input).build())
+            StartExecutionRequest.newBuilder()
+                .setWorkflow(workflow)
+                .setInput(input)
+                .setSessionId(sessionId)
+                .build())
         .getExecution();
   }
 

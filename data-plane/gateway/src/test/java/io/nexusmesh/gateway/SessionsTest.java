@@ -33,9 +33,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Sessions across channels and replicas: created over gRPC on one gateway, read over REST on
- * another, used by Execute (gRPC and REST) and by MCP tool calls (the MCP session is the same
- * session), followed over SSE on the other gateway, where every execution's start and end arrive
- * through Redis pub/sub; another caller's session is NOT_FOUND; a closed one works nowhere.
+ * another, used by Execute (gRPC with the request's {@code session_id}, REST with the {@code
+ * nexus-session-id} header) and by MCP tool calls (the MCP session is the same session), followed
+ * over SSE on the other gateway, where every execution's start and end arrive through Redis
+ * pub/sub; another caller's session is NOT_FOUND; a closed one works nowhere.
  */
 @ExtendWith(RedisExtension.class)
 class SessionsTest {
@@ -114,11 +115,8 @@ class SessionsTest {
             HttpRequest.newBuilder(URI.create(b.baseUrl() + "/v1/workflows/hello:execute"))
                 .header("authorization", "Bearer " + key)
                 .header("content-type", "application/json")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        "{\"input\": {\"name\": \"REST\"}, \"sessionId\": \""
-                            + session.getId()
-                            + "\"}"))
+                .header("nexus-session-id", session.getId())
+                .POST(HttpRequest.BodyPublishers.ofString("{\"input\": {\"name\": \"REST\"}}"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(rest.statusCode()).as(rest.body()).isEqualTo(200);

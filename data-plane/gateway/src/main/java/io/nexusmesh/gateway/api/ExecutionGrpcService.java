@@ -44,6 +44,7 @@ import java.util.concurrent.TimeUnit;
 public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionServiceImplBase {
   private static final int DEFAULT_PAGE = 50;
   private static final long ANSWER_EARLY_MILLIS = 100;
+  private static final String SESSION_HEADER = "nexus-session-id";
 
   private final Executions executions;
   private final WorkflowStarter starter;
@@ -71,7 +72,7 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
             request.getWorkflow(),
             request.getInput(),
             request.getRequestId(),
-            request.getSessionId());
+            sessionOf(request.getSessionId()));
     // Answered by whichever thread ends the run, so no thread waits for it and the reply costs
     // no extra hand-off; after the wait the caller gets the execution as it is then.
     started
@@ -139,7 +140,7 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
             request.getWorkflow(),
             request.getInput(),
             request.getRequestId(),
-            request.getSessionId());
+            sessionOf(request.getSessionId()));
     response.onNext(StartExecutionResponse.newBuilder().setExecution(started.execution()).build());
     response.onCompleted();
   }
@@ -239,6 +240,19 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
   }
 
   // ---- helpers ----
+
+  /**
+   * The session of a call: the request's {@code session_id}, else the {@code nexus-session-id}
+   * header (gRPC metadata, or an HTTP header for REST and gRPC-Web callers).
+   */
+  private static String sessionOf(String field) {
+    if (!field.isEmpty()) {
+      return field;
+    }
+    ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+    String header = ctx == null ? null : ctx.request().headers().get(SESSION_HEADER);
+    return header == null ? "" : header.strip();
+  }
 
   private static Principal caller() {
     return WorkflowStarter.runner(AuthContext.principal());
