@@ -1,6 +1,7 @@
 package io.nexusmesh.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -45,6 +46,19 @@ class McpTest {
           """
           {"nodes": [{"id": "t", "transform": {"expression": "input.missing.field"}}]}""");
       g.deploy(otherOrg, "secret", ExecutionApiTest.HELLO);
+      g.deploy(
+          org,
+          "three-steps",
+          """
+          {"nodes": [{"id": "a", "transform": {"expression": "input.n + 1.0"}},
+                     {"id": "b", "transform": {"expression": "nodes.a * 2.0"}},
+                     {"id": "c", "transform": {"expression": "{'result': nodes.b}"}}],
+           "edges": [{"from": "a", "to": "b"}, {"from": "b", "to": "c"}]}""");
+      g.deploy(
+          org,
+          "waits",
+          """
+          {"nodes": [{"id": "hold", "wait": {"signal": {"name": "go"}}}]}""");
     }
   }
 
@@ -65,6 +79,27 @@ class McpTest {
   static Answer post(
       String baseUrl, @Nullable String credential, @Nullable String session, String body)
       throws Exception {
+    return post(baseUrl, credential, session, body, false);
+  }
+
+  static Answer post(
+      GatewayHarness gateway,
+      @Nullable String credential,
+      @Nullable String session,
+      String body,
+      boolean stream)
+      throws Exception {
+    return post(gateway.baseUrl(), credential, session, body, stream);
+  }
+
+  /** A POST to /mcp; with {@code stream} the body is kept raw (an SSE stream), not parsed. */
+  static Answer post(
+      String baseUrl,
+      @Nullable String credential,
+      @Nullable String session,
+      String body,
+      boolean stream)
+      throws Exception {
     var request =
         HttpRequest.newBuilder(URI.create(baseUrl + "/mcp"))
             .header("content-type", "application/json")
@@ -78,7 +113,8 @@ class McpTest {
     }
     HttpResponse<String> response =
         http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    JsonNode json = response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());
+    JsonNode json =
+        stream || response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());
     return new Answer(
         response.statusCode(),
         response.headers().firstValue("mcp-session-id").orElse(null),
@@ -140,7 +176,7 @@ class McpTest {
     JsonNode tools =
         post(a, key, session, "{\"jsonrpc\": \"2.0\", \"id\": 2, \"method\": \"tools/list\"}")
             .body();
-    assertThat(names(tools)).containsExactlyInAnyOrder("hello", "broken");
+    assertThat(names(tools)).containsExactlyInAnyOrder("hello", "broken", "three-steps", "waits");
     JsonNode hello = null;
     for (JsonNode tool : tools.path("result").path("tools")) {
       if (tool.path("name").asText().equals("hello")) {
@@ -173,6 +209,76 @@ class McpTest {
             .path("result");
     assertThat(failed.path("isError").asBoolean()).isTrue();
     assertThat(failed.path("content").get(0).path("text").asText()).contains("ended FAILED");
+  }
+
+  @Test
+  void aCallWithAProgressTokenStreamsProgressThenTheResult() throws Exception {
+    String key = a.apiKey(org);
+    String session = initialize(a, key);
+    Answer answer =
+        post(
+            a,
+            key,
+            session,
+            """
+            {"jsonrpc": "2.0", "id": 11, "method": "tools/call",
+             "params": {"name": "three-steps", "arguments": {"n": 1}, "_meta": {"progressToken": "p-1"}}}""",
+            true);
+    assertThat(answer.raw().headers().firstValue("content-type").orElse(""))
+        .startsWith("text/event-stream");
+    java.util.List<JsonNode> messages = new java.util.ArrayList<>();
+    for (String line : answer.raw().body().lines().toList()) {
+      if (line.startsWith("data:")) {
+        messages.add(JSON.readTree(line.substring(5).strip()));
+      }
+    }
+    assertThat(messages).hasSize(4);
+    for (int i = 0; i < 3; i++) {
+      assertThat(messages.get(i).path("method").asText()).isEqualTo("notifications/progress");
+      assertThat(messages.get(i).path("params").path("progressToken").asText()).isEqualTo("p-1");
+      assertThat(messages.get(i).path("params").path("progress").asInt()).isEqualTo(i + 1);
+    }
+    JsonNode last = messages.get(3);
+    assertThat(last.path("id").asInt()).isEqualTo(11);
+    assertThat(last.path("result").path("structuredContent").path("result").asDouble())
+        .isEqualTo(4.0);
+  }
+
+  @Test
+  void aCancelledNotificationCancelsTheRunOfItsRequestOnAnyGateway() throws Exception {
+    String key = a.apiKey(org);
+    String session = initialize(a, key);
+    var call =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return post(
+                    a,
+                    key,
+                    session,
+                    "{\"jsonrpc\": \"2.0\", \"id\": \"slow-1\", \"method\": \"tools/call\", \"params\": {\"name\": \"waits\"}}");
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    // The cancellation goes to the other gateway; sent until the call ends (before its run
+    // started it names nothing, and is ignored).
+    await()
+        .atMost(java.time.Duration.ofSeconds(20))
+        .pollInterval(java.time.Duration.ofMillis(200))
+        .until(
+            () -> {
+              post(
+                  b,
+                  key,
+                  session,
+                  "{\"jsonrpc\": \"2.0\", \"method\": \"notifications/cancelled\", \"params\": {\"requestId\": \"slow-1\", \"reason\": \"user gave up\"}}");
+              return call.isDone();
+            });
+    JsonNode result = call.join().body().path("result");
+    assertThat(result.path("isError").asBoolean()).isTrue();
+    assertThat(result.path("content").get(0).path("text").asText())
+        .contains("ended CANCELLED", "user gave up");
   }
 
   @Test

@@ -22,10 +22,10 @@ import org.redisson.api.RTopic;
  * execution_completed} event. EPHEMERAL executions keep no log: their watchers get only the
  * completion event, once they end.
  */
-final class EventFollower {
+public final class EventFollower {
   private final Executions executions;
 
-  EventFollower(Executions executions) {
+  public EventFollower(Executions executions) {
     this.executions = requireNonNull(executions, "executions");
   }
 
@@ -34,7 +34,7 @@ final class EventFollower {
    * {@code sink} on a virtual thread, then calls {@code end}. Stops early when {@code cancelled}
    * turns true.
    */
-  void follow(
+  public void follow(
       String org,
       String id,
       long offset,

@@ -8,11 +8,12 @@ import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.auth.PrincipalKind;
 import io.nexusmesh.runtime.error.NexusException;
 import java.time.Duration;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.redisson.api.RRateLimiter;
 import org.redisson.api.RateType;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.RedisException;
 
 /**
  * Cluster-wide rate limits on starting executions, one token bucket per API key and one per
@@ -41,11 +42,16 @@ public final class RateLimits {
 
   private final RedissonClient redis;
   private final Limits limits;
-  private final Set<String> configured = ConcurrentHashMap.newKeySet();
+  private final Map<String, Boolean> configured = new ConcurrentHashMap<>();
 
   public RateLimits(RedissonClient redis, Limits limits) {
     this.redis = requireNonNull(redis, "redis");
     this.limits = requireNonNull(limits, "limits");
+  }
+
+  private static Boolean configure(RRateLimiter limiter, long perSecond) {
+    limiter.trySetRate(RateType.OVERALL, perSecond, Duration.ofSeconds(1));
+    return Boolean.TRUE;
   }
 
   /** Takes one permit of the caller's key and org, or throws RESOURCE_EXHAUSTED. */
@@ -61,10 +67,18 @@ public final class RateLimits {
       return;
     }
     RRateLimiter limiter = redis.getRateLimiter(name);
-    if (configured.add(name)) {
-      limiter.trySetRate(RateType.OVERALL, perSecond, Duration.ofSeconds(1));
+    // computeIfAbsent holds concurrent first callers until the rate is set: none may acquire from
+    // a limiter Redis does not know yet.
+    configured.computeIfAbsent(name, n -> configure(limiter, perSecond));
+    boolean acquired;
+    try {
+      acquired = limiter.tryAcquire();
+    } catch (RedisException e) {
+      // Its configuration vanished from Redis (flushed, or another gateway deleted it): set again.
+      configure(limiter, perSecond);
+      acquired = limiter.tryAcquire();
     }
-    if (!limiter.tryAcquire()) {
+    if (!acquired) {
       Duration retry = Duration.ofSeconds(1);
       ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
       if (ctx != null) {

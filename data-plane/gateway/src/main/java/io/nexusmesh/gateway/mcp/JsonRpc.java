@@ -44,9 +44,24 @@ final class JsonRpc {
   }
 
   static HttpResponse result(@Nullable JsonNode id, JsonNode result, ResponseHeaders headers) {
+    return HttpResponse.of(
+        headers, com.linecorp.armeria.common.HttpData.ofUtf8(resultJson(id, result)));
+  }
+
+  /** A response carrying {@code result}, as JSON text. */
+  static String resultJson(@Nullable JsonNode id, JsonNode result) {
     ObjectNode body = envelope(id);
     body.set("result", result);
-    return HttpResponse.of(headers, com.linecorp.armeria.common.HttpData.ofUtf8(body.toString()));
+    return body.toString();
+  }
+
+  /** A notification (no id), as JSON text. */
+  static String notification(String method, JsonNode params) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("jsonrpc", "2.0");
+    body.put("method", method);
+    body.set("params", params);
+    return body.toString();
   }
 
   static HttpResponse error(@Nullable JsonNode id, Failure failure) {

@@ -14,10 +14,15 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.sse.ServerSentEvent;
+import com.linecorp.armeria.common.stream.StreamMessage;
+import com.linecorp.armeria.common.stream.StreamWriter;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.server.streaming.ServerSentEvents;
 import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.gateway.v1.SessionState;
+import io.nexusmesh.gateway.api.EventFollower;
 import io.nexusmesh.gateway.api.WorkflowStarter;
 import io.nexusmesh.gateway.deploy.DeploymentRegistry;
 import io.nexusmesh.gateway.durable.Executions;
@@ -27,11 +32,14 @@ import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.NexusException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The gateway's MCP endpoint: MCP's streamable HTTP transport (protocol revisions 2025-06-18 and
- * 2025-03-26) at {@code POST /mcp}, answering each JSON-RPC request with one JSON response. An MCP
+ * 2025-03-26) at {@code POST /mcp}, answering each JSON-RPC request with one JSON response, or, for
+ * a {@code tools/call} with a progress token, with an SSE stream of progress notifications and then
+ * the result; {@code notifications/cancelled} cancels the run of the request it names. An MCP
  * session is a Nexus session (its id works on every channel; tool calls join its history and reach
  * its subscribers), kept in Redis, so any gateway replica serves any request of it. Requests need
  * {@code Authorization: Bearer} with an API key or a gateway-audience token, as on every other
@@ -57,6 +65,8 @@ public final class McpService {
   private final Authenticator authenticator;
   private final Sessions sessions;
   private final McpTools tools;
+  private final Executions executions;
+  private final EventFollower follower;
   private final String issuer;
   private final String version;
 
@@ -75,6 +85,8 @@ public final class McpService {
     this.authenticator = requireNonNull(authenticator, "authenticator");
     this.sessions = requireNonNull(sessions, "sessions");
     this.tools = new McpTools(deployments, starter, executions, maxWait);
+    this.executions = requireNonNull(executions, "executions");
+    this.follower = new EventFollower(executions);
     this.issuer = requireNonNull(issuer, "issuer");
     this.version = requireNonNull(version, "version");
   }
@@ -131,14 +143,18 @@ public final class McpService {
     }
     JsonNode id = message.isObject() ? message.get("id") : null;
     try {
-      return dispatch(caller, message, id, session);
+      return dispatch(caller, message, id, session, request.headers().get(HttpHeaderNames.ACCEPT));
     } catch (JsonRpc.Failure failure) {
       return JsonRpc.error(id, failure);
     }
   }
 
   private HttpResponse dispatch(
-      Principal caller, JsonNode message, @Nullable JsonNode id, @Nullable String session) {
+      Principal caller,
+      JsonNode message,
+      @Nullable JsonNode id,
+      @Nullable String session,
+      @Nullable String accept) {
     if (message.isArray()) {
       throw new JsonRpc.Failure(
           JsonRpc.INVALID_REQUEST,
@@ -184,15 +200,77 @@ public final class McpService {
           HttpStatus.NOT_FOUND);
     }
     if (id == null) {
-      return HttpResponse.of(HttpStatus.ACCEPTED); // notifications: initialized, cancelled, ...
+      if (method.equals("notifications/cancelled")) {
+        cancel(caller, session, params);
+      }
+      return HttpResponse.of(HttpStatus.ACCEPTED); // other notifications: initialized, ...
     }
     ResponseHeaders headers = jsonHeaders(session);
     return switch (method) {
       case "ping" -> JsonRpc.result(id, NODES.objectNode(), headers);
       case "tools/list" -> JsonRpc.result(id, tools.list(caller), headers);
-      case "tools/call" -> JsonRpc.result(id, tools.call(caller, params, session), headers);
+      case "tools/call" -> call(caller, id, params, session, accept);
       default -> throw new JsonRpc.Failure(JsonRpc.METHOD_NOT_FOUND, "method not found: " + method);
     };
+  }
+
+  /**
+   * Runs a tool. With a {@code progressToken} and a client that accepts event streams, the answer
+   * is an SSE stream: a {@code notifications/progress} per completed node, then the result.
+   */
+  private HttpResponse call(
+      Principal caller, JsonNode id, JsonNode params, String session, @Nullable String accept) {
+    Executions.Started started = tools.start(caller, params, session);
+    sessions.rememberRequest(session, id.toString(), started.execution().getId());
+    JsonNode progressToken = params.path("_meta").get("progressToken");
+    if (progressToken == null || accept == null || !accept.contains("text/event-stream")) {
+      return JsonRpc.result(id, tools.result(caller, started, session), jsonHeaders(session));
+    }
+    StreamWriter<ServerSentEvent> stream = StreamMessage.streaming();
+    AtomicInteger completedNodes = new AtomicInteger();
+    follower.follow(
+        caller.org(),
+        started.execution().getId(),
+        0,
+        event -> {
+          if (event.hasNodeCompleted()) {
+            ObjectNode progress = NODES.objectNode();
+            progress.set("progressToken", progressToken);
+            progress.put("progress", completedNodes.incrementAndGet());
+            progress.put("message", "node " + event.getNodeCompleted().getNodeId() + " completed");
+            stream.tryWrite(
+                ServerSentEvent.ofData(JsonRpc.notification("notifications/progress", progress)));
+          }
+        },
+        () -> {
+          stream.tryWrite(
+              ServerSentEvent.ofData(
+                  JsonRpc.resultJson(id, tools.result(caller, started, session))));
+          stream.close();
+        },
+        () -> !stream.isOpen());
+    return ServerSentEvents.fromPublisher(
+        ResponseHeaders.builder(HttpStatus.OK)
+            .contentType(MediaType.EVENT_STREAM)
+            .add(SESSION_HEADER, session)
+            .build(),
+        stream);
+  }
+
+  /** {@code notifications/cancelled}: cancels the run the named request started, wherever. */
+  private void cancel(Principal caller, String session, JsonNode params) {
+    JsonNode requestId = params.get("requestId");
+    if (requestId == null) {
+      return;
+    }
+    sessions
+        .executionOfRequest(session, requestId.toString())
+        .ifPresent(
+            execution ->
+                executions.cancel(
+                    caller.org(),
+                    execution,
+                    params.path("reason").asText("cancelled by the MCP client")));
   }
 
   private HttpResponse initialize(Principal caller, @Nullable JsonNode id, JsonNode params) {

@@ -81,8 +81,8 @@ final class McpTools {
     return result;
   }
 
-  /** The {@code tools/call} result: the run's output, or its failure as a tool error. */
-  JsonNode call(Principal caller, JsonNode params, String sessionId) {
+  /** Starts the run a {@code tools/call} asks for, with the same checks as every channel. */
+  Executions.Started start(Principal caller, JsonNode params, String sessionId) {
     if (!params.path("name").isTextual()) {
       throw new JsonRpc.Failure(JsonRpc.INVALID_PARAMS, "params.name: the tool to call is missing");
     }
@@ -92,17 +92,24 @@ final class McpTools {
       throw new JsonRpc.Failure(JsonRpc.INVALID_PARAMS, "params.arguments: not an object");
     }
     Struct input = struct(arguments.isMissingNode() ? NODES.objectNode() : arguments);
-    Executions.Started started;
     try {
-      started = starter.start(caller, name, input, "", sessionId);
+      return starter.start(caller, name, input, "", sessionId);
     } catch (NexusException e) {
       throw refused(name, e);
     }
-    Execution ended = awaitEnd(caller, started);
+  }
+
+  /** The {@code tools/call} result of a started run, once it ended (or {@code maxWait} passed). */
+  JsonNode result(Principal caller, Executions.Started started, String sessionId) {
+    return result(awaitEnd(caller, started), sessionId);
+  }
+
+  /** The {@code tools/call} result: the run's output, or its failure as a tool error. */
+  JsonNode result(Execution ended, String sessionId) {
     ObjectNode result = NODES.objectNode();
     ObjectNode meta = result.putObject("_meta");
     meta.put("nexusmesh.io/executionId", ended.getId());
-    meta.put("nexusmesh.io/mcpSessionId", sessionId);
+    meta.put("nexusmesh.io/sessionId", sessionId);
     ArrayNode content = result.putArray("content");
     switch (ended.getStatus()) {
       case EXECUTION_STATUS_SUCCEEDED -> {
@@ -142,7 +149,12 @@ final class McpTools {
     return result;
   }
 
-  private Execution awaitEnd(Principal caller, Executions.Started started) {
+  /** How long a call waits for its run. */
+  Duration maxWait() {
+    return maxWait;
+  }
+
+  Execution awaitEnd(Principal caller, Executions.Started started) {
     try {
       return started.completion().get(maxWait.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException | ExecutionException e) {

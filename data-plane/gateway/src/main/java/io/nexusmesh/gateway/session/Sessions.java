@@ -166,6 +166,22 @@ public final class Sessions {
     batch.execute();
   }
 
+  /**
+   * Remembers which execution a request of the session started (MCP {@code tools/call}), so that
+   * its cancellation, arriving at any gateway, finds it.
+   */
+  public void rememberRequest(String id, String requestKey, String executionId) {
+    var requests = redis.<String, String>getMap(key(id) + ":requests", StringCodec.INSTANCE);
+    requests.fastPut(requestKey, executionId);
+    requests.expire(DEFAULT_TTL);
+  }
+
+  /** The execution a request of the session started, if any. */
+  public Optional<String> executionOfRequest(String id, String requestKey) {
+    return Optional.ofNullable(
+        redis.<String, String>getMap(key(id) + ":requests", StringCodec.INSTANCE).get(requestKey));
+  }
+
   private void touch(String id, long ttlMillis) {
     RBatch batch = redis.createBatch();
     for (String k : List.of(key(id), key(id) + ":executions")) {
