@@ -27,6 +27,25 @@ try {
   say("unknown", { code: error.code, message: error.message });
 }
 
+// Progress: one notification per completed node, through the SDK's onprogress.
+const progress = [];
+const threeSteps = await client.callTool({ name: "three-steps", arguments: { n: 1 } }, undefined, {
+  onprogress: (p) => progress.push(p),
+});
+say("progress", progress);
+say("threeSteps", threeSteps);
+
+// Cancellation: aborting the call makes the SDK send notifications/cancelled.
+const controller = new AbortController();
+const pending = client.callTool({ name: "waits", arguments: {} }, undefined, { signal: controller.signal });
+setTimeout(() => controller.abort("user gave up"), 1000);
+try {
+  await pending;
+  say("aborted", null);
+} catch (error) {
+  say("aborted", { message: String(error.message ?? error) });
+}
+
 // The same session, continued through the other gateway: no new initialize.
 const onB = new StreamableHTTPClientTransport(new URL("/mcp", gatewayB), {
   requestInit,

@@ -1,6 +1,7 @@
 package io.nexusmesh.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,8 +43,22 @@ class McpSdkClientIT {
     try (var a = GatewayHarness.start(redis);
         var b = GatewayHarness.start(redis)) {
       String org = GatewayHarness.newOrg();
-      a.deploy(org, "hello", ExecutionApiTest.HELLO);
-      b.deploy(org, "hello", ExecutionApiTest.HELLO);
+      for (GatewayHarness g : List.of(a, b)) {
+        g.deploy(org, "hello", ExecutionApiTest.HELLO);
+        g.deploy(
+            org,
+            "three-steps",
+            """
+            {"nodes": [{"id": "a", "transform": {"expression": "input.n + 1.0"}},
+                       {"id": "b", "transform": {"expression": "nodes.a * 2.0"}},
+                       {"id": "c", "transform": {"expression": "{'result': nodes.b}"}}],
+             "edges": [{"from": "a", "to": "b"}, {"from": "b", "to": "c"}]}""");
+        g.deploy(
+            org,
+            "waits",
+            """
+            {"nodes": [{"id": "hold", "wait": {"signal": {"name": "go"}}}]}""");
+      }
       var result = run(client, "node", "mcp-client.mjs", a.baseUrl(), b.baseUrl(), a.apiKey(org));
       assertThat(result.exit()).as(result.output()).isZero();
       Map<String, JsonNode> steps = new HashMap<>();
@@ -63,6 +78,29 @@ class McpSdkClientIT {
       assertThat(steps.get("call").path("structuredContent").path("greeting").asText())
           .isEqualTo("Hello, SDK!");
       assertThat(steps.get("unknown").path("code").asInt()).isEqualTo(-32602);
+      assertThat(steps.get("progress")).hasSize(3);
+      assertThat(steps.get("progress").get(2).path("progress").asInt()).isEqualTo(3);
+      assertThat(steps.get("threeSteps").path("structuredContent").path("result").asDouble())
+          .isEqualTo(4.0);
+      assertThat(steps.get("aborted").path("message").asText()).isNotEmpty();
+      // The abort reached the gateway as notifications/cancelled: the run ended CANCELLED.
+      var executions = a.executions(org);
+      await()
+          .atMost(java.time.Duration.ofSeconds(20))
+          .until(
+              () ->
+                  executions
+                      .listExecutions(
+                          io.nexusmesh.api.gateway.v1.ListExecutionsRequest.newBuilder()
+                              .setWorkflowId("waits")
+                              .build())
+                      .getExecutionsList()
+                      .stream()
+                      .anyMatch(
+                          e ->
+                              e.getStatus()
+                                  == io.nexusmesh.api.gateway.v1.ExecutionStatus
+                                      .EXECUTION_STATUS_CANCELLED));
       assertThat(steps.get("sessionOnB").asText()).isEqualTo(steps.get("session").asText());
       assertThat(steps.get("callOnB").path("structuredContent").path("greeting").asText())
           .isEqualTo("Hello, B!");
