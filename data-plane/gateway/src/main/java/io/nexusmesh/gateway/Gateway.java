@@ -104,7 +104,7 @@ public final class Gateway implements AutoCloseable {
                   Duration.ofMillis(Math.min(2000, config.shutdownTimeout().toMillis() / 2)),
                   config.shutdownTimeout());
       var sessions = new Sessions(redis, clock);
-      var sessionEvents = new SessionEvents(redis);
+      var sessionEvents = new SessionEvents(redis, clock);
       var starter =
           new WorkflowStarter(
               registry,
@@ -120,7 +120,7 @@ public final class Gateway implements AutoCloseable {
           options,
           List.of(
               new ExecutionGrpcService(starter, executions, config.maxExecuteWait()),
-              new SessionGrpcService(sessions),
+              new SessionGrpcService(sessions, sessionEvents),
               new GatewayAdminGrpcService(registry)),
           authenticator,
           telemetry);
@@ -130,6 +130,7 @@ public final class Gateway implements AutoCloseable {
           new McpService(
               authenticator,
               sessions,
+              sessionEvents,
               registry,
               starter,
               executions,

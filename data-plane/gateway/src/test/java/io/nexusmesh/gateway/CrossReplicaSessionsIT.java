@@ -120,7 +120,7 @@ class CrossReplicaSessionsIT {
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       while (completed < 4 && System.nanoTime() < until) {
         String event = onA.poll(100, TimeUnit.MILLISECONDS);
-        if (event != null && event.contains("execution-completed")) {
+        if (event != null && event.contains("EXECUTION_COMPLETED")) {
           completed++;
           sawGrpcRun |= event.contains(viaGrpcOnB);
         }

@@ -3,6 +3,7 @@ package io.nexusmesh.gateway;
 import static io.nexusmesh.gateway.GatewayHarness.codeOf;
 import static io.nexusmesh.gateway.GatewayHarness.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.util.Durations;
 import io.grpc.Status;
@@ -12,8 +13,11 @@ import io.nexusmesh.api.gateway.v1.ExecuteRequest;
 import io.nexusmesh.api.gateway.v1.GetSessionRequest;
 import io.nexusmesh.api.gateway.v1.ListSessionsRequest;
 import io.nexusmesh.api.gateway.v1.Session;
+import io.nexusmesh.api.gateway.v1.SessionEvent;
 import io.nexusmesh.api.gateway.v1.SessionServiceGrpc;
 import io.nexusmesh.api.gateway.v1.SessionState;
+import io.nexusmesh.api.gateway.v1.WatchSessionRequest;
+import io.nexusmesh.api.gateway.v1.WatchSessionResponse;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
 import java.io.BufferedReader;
@@ -100,6 +104,28 @@ class SessionsTest {
             });
     // The 200 came after the subscription was in place: nothing published from here on is missed.
 
+    // And on gateway A as the MCP session's GET stream (MCP logging notifications).
+    BlockingQueue<String> mcpStream = new LinkedBlockingQueue<>();
+    var mcpGet =
+        http.send(
+            HttpRequest.newBuilder(URI.create(a.baseUrl() + "/mcp"))
+                .header("authorization", "Bearer " + key)
+                .header("accept", "text/event-stream")
+                .header("mcp-session-id", session.getId())
+                .build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(mcpGet.statusCode()).isEqualTo(200);
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try (var lines =
+                  new BufferedReader(
+                      new InputStreamReader(mcpGet.body(), StandardCharsets.UTF_8))) {
+                lines.lines().filter(l -> l.startsWith("data:")).forEach(mcpStream::add);
+              } catch (Exception e) {
+                // the stream closed
+              }
+            });
     // Run over gRPC on A, over REST on B, and as an MCP tool call on A in the same session.
     var onA = a.executions(org);
     String viaGrpc =
@@ -131,8 +157,11 @@ class SessionsTest {
         .isFalse();
 
     String started = awaitLine(events, viaGrpc, 10);
-    assertThat(started).contains("execution-started").contains("\"workflowId\":\"hello\"");
-    assertThat(awaitLine(events, "EXECUTION_STATUS_SUCCEEDED", 10)).contains("execution-completed");
+    assertThat(started).contains("EXECUTION_STARTED").contains("\"workflowId\":\"hello\"");
+    assertThat(awaitLine(events, "EXECUTION_STATUS_SUCCEEDED", 10)).contains("EXECUTION_COMPLETED");
+
+    assertThat(awaitLine(mcpStream, "notifications/message", 10))
+        .contains("nexusmesh.session", viaGrpc);
 
     // Read on B over REST: the three executions are in its history.
     var read =
@@ -154,6 +183,44 @@ class SessionsTest {
                 .getSessionsList())
         .extracting(Session::getId)
         .contains(session.getId());
+
+    // And as a gRPC stream on gateway A: its client cannot tell when the server subscribed, so
+    // runs are started until one is heard of.
+    BlockingQueue<SessionEvent> watched = new LinkedBlockingQueue<>();
+    var watchCall = io.grpc.Context.current().withCancellation();
+    watchCall.run(
+        () ->
+            GatewayHarness.as(SessionServiceGrpc.newStub(a.channel), key)
+                .watchSession(
+                    WatchSessionRequest.newBuilder().setId(session.getId()).build(),
+                    new io.grpc.stub.StreamObserver<>() {
+                      @Override
+                      public void onNext(WatchSessionResponse value) {
+                        watched.add(value.getEvent());
+                      }
+
+                      @Override
+                      public void onError(Throwable t) {}
+
+                      @Override
+                      public void onCompleted() {}
+                    }));
+    await()
+        .atMost(java.time.Duration.ofSeconds(20))
+        .until(
+            () -> {
+              onA.execute(
+                  ExecuteRequest.newBuilder()
+                      .setWorkflow("hello")
+                      .setInput(json("{\"name\": \"watched\"}"))
+                      .setSessionId(session.getId())
+                      .build());
+              return !watched.isEmpty();
+            });
+    SessionEvent first = watched.take();
+    assertThat(first.getSessionId()).isEqualTo(session.getId());
+    assertThat(first.getWorkflowId()).isEqualTo("hello");
+    watchCall.cancel(null);
 
     // Nobody else's, and closed means closed everywhere.
     String otherOrg = GatewayHarness.newOrg();

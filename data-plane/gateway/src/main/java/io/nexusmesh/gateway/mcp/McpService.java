@@ -26,6 +26,7 @@ import io.nexusmesh.gateway.api.EventFollower;
 import io.nexusmesh.gateway.api.WorkflowStarter;
 import io.nexusmesh.gateway.deploy.DeploymentRegistry;
 import io.nexusmesh.gateway.durable.Executions;
+import io.nexusmesh.gateway.session.SessionEvents;
 import io.nexusmesh.gateway.session.Sessions;
 import io.nexusmesh.runtime.auth.Authenticator;
 import io.nexusmesh.runtime.auth.Principal;
@@ -67,6 +68,7 @@ public final class McpService {
   private final McpTools tools;
   private final Executions executions;
   private final EventFollower follower;
+  private final SessionEvents sessionEvents;
   private final String issuer;
   private final String version;
 
@@ -76,6 +78,7 @@ public final class McpService {
   public McpService(
       Authenticator authenticator,
       Sessions sessions,
+      SessionEvents sessionEvents,
       DeploymentRegistry deployments,
       WorkflowStarter starter,
       Executions executions,
@@ -84,6 +87,7 @@ public final class McpService {
       String version) {
     this.authenticator = requireNonNull(authenticator, "authenticator");
     this.sessions = requireNonNull(sessions, "sessions");
+    this.sessionEvents = requireNonNull(sessionEvents, "sessionEvents");
     this.tools = new McpTools(deployments, starter, executions, maxWait);
     this.executions = requireNonNull(executions, "executions");
     this.follower = new EventFollower(executions);
@@ -112,11 +116,10 @@ public final class McpService {
 
   private HttpResponse handle(ServiceRequestContext ctx, AggregatedHttpRequest request) {
     HttpMethod method = request.method();
-    if (method != HttpMethod.POST && method != HttpMethod.DELETE) {
-      // No standalone server-to-client stream: every answer comes with its request.
+    if (method != HttpMethod.POST && method != HttpMethod.DELETE && method != HttpMethod.GET) {
       return HttpResponse.builder()
           .status(HttpStatus.METHOD_NOT_ALLOWED)
-          .header(HttpHeaderNames.ALLOW, "POST, DELETE")
+          .header(HttpHeaderNames.ALLOW, "GET, POST, DELETE")
           .build();
     }
     Principal caller;
@@ -128,6 +131,9 @@ public final class McpService {
       return unauthorized(ctx, e);
     }
     String session = request.headers().get(SESSION_HEADER);
+    if (method == HttpMethod.GET) {
+      return sessionStream(ctx, caller, session);
+    }
     if (method == HttpMethod.DELETE) {
       return HttpResponse.of(
           session != null && closed(session, caller) ? HttpStatus.OK : HttpStatus.NOT_FOUND);
@@ -207,7 +213,7 @@ public final class McpService {
     }
     ResponseHeaders headers = jsonHeaders(session);
     return switch (method) {
-      case "ping" -> JsonRpc.result(id, NODES.objectNode(), headers);
+      case "ping", "logging/setLevel" -> JsonRpc.result(id, NODES.objectNode(), headers);
       case "tools/list" -> JsonRpc.result(id, tools.list(caller), headers);
       case "tools/call" -> call(caller, id, params, session, accept);
       default -> throw new JsonRpc.Failure(JsonRpc.METHOD_NOT_FOUND, "method not found: " + method);
@@ -257,6 +263,53 @@ public final class McpService {
         stream);
   }
 
+  /**
+   * The session's standalone stream ({@code GET /mcp}): its events, from any channel and gateway,
+   * as {@code notifications/message} (MCP logging, logger {@code nexusmesh.session}) until the
+   * client leaves.
+   */
+  private HttpResponse sessionStream(
+      ServiceRequestContext ctx, Principal caller, @Nullable String session) {
+    if (session == null || !open(session, caller)) {
+      return HttpResponse.of(session == null ? HttpStatus.BAD_REQUEST : HttpStatus.NOT_FOUND);
+    }
+    ctx.clearRequestTimeout();
+    StreamWriter<ServerSentEvent> stream = StreamMessage.streaming();
+    AutoCloseable subscription =
+        sessionEvents.subscribe(
+            session,
+            event -> {
+              ObjectNode params = NODES.objectNode();
+              params.put("level", "info");
+              params.put("logger", "nexusmesh.session");
+              try {
+                params.set("data", JsonRpc.JSON.readTree(SessionEvents.json(event)));
+              } catch (JsonProcessingException e) {
+                return;
+              }
+              stream.tryWrite(
+                  ServerSentEvent.ofData(JsonRpc.notification("notifications/message", params)));
+            });
+    // Armeria sends the headers with the first event: a comment, so the client sees it open.
+    stream.tryWrite(ServerSentEvent.ofComment("session " + session));
+    stream.whenComplete().handle((ignored, cause) -> closeQuietly(subscription));
+    return ServerSentEvents.fromPublisher(
+        ResponseHeaders.builder(HttpStatus.OK)
+            .contentType(MediaType.EVENT_STREAM)
+            .add(SESSION_HEADER, session)
+            .build(),
+        stream);
+  }
+
+  private static @Nullable Void closeQuietly(AutoCloseable subscription) {
+    try {
+      subscription.close();
+    } catch (Exception e) {
+      // the listener goes with the topic either way
+    }
+    return null;
+  }
+
   /** {@code notifications/cancelled}: cancels the run the named request started, wherever. */
   private void cancel(Principal caller, String session, JsonNode params) {
     JsonNode requestId = params.get("requestId");
@@ -287,7 +340,10 @@ public final class McpService {
         sessions.create(caller, Struct.getDefaultInstance(), Sessions.DEFAULT_TTL).getId();
     ObjectNode result = NODES.objectNode();
     result.put("protocolVersion", agreed);
-    result.putObject("capabilities").putObject("tools").put("listChanged", false);
+    ObjectNode capabilities = result.putObject("capabilities");
+    capabilities.putObject("tools").put("listChanged", false);
+    // The session's events reach the client as log messages on its GET stream.
+    capabilities.putObject("logging");
     result.putObject("serverInfo").put("name", "nexus-gateway").put("version", version);
     result.put(
         "instructions",

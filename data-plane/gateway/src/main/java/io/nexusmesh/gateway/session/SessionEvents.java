@@ -2,38 +2,34 @@ package io.nexusmesh.gateway.session;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import com.google.protobuf.util.Timestamps;
 import io.nexusmesh.api.gateway.v1.Execution;
+import io.nexusmesh.api.gateway.v1.SessionEvent;
+import io.nexusmesh.api.gateway.v1.SessionEventType;
+import java.time.Clock;
 import java.util.function.Consumer;
 import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A session's events, fanned out through Redis pub/sub ({@code nx:session:{id}:events}) to every
- * subscriber on every gateway: {@code execution-started} and {@code execution-completed}, each a
- * JSON object naming the execution, its workflow and its status.
+ * A session's events ({@link SessionEvent}: executions started and completed), fanned out through
+ * Redis pub/sub ({@code nx:session:{id}:events}, protobuf JSON) to every subscriber on every
+ * gateway, whatever channel it listens on: a gRPC stream, SSE or the MCP session's stream.
  */
 public final class SessionEvents {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger log = LoggerFactory.getLogger(SessionEvents.class);
 
   private final RedissonClient redis;
+  private final Clock clock;
 
-  public SessionEvents(RedissonClient redis) {
+  public SessionEvents(RedissonClient redis, Clock clock) {
     this.redis = requireNonNull(redis, "redis");
-  }
-
-  /** One event: its SSE name and JSON data. */
-  public record Event(String type, String json) {}
-
-  private static String typeOf(String json) {
-    try {
-      return JSON.readTree(json).path("type").asText("session-event");
-    } catch (java.io.IOException e) {
-      return "session-event";
-    }
+    this.clock = requireNonNull(clock, "clock");
   }
 
   private RTopic topic(String sessionId) {
@@ -42,33 +38,62 @@ public final class SessionEvents {
 
   /** Publishes that {@code execution} started in its session. */
   public void started(Execution execution) {
-    publish(execution, "execution-started");
+    publish(execution, SessionEventType.SESSION_EVENT_TYPE_EXECUTION_STARTED);
   }
 
   /** Publishes that {@code execution} ended in its session. */
   public void completed(Execution execution) {
-    publish(execution, "execution-completed");
+    publish(execution, SessionEventType.SESSION_EVENT_TYPE_EXECUTION_COMPLETED);
   }
 
-  private void publish(Execution execution, String type) {
+  private void publish(Execution execution, SessionEventType type) {
     if (execution.getSessionId().isEmpty()) {
       return;
     }
-    ObjectNode data = JsonNodeFactory.instance.objectNode();
-    data.put("type", type);
-    data.put("sessionId", execution.getSessionId());
-    data.put("executionId", execution.getId());
-    data.put("workflowId", execution.getWorkflowId());
-    data.put("status", execution.getStatus().name());
-    topic(execution.getSessionId()).publishAsync(data.toString());
+    SessionEvent event =
+        SessionEvent.newBuilder()
+            .setType(type)
+            .setSessionId(execution.getSessionId())
+            .setExecutionId(execution.getId())
+            .setWorkflowId(execution.getWorkflowId())
+            .setStatus(execution.getStatus())
+            .setTime(Timestamps.fromMillis(clock.millis()))
+            .build();
+    topic(execution.getSessionId()).publishAsync(json(event));
+  }
+
+  /** The event as one line of protobuf JSON. */
+  public static String json(SessionEvent event) {
+    try {
+      return JsonFormat.printer().omittingInsignificantWhitespace().print(event);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Delivers the session's events to {@code listener} until the returned handle is closed. */
-  public AutoCloseable subscribe(String sessionId, Consumer<Event> listener) {
+  public AutoCloseable subscribe(String sessionId, Consumer<SessionEvent> listener) {
     RTopic topic = topic(sessionId);
     int id =
         topic.addListener(
-            String.class, (channel, json) -> listener.accept(new Event(typeOf(json), json)));
+            String.class,
+            (channel, json) -> {
+              SessionEvent.Builder event = SessionEvent.newBuilder();
+              try {
+                JsonFormat.parser().ignoringUnknownFields().merge(json, event);
+                listener.accept(event.build());
+              } catch (InvalidProtocolBufferException e) {
+                log.warn("unreadable event of session {}: {}", sessionId, json);
+              }
+            });
     return () -> topic.removeListener(id);
+  }
+
+  /** The SSE event name of an event type, e.g. {@code execution-completed}. */
+  public static String name(SessionEventType type) {
+    return type.name()
+        .substring("SESSION_EVENT_TYPE_".length())
+        .toLowerCase(java.util.Locale.ROOT)
+        .replace('_', '-');
   }
 }

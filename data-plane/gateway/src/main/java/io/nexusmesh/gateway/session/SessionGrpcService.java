@@ -3,6 +3,8 @@ package io.nexusmesh.gateway.session;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.util.Durations;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.nexusmesh.api.gateway.v1.CloseSessionRequest;
 import io.nexusmesh.api.gateway.v1.CloseSessionResponse;
@@ -13,6 +15,8 @@ import io.nexusmesh.api.gateway.v1.GetSessionResponse;
 import io.nexusmesh.api.gateway.v1.ListSessionsRequest;
 import io.nexusmesh.api.gateway.v1.ListSessionsResponse;
 import io.nexusmesh.api.gateway.v1.SessionServiceGrpc;
+import io.nexusmesh.api.gateway.v1.WatchSessionRequest;
+import io.nexusmesh.api.gateway.v1.WatchSessionResponse;
 import io.nexusmesh.gateway.api.WorkflowStarter;
 import io.nexusmesh.runtime.auth.AuthContext;
 import io.nexusmesh.runtime.auth.Principal;
@@ -30,9 +34,11 @@ public final class SessionGrpcService extends SessionServiceGrpc.SessionServiceI
   private static final int DEFAULT_PAGE = 50;
 
   private final Sessions sessions;
+  private final SessionEvents events;
 
-  public SessionGrpcService(Sessions sessions) {
+  public SessionGrpcService(Sessions sessions, SessionEvents events) {
     this.sessions = requireNonNull(sessions, "sessions");
+    this.events = requireNonNull(events, "events");
   }
 
   private static Principal caller() {
@@ -91,6 +97,36 @@ public final class SessionGrpcService extends SessionServiceGrpc.SessionServiceI
             .setSession(sessions.close(caller(), request.getId()))
             .build());
     response.onCompleted();
+  }
+
+  @Override
+  public void watchSession(
+      WatchSessionRequest request, StreamObserver<WatchSessionResponse> response) {
+    Principal caller = caller();
+    sessions.requireOpen(caller, request.getId());
+    var call = (ServerCallStreamObserver<WatchSessionResponse>) response;
+    AutoCloseable subscription =
+        events.subscribe(
+            request.getId(),
+            event -> {
+              synchronized (call) {
+                if (!call.isCancelled()) {
+                  call.onNext(WatchSessionResponse.newBuilder().setEvent(event).build());
+                }
+              }
+            });
+    call.setOnCancelHandler(
+        () -> {
+          try {
+            subscription.close();
+          } catch (Exception e) {
+            // the subscription is gone with its topic listener either way
+          }
+        });
+    ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+    if (ctx != null) {
+      ctx.clearRequestTimeout();
+    }
   }
 
   private static int decode(String token) {

@@ -62,7 +62,10 @@ public final class SessionSseService {
               id,
               event ->
                   stream.tryWrite(
-                      ServerSentEvent.builder().event(event.type()).data(event.json()).build()));
+                      ServerSentEvent.builder()
+                          .event(SessionEvents.name(event.getType()))
+                          .data(SessionEvents.json(event))
+                          .build()));
       // A comment first, so that clients see the stream open before any event.
       stream.tryWrite(ServerSentEvent.ofComment("subscribed to session " + id));
       stream
