@@ -4,19 +4,13 @@ import static io.nexusmesh.gateway.GatewayHarness.as;
 import static io.nexusmesh.gateway.GatewayHarness.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.util.JsonFormat;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.nexusmesh.api.gateway.v1.ApiKeyHash;
-import io.nexusmesh.api.gateway.v1.ApplyDeploymentRequest;
 import io.nexusmesh.api.gateway.v1.CreateSessionRequest;
-import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
 import io.nexusmesh.api.gateway.v1.ExecuteRequest;
 import io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc;
-import io.nexusmesh.api.gateway.v1.GatewayAdminServiceGrpc;
 import io.nexusmesh.api.gateway.v1.GetSessionRequest;
 import io.nexusmesh.api.gateway.v1.SessionServiceGrpc;
-import io.nexusmesh.api.workflow.v1.WorkflowSpec;
 import io.nexusmesh.runtime.auth.ApiKeys;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
@@ -56,24 +50,8 @@ class CrossReplicaSessionsIT {
     try {
       String org = GatewayHarness.newOrg();
       ApiKeys.NewKey key = ApiKeys.generate();
-      WorkflowSpec.Builder spec = WorkflowSpec.newBuilder();
-      JsonFormat.parser().merge(ExecutionApiTest.HELLO, spec);
-      var push =
-          ApplyDeploymentRequest.newBuilder()
-              .setGeneration(1)
-              .setDeployment(
-                  DeployedWorkflow.newBuilder()
-                      .setDeploymentId("replicas")
-                      .setOrg(org)
-                      .setWorkflowId("hello")
-                      .setVersion(1)
-                      .setSpec(spec)
-                      .addApiKeys(
-                          ApiKeyHash.newBuilder().setKeyId(key.id()).setSha256(key.sha256())))
-              .build();
-      for (ManagedChannel channel : List.of(toA, toB)) {
-        as(GatewayAdminServiceGrpc.newBlockingStub(channel), issuer.controlPlaneToken())
-            .applyDeployment(push);
+      for (GatewayProcess gateway : List.of(a, b)) {
+        gateway.deploy(issuer, org, "hello", ExecutionApiTest.HELLO, key);
       }
 
       // The MCP session opens on B; its SSE subscriber listens on A.

@@ -5,25 +5,19 @@ import static io.nexusmesh.gateway.GatewayHarness.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.util.JsonFormat;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.Server;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.nexusmesh.api.gateway.v1.ApiKeyHash;
-import io.nexusmesh.api.gateway.v1.ApplyDeploymentRequest;
-import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
 import io.nexusmesh.api.gateway.v1.Execution;
 import io.nexusmesh.api.gateway.v1.ExecutionEvent;
 import io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc;
 import io.nexusmesh.api.gateway.v1.ExecutionStatus;
-import io.nexusmesh.api.gateway.v1.GatewayAdminServiceGrpc;
 import io.nexusmesh.api.gateway.v1.GetExecutionRequest;
 import io.nexusmesh.api.gateway.v1.StartExecutionRequest;
 import io.nexusmesh.api.gateway.v1.WatchExecutionRequest;
-import io.nexusmesh.api.workflow.v1.WorkflowSpec;
 import io.nexusmesh.runtime.auth.ApiKeys;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
@@ -102,26 +96,9 @@ class GatewayChaosIT {
     try {
       String org = GatewayHarness.newOrg();
       ApiKeys.NewKey key = ApiKeys.generate();
-      WorkflowSpec.Builder spec = WorkflowSpec.newBuilder();
-      JsonFormat.parser()
-          .merge(WORKFLOW.formatted("http://127.0.0.1:" + downstream.activeLocalPort()), spec);
-      var push =
-          ApplyDeploymentRequest.newBuilder()
-              .setGeneration(1)
-              .setDeployment(
-                  DeployedWorkflow.newBuilder()
-                      .setDeploymentId("chaos")
-                      .setOrg(org)
-                      .setWorkflowId("five-steps")
-                      .setVersion(1)
-                      .setSpec(spec)
-                      .addApiKeys(
-                          ApiKeyHash.newBuilder().setKeyId(key.id()).setSha256(key.sha256())))
-              .build();
-      for (ManagedChannel channel : List.of(toA, toB)) {
-        as(GatewayAdminServiceGrpc.newBlockingStub(channel), issuer.controlPlaneToken())
-            .applyDeployment(push);
-      }
+      String spec = WORKFLOW.formatted("http://127.0.0.1:" + downstream.activeLocalPort());
+      a.deploy(issuer, org, "five-steps", spec, key);
+      b.deploy(issuer, org, "five-steps", spec, key);
       var onA = as(ExecutionServiceGrpc.newBlockingStub(toA), key.secret());
       var onB = as(ExecutionServiceGrpc.newBlockingStub(toB), key.secret());
 

@@ -2,6 +2,15 @@ package io.nexusmesh.gateway;
 
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.util.JsonFormat;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.nexusmesh.api.gateway.v1.ApiKeyHash;
+import io.nexusmesh.api.gateway.v1.ApplyDeploymentRequest;
+import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
+import io.nexusmesh.api.gateway.v1.GatewayAdminServiceGrpc;
+import io.nexusmesh.api.workflow.v1.WorkflowSpec;
+import io.nexusmesh.runtime.auth.ApiKeys;
 import io.nexusmesh.testing.Ports;
 import io.nexusmesh.testing.RedisEndpoint;
 import java.io.File;
@@ -62,6 +71,37 @@ record GatewayProcess(Process process, int port) {
                   == 200;
             });
     return new GatewayProcess(process, port);
+  }
+
+  /**
+   * Pushes {@code specJson} as workflow {@code workflowId} of {@code org} to this gateway, with
+   * {@code key}'s hash, as the control plane would.
+   */
+  void deploy(TestIssuer issuer, String org, String workflowId, String specJson, ApiKeys.NewKey key)
+      throws Exception {
+    WorkflowSpec.Builder spec = WorkflowSpec.newBuilder();
+    JsonFormat.parser().merge(specJson, spec);
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    try {
+      GatewayHarness.as(
+              GatewayAdminServiceGrpc.newBlockingStub(channel), issuer.controlPlaneToken())
+          .applyDeployment(
+              ApplyDeploymentRequest.newBuilder()
+                  .setGeneration(System.nanoTime())
+                  .setDeployment(
+                      DeployedWorkflow.newBuilder()
+                          .setDeploymentId(workflowId)
+                          .setOrg(org)
+                          .setWorkflowId(workflowId)
+                          .setVersion(1)
+                          .setSpec(spec)
+                          .addApiKeys(
+                              ApiKeyHash.newBuilder().setKeyId(key.id()).setSha256(key.sha256())))
+                  .build());
+    } finally {
+      channel.shutdownNow();
+    }
   }
 
   void stop() throws InterruptedException {

@@ -45,19 +45,7 @@ class McpSdkClientIT {
       String org = GatewayHarness.newOrg();
       for (GatewayHarness g : List.of(a, b)) {
         g.deploy(org, "hello", ExecutionApiTest.HELLO);
-        g.deploy(
-            org,
-            "three-steps",
-            """
-            {"nodes": [{"id": "a", "transform": {"expression": "input.n + 1.0"}},
-                       {"id": "b", "transform": {"expression": "nodes.a * 2.0"}},
-                       {"id": "c", "transform": {"expression": "{'result': nodes.b}"}}],
-             "edges": [{"from": "a", "to": "b"}, {"from": "b", "to": "c"}]}""");
-        g.deploy(
-            org,
-            "waits",
-            """
-            {"nodes": [{"id": "hold", "wait": {"signal": {"name": "go"}}}]}""");
+        McpTest.deployToolsForAgents(g, org);
       }
       var result = run(client, "node", "mcp-client.mjs", a.baseUrl(), b.baseUrl(), a.apiKey(org));
       assertThat(result.exit()).as(result.output()).isZero();

@@ -46,19 +46,7 @@ class McpTest {
           """
           {"nodes": [{"id": "t", "transform": {"expression": "input.missing.field"}}]}""");
       g.deploy(otherOrg, "secret", ExecutionApiTest.HELLO);
-      g.deploy(
-          org,
-          "three-steps",
-          """
-          {"nodes": [{"id": "a", "transform": {"expression": "input.n + 1.0"}},
-                     {"id": "b", "transform": {"expression": "nodes.a * 2.0"}},
-                     {"id": "c", "transform": {"expression": "{'result': nodes.b}"}}],
-           "edges": [{"from": "a", "to": "b"}, {"from": "b", "to": "c"}]}""");
-      g.deploy(
-          org,
-          "waits",
-          """
-          {"nodes": [{"id": "hold", "wait": {"signal": {"name": "go"}}}]}""");
+      deployToolsForAgents(g, org);
     }
   }
 
@@ -66,6 +54,23 @@ class McpTest {
   static void stop() throws InterruptedException {
     a.close();
     b.close();
+  }
+
+  /** A three-node workflow ({@code n -> {result: (n + 1) * 2}}) and one that waits for a signal. */
+  static void deployToolsForAgents(GatewayHarness gateway, String org) {
+    gateway.deploy(
+        org,
+        "three-steps",
+        """
+        {"nodes": [{"id": "a", "transform": {"expression": "input.n + 1.0"}},
+                   {"id": "b", "transform": {"expression": "nodes.a * 2.0"}},
+                   {"id": "c", "transform": {"expression": "{'result': nodes.b}"}}],
+         "edges": [{"from": "a", "to": "b"}, {"from": "b", "to": "c"}]}""");
+    gateway.deploy(
+        org,
+        "waits",
+        """
+        {"nodes": [{"id": "hold", "wait": {"signal": {"name": "go"}}}]}""");
   }
 
   record Answer(int status, @Nullable String session, JsonNode body, HttpResponse<String> raw) {}
