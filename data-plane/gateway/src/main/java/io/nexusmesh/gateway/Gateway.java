@@ -20,6 +20,7 @@ import io.nexusmesh.gateway.mcp.McpService;
 import io.nexusmesh.gateway.session.SessionEvents;
 import io.nexusmesh.gateway.session.SessionGrpcService;
 import io.nexusmesh.gateway.session.SessionSseService;
+import io.nexusmesh.gateway.session.SessionWebSocketService;
 import io.nexusmesh.gateway.session.Sessions;
 import io.nexusmesh.gateway.usage.UsageMeter;
 import io.nexusmesh.runtime.auth.Audiences;
@@ -141,6 +142,9 @@ public final class Gateway implements AutoCloseable {
       sb.service(
           SessionSseService.PATH,
           new SessionSseService(sessions, sessionEvents, authenticator).service());
+      sb.service(
+          SessionWebSocketService.PATH,
+          new SessionWebSocketService(sessions, sessionEvents, authenticator).service());
       sb.service(McpService.METADATA_PATH, mcp.metadata());
       Server server = sb.build();
       server.start().join();

@@ -205,6 +205,28 @@ class SessionsTest {
                       @Override
                       public void onCompleted() {}
                     }));
+    // And over a WebSocket on gateway B (the JDK's client).
+    BlockingQueue<String> overWebSocket = new LinkedBlockingQueue<>();
+    var socket =
+        http.newWebSocketBuilder()
+            .header("authorization", "Bearer " + key)
+            .header("origin", b.baseUrl()) // as a browser sends it; Armeria requires one
+            .buildAsync(
+                URI.create(
+                    b.baseUrl().replace("http:", "ws:")
+                        + "/v1/sessions/"
+                        + session.getId()
+                        + "/ws"),
+                new java.net.http.WebSocket.Listener() {
+                  @Override
+                  public java.util.concurrent.CompletionStage<?> onText(
+                      java.net.http.WebSocket ws, CharSequence data, boolean last) {
+                    overWebSocket.add(data.toString());
+                    ws.request(1);
+                    return null;
+                  }
+                })
+            .join();
     await()
         .atMost(java.time.Duration.ofSeconds(20))
         .until(
@@ -215,8 +237,28 @@ class SessionsTest {
                       .setInput(json("{\"name\": \"watched\"}"))
                       .setSessionId(session.getId())
                       .build());
-              return !watched.isEmpty();
+              return !watched.isEmpty() && !overWebSocket.isEmpty();
             });
+    assertThat(overWebSocket.take()).contains("\"sessionId\":\"" + session.getId() + "\"");
+    socket.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").join();
+
+    // A WebSocket with another org's key is closed with a policy violation (1008).
+    var refused = new java.util.concurrent.CompletableFuture<Integer>();
+    http.newWebSocketBuilder()
+        .header("authorization", "Bearer " + b.apiKey(GatewayHarness.newOrg()))
+        .header("origin", "https://elsewhere.example")
+        .buildAsync(
+            URI.create(
+                b.baseUrl().replace("http:", "ws:") + "/v1/sessions/" + session.getId() + "/ws"),
+            new java.net.http.WebSocket.Listener() {
+              @Override
+              public java.util.concurrent.CompletionStage<?> onClose(
+                  java.net.http.WebSocket ws, int statusCode, String reason) {
+                refused.complete(statusCode);
+                return null;
+              }
+            });
+    assertThat(refused.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
     SessionEvent first = watched.take();
     assertThat(first.getSessionId()).isEqualTo(session.getId());
     assertThat(first.getWorkflowId()).isEqualTo("hello");
