@@ -82,6 +82,14 @@ public final class Gateway implements AutoCloseable {
       registry.load();
       var expressions = new Expressions();
       var usage = new UsageMeter(clock, telemetry.meterRegistry());
+      var sessionEvents = new SessionEvents(redis, clock);
+      // Every execution that ends on this gateway (resumed ones too) is metered and, when it
+      // belongs to a session, announced to the session's subscribers.
+      Executions.Listener ended =
+          (org, execution, nodeRuns, took) -> {
+            usage.ended(org, execution, nodeRuns, took);
+            sessionEvents.completed(execution);
+          };
       var executions =
           new Executions(
               redis,
@@ -89,7 +97,7 @@ public final class Gateway implements AutoCloseable {
               new HttpCaller(ClientFactory.ofDefault(), expressions),
               registry,
               clock,
-              usage,
+              ended,
               new Executions.Options(
                   config.gatewayId() + "/" + UUID.randomUUID(),
                   config.leaseTtl(),
@@ -105,7 +113,6 @@ public final class Gateway implements AutoCloseable {
                   Duration.ofMillis(Math.min(2000, config.shutdownTimeout().toMillis() / 2)),
                   config.shutdownTimeout());
       var sessions = new Sessions(redis, clock);
-      var sessionEvents = new SessionEvents(redis, clock);
       var starter =
           new WorkflowStarter(
               registry,

@@ -12,6 +12,7 @@ import io.nexusmesh.gateway.session.Sessions;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.auth.ServiceRoles;
 import io.nexusmesh.runtime.error.NexusException;
+import java.time.Duration;
 
 /**
  * Starts an execution for a caller, whichever channel it came through (gRPC, REST, gRPC-Web, MCP):
@@ -79,18 +80,16 @@ public final class WorkflowStarter {
   public Executions.Started start(
       Principal caller, String workflow, Struct input, String requestId, String sessionId) {
     DeployedWorkflow deployment = runnable(caller, workflow);
-    if (!sessionId.isEmpty()) {
-      sessions.requireOpen(caller, sessionId);
-    }
+    Duration sessionTtl = sessionId.isEmpty() ? null : sessions.requireOpen(caller, sessionId);
     schemas.check(deployment, input);
     rateLimits.acquire(caller);
     Executions.Started started =
         executions.start(
             new Executions.NewExecution(caller.org(), deployment, input, requestId, sessionId));
-    if (!sessionId.isEmpty()) {
-      sessions.recordExecution(sessionId, started.execution().getId());
+    if (sessionTtl != null) {
+      sessions.recordExecution(sessionId, started.execution().getId(), sessionTtl);
+      // Its completion is announced by whichever gateway ends it (see Gateway's listener).
       sessionEvents.started(started.execution());
-      started.completion().thenAccept(sessionEvents::completed);
     }
     return started;
   }

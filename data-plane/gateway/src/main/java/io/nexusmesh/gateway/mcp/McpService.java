@@ -21,7 +21,6 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.streaming.ServerSentEvents;
 import io.nexusmesh.api.common.v1.ErrorReason;
-import io.nexusmesh.api.gateway.v1.SessionState;
 import io.nexusmesh.gateway.api.EventFollower;
 import io.nexusmesh.gateway.api.WorkflowStarter;
 import io.nexusmesh.gateway.deploy.DeploymentRegistry;
@@ -198,7 +197,10 @@ public final class McpService {
           null,
           HttpStatus.BAD_REQUEST);
     }
-    if (!open(session, caller)) {
+    Duration sessionTtl;
+    try {
+      sessionTtl = sessions.requireOpen(caller, session);
+    } catch (NexusException e) {
       throw new JsonRpc.Failure(
           JsonRpc.INVALID_REQUEST,
           "unknown or expired session: initialize again",
@@ -215,7 +217,7 @@ public final class McpService {
     return switch (method) {
       case "ping", "logging/setLevel" -> JsonRpc.result(id, NODES.objectNode(), headers);
       case "tools/list" -> JsonRpc.result(id, tools.list(caller), headers);
-      case "tools/call" -> call(caller, id, params, session, accept);
+      case "tools/call" -> call(caller, id, params, session, sessionTtl, accept);
       default -> throw new JsonRpc.Failure(JsonRpc.METHOD_NOT_FOUND, "method not found: " + method);
     };
   }
@@ -225,9 +227,14 @@ public final class McpService {
    * is an SSE stream: a {@code notifications/progress} per completed node, then the result.
    */
   private HttpResponse call(
-      Principal caller, JsonNode id, JsonNode params, String session, @Nullable String accept) {
+      Principal caller,
+      JsonNode id,
+      JsonNode params,
+      String session,
+      Duration sessionTtl,
+      @Nullable String accept) {
     Executions.Started started = tools.start(caller, params, session);
-    sessions.rememberRequest(session, id.toString(), started.execution().getId());
+    sessions.rememberRequest(session, id.toString(), started.execution().getId(), sessionTtl);
     JsonNode progressToken = params.path("_meta").get("progressToken");
     if (progressToken == null || accept == null || !accept.contains("text/event-stream")) {
       return JsonRpc.result(id, tools.result(caller, started, session), jsonHeaders(session));
@@ -353,10 +360,7 @@ public final class McpService {
   }
 
   private boolean open(String session, Principal caller) {
-    return sessions
-        .find(caller, session)
-        .filter(s -> s.getState() == SessionState.SESSION_STATE_OPEN)
-        .isPresent();
+    return sessions.isOpen(caller, session);
   }
 
   private boolean closed(String session, Principal caller) {

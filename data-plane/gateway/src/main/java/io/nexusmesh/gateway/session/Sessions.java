@@ -18,6 +18,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.redisson.api.BatchOptions;
 import org.redisson.api.RBatch;
 import org.redisson.api.RedissonClient;
@@ -119,11 +120,42 @@ public final class Sessions {
     }
   }
 
-  /** The open session {@code id} of {@code caller}, or NOT_FOUND. */
-  public Session requireOpen(Principal caller, String id) {
-    return find(caller, id)
-        .filter(s -> s.getState() == SessionState.SESSION_STATE_OPEN)
-        .orElseThrow(() -> NexusException.notFound("session", id));
+  /**
+   * Checks that {@code id} is an open session of {@code caller} (else NOT_FOUND) and restarts its
+   * idle time; returns that idle time. Reads only what the check needs, not the history.
+   */
+  public Duration requireOpen(Principal caller, String id) {
+    Map<String, byte[]> fields = owned(caller, id);
+    if (!SessionState.SESSION_STATE_OPEN.name().equals(new String(fields.get("state"), UTF_8))) {
+      throw NexusException.notFound("session", id);
+    }
+    long ttl = Long.parseLong(new String(fields.get("ttl"), UTF_8));
+    touch(id, ttl);
+    return Duration.ofMillis(ttl);
+  }
+
+  /** Whether {@code id} is an open session of {@code caller} (its idle time restarted if so). */
+  public boolean isOpen(Principal caller, String id) {
+    try {
+      requireOpen(caller, id);
+      return true;
+    } catch (NexusException e) {
+      return false;
+    }
+  }
+
+  /** The owner, state and idle TTL of the caller's session {@code id}, or NOT_FOUND. */
+  private Map<String, byte[]> owned(Principal caller, String id) {
+    if (!id.matches("^[0-9a-f]{32}$")) {
+      throw NexusException.notFound("session", id);
+    }
+    Map<String, byte[]> fields =
+        redis.<String, byte[]>getMap(key(id), HASH).getAll(Set.of("owner", "state", "ttl"));
+    byte[] owner = fields.get("owner");
+    if (owner == null || !new String(owner, UTF_8).equals(owner(caller))) {
+      throw NexusException.notFound("session", id);
+    }
+    return fields;
   }
 
   /** Up to {@code limit} of the caller's sessions from position {@code offset}, newest first. */
@@ -146,23 +178,21 @@ public final class Sessions {
 
   /** Closes the caller's session {@code id}: its id stops working on every channel. */
   public Session close(Principal caller, String id) {
-    find(caller, id).orElseThrow(() -> NexusException.notFound("session", id));
+    owned(caller, id);
     redis
         .<String, byte[]>getMap(key(id), HASH)
         .fastPut("state", SessionState.SESSION_STATE_CLOSED.name().getBytes(UTF_8));
-    return find(caller, id).orElseThrow();
+    return find(caller, id).orElseThrow(() -> NexusException.notFound("session", id));
   }
 
-  /** Adds an execution to the session's history. */
-  public void recordExecution(String id, String executionId) {
-    byte[] ttl = redis.<String, byte[]>getMap(key(id), HASH).get("ttl");
-    long ttlMillis = ttl == null ? DEFAULT_TTL.toMillis() : Long.parseLong(new String(ttl, UTF_8));
+  /** Adds an execution to the history of session {@code id}, whose idle TTL is {@code ttl}. */
+  public void recordExecution(String id, String executionId, Duration ttl) {
     RBatch batch = redis.createBatch();
     batch.<String>getList(key(id) + ":executions", StringCodec.INSTANCE).addAsync(executionId);
     batch
         .getKeys()
         .expireAsync(
-            key(id) + ":executions", ttlMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+            key(id) + ":executions", ttl.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     batch.execute();
   }
 
@@ -170,10 +200,16 @@ public final class Sessions {
    * Remembers which execution a request of the session started (MCP {@code tools/call}), so that
    * its cancellation, arriving at any gateway, finds it.
    */
-  public void rememberRequest(String id, String requestKey, String executionId) {
-    var requests = redis.<String, String>getMap(key(id) + ":requests", StringCodec.INSTANCE);
-    requests.fastPut(requestKey, executionId);
-    requests.expire(DEFAULT_TTL);
+  public void rememberRequest(String id, String requestKey, String executionId, Duration ttl) {
+    RBatch batch = redis.createBatch();
+    batch
+        .<String, String>getMap(key(id) + ":requests", StringCodec.INSTANCE)
+        .fastPutAsync(requestKey, executionId);
+    batch
+        .getKeys()
+        .expireAsync(
+            key(id) + ":requests", ttl.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    batch.execute();
   }
 
   /** The execution a request of the session started, if any. */
@@ -184,7 +220,7 @@ public final class Sessions {
 
   private void touch(String id, long ttlMillis) {
     RBatch batch = redis.createBatch();
-    for (String k : List.of(key(id), key(id) + ":executions")) {
+    for (String k : List.of(key(id), key(id) + ":executions", key(id) + ":requests")) {
       batch.getKeys().expireAsync(k, ttlMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
     batch.execute();
