@@ -4,6 +4,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.grpc.StatusRuntimeException;
 import io.nexusmesh.cli.EnvFile;
+import io.nexusmesh.cli.PrivateFiles;
 import io.nexusmesh.client.NexusClient;
 import io.nexusmesh.controlplane.ControlPlaneApplication;
 import io.nexusmesh.gateway.Gateway;
@@ -14,10 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -227,18 +225,7 @@ final class DevStack implements AutoCloseable {
             + "export NEXUS_API_KEY="
             + apiKey
             + "\n";
-    Path temp = Files.createTempFile(settings.devDir(), "env", ".tmp");
-    try {
-      Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
-    } catch (UnsupportedOperationException e) {
-      // not a POSIX file system
-    }
-    Files.writeString(temp, text);
-    Files.move(
-        temp,
-        settings.envFile(),
-        StandardCopyOption.REPLACE_EXISTING,
-        StandardCopyOption.ATOMIC_MOVE);
+    PrivateFiles.write(settings.envFile(), text);
   }
 
   private static void sleep(Duration duration) {

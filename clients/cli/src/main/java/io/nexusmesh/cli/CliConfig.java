@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -70,15 +69,7 @@ final class CliConfig {
 
   void write(File file) {
     try {
-      Files.createDirectories(path.getParent());
-      Path temp = Files.createTempFile(path.getParent(), "config", ".yaml");
-      try {
-        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
-      } catch (UnsupportedOperationException e) {
-        // not a POSIX file system
-      }
-      YAML.writeValue(temp.toFile(), file);
-      Files.move(temp, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      PrivateFiles.write(path, YAML.writeValueAsString(file));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + path, e);
     }
