@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -73,6 +74,21 @@ final class CliConfig {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + path, e);
     }
+  }
+
+  /** The dev stack's context, from {@code $NEXUS_HOME/dev/env} (written by {@code nexus dev}). */
+  static Optional<Context> devStack() throws IOException {
+    Path env = home().resolve("dev").resolve("env");
+    if (!Files.exists(env)) {
+      return Optional.empty();
+    }
+    Map<String, String> values = EnvFile.read(env);
+    return Optional.of(
+        new Context(
+            values.get("NEXUS_CONTROL_PLANE_URL"),
+            values.get("NEXUS_GATEWAY_URL"),
+            values.get("NEXUS_TOKEN"),
+            values.get("NEXUS_API_KEY")));
   }
 
   /** Saves {@code context} as {@code name} and makes it current. */

@@ -2,10 +2,7 @@ package io.nexusmesh.cli;
 
 import io.nexusmesh.client.NexusClient;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
@@ -107,17 +104,8 @@ final class Globals {
    * by {@code nexus dev}), so that right after {@code nexus dev} every command works as is.
    */
   private static CliConfig.Context devStack() {
-    Path env = CliConfig.home().resolve("dev").resolve("env");
-    if (!Files.exists(env)) {
-      return new CliConfig.Context("", "", "", "");
-    }
     try {
-      Map<String, String> values = EnvFile.read(env);
-      return new CliConfig.Context(
-          values.get("NEXUS_CONTROL_PLANE_URL"),
-          values.get("NEXUS_GATEWAY_URL"),
-          values.get("NEXUS_TOKEN"),
-          values.get("NEXUS_API_KEY"));
+      return CliConfig.devStack().orElseGet(() -> new CliConfig.Context("", "", "", ""));
     } catch (IOException e) {
       return new CliConfig.Context("", "", "", "");
     }

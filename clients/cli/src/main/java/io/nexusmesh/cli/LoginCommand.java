@@ -2,9 +2,6 @@ package io.nexusmesh.cli;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -51,20 +48,15 @@ final class LoginCommand implements Callable<Integer> {
   public Integer call() throws IOException, InterruptedException {
     CliConfig config = CliConfig.ofHome();
     if (dev) {
-      Path envFile = CliConfig.home().resolve("dev").resolve("env");
-      if (!Files.exists(envFile)) {
-        throw new IllegalArgumentException(
-            envFile + " does not exist: start the dev stack with `./nexus dev` first");
-      }
-      Map<String, String> env = EnvFile.read(envFile);
+      CliConfig.Context devStack =
+          CliConfig.devStack()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          CliConfig.home().resolve("dev").resolve("env")
+                              + " does not exist: start the dev stack with `./nexus dev` first"));
       String name = context.isEmpty() ? "dev" : context;
-      config.saveCurrent(
-          name,
-          new CliConfig.Context(
-              env.getOrDefault("NEXUS_CONTROL_PLANE_URL", controlPlane),
-              env.getOrDefault("NEXUS_GATEWAY_URL", gateway),
-              env.getOrDefault("NEXUS_TOKEN", ""),
-              env.getOrDefault("NEXUS_API_KEY", "")));
+      config.saveCurrent(name, devStack);
       System.out.println(
           "logged in to the dev stack; context '" + name + "' saved in " + config.path());
       return 0;
