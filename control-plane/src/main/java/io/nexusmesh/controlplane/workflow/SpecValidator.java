@@ -7,10 +7,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.JsonFormat;
-import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
-import com.networknt.schema.SpecVersion;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
 import dev.cel.compiler.CelCompiler;
 import io.nexusmesh.api.workflow.v1.Edge;
 import io.nexusmesh.api.workflow.v1.Node;
@@ -45,8 +45,8 @@ public final class SpecValidator {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final CelCompiler cel = WorkflowCel.create();
-  private final JsonSchema metaSchema =
-      JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+  private final Schema metaSchema =
+      SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12)
           .getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
 
   /** Every problem of {@code spec}, with paths starting at {@code prefix} (e.g. {@code spec}). */

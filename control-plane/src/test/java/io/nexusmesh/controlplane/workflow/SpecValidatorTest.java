@@ -55,6 +55,21 @@ class SpecValidatorTest {
   }
 
   @Test
+  void anInputSchemaThatIsNoJsonSchemaIsFound() throws Exception {
+    var spec = WorkflowSpec.newBuilder();
+    JsonFormat.parser()
+        .merge(
+            """
+            {"nodes": [{"id": "a", "transform": {"expression": "1"}}],
+             "inputSchema": {"type": "object", "required": "name", "minProperties": -1}}
+            """,
+            spec);
+    var violations = validator.violations("spec", spec.build());
+    assertThat(violations).extracting(FieldViolation::field).containsExactly("spec.input_schema");
+    assertThat(violations.get(0).description()).startsWith("not a valid JSON Schema: ");
+  }
+
+  @Test
   void duplicateIdsAreFoundAcrossNesting() {
     var spec =
         WorkflowSpec.newBuilder()

@@ -5,10 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
-import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
-import com.networknt.schema.ValidationMessage;
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import com.networknt.schema.path.NodePath;
 import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
 import io.nexusmesh.runtime.error.FieldViolation;
 import io.nexusmesh.runtime.error.NexusException;
@@ -26,31 +27,44 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class InputSchemas {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final JsonSchemaFactory factory =
-      JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
-  private final Map<String, JsonSchema> compiled = new ConcurrentHashMap<>();
+  private final SchemaRegistry registry =
+      SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+  private final Map<String, Schema> compiled = new ConcurrentHashMap<>();
 
   /** Throws INVALID_ARGUMENT with field violations when {@code input} does not match. */
   public void check(DeployedWorkflow workflow, Struct input) {
     if (!workflow.getSpec().hasInputSchema()) {
       return;
     }
-    JsonSchema schema =
+    Schema schema =
         compiled.computeIfAbsent(
             workflow.getOrg() + "/" + workflow.getWorkflowId() + "@" + workflow.getVersion(),
-            k -> factory.getSchema(toJson(workflow.getSpec().getInputSchema())));
+            k -> registry.getSchema(toJson(workflow.getSpec().getInputSchema())));
     List<FieldViolation> violations = new ArrayList<>();
-    for (ValidationMessage m : schema.validate(toJson(input))) {
-      String field = "input" + m.getInstanceLocation().toString().substring(1);
-      if ("required".equals(m.getType()) && m.getProperty() != null) {
-        field += "." + m.getProperty();
+    for (Error error : schema.validate(toJson(input))) {
+      String field = fieldOf(error.getInstanceLocation());
+      if ("required".equals(error.getKeyword()) && error.getProperty() != null) {
+        field += "." + error.getProperty();
       }
-      violations.add(
-          new FieldViolation(field, m.getError() != null ? m.getError() : m.getMessage()));
+      violations.add(new FieldViolation(field, error.getMessage()));
     }
     if (!violations.isEmpty()) {
       throw NexusException.invalidArgument(violations);
     }
+  }
+
+  /** {@code input.items[2].name} for the instance location {@code /items/2/name}. */
+  private static String fieldOf(NodePath location) {
+    StringBuilder field = new StringBuilder("input");
+    for (int i = 0; i < location.getNameCount(); i++) {
+      Object element = location.getElement(i);
+      if (element instanceof Number index) {
+        field.append('[').append(index).append(']');
+      } else {
+        field.append('.').append(element);
+      }
+    }
+    return field.toString();
   }
 
   private static JsonNode toJson(Struct struct) {
