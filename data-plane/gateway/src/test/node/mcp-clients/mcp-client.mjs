@@ -1,5 +1,5 @@
 // Lists and calls tools on a Nexus Mesh gateway with the official MCP client, then carries the
-// same MCP session to a second gateway. Prints one JSON object per line for McpSdkClientIT.
+// same MCP session to a second gateway. Prints one JSON object per line for ExternalMcpClientsIT.
 // Usage: node mcp-client.mjs <gateway A url> <gateway B url> <api key>
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
