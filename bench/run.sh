@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
-# Runs the gateway benchmark: builds what it needs, then prints p50/p99/throughput of each scenario
-# and its ratio to a raw Armeria gRPC echo measured in the same run. Not part of the test suite.
-# Settings: -Dbench.concurrency=8 -Dbench.warmup=5 -Dbench.seconds=10 (passed through to Java).
+# Runs a benchmark: builds what it needs, then prints p50/p99/throughput of each scenario and its
+# ratio to a baseline measured in the same run. Not part of the test suite.
+#   bench/run.sh [gateway|mcp] [-Dbench.concurrency=8 -Dbench.warmup=5 -Dbench.seconds=10]
+# gateway (default): the execution API against a raw Armeria echo over the same transport.
+# mcp: MCP tools/call on the gateway against the official MCP Java SDK's server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+main=io.nexusmesh.bench.GatewayBenchmark
+case "${1:-}" in
+  gateway) shift ;;
+  mcp) main=io.nexusmesh.bench.McpBenchmark; shift ;;
+  -*|"") ;;
+  *) echo "usage: bench/run.sh [gateway|mcp] [-Dbench.concurrency=N ...]" >&2; exit 2 ;;
+esac
 # shellcheck source=../scripts/find-jdk.sh
 source scripts/find-jdk.sh
 ./mvnw -q -B -pl bench -am install -DskipTests -Dspotless.check.skip=true
-./mvnw -q -B -pl bench exec:java "$@"
+./mvnw -q -B -pl bench exec:java -Dbench.main="$main" "$@"

@@ -2,7 +2,6 @@ package io.nexusmesh.bench;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
-import com.google.protobuf.util.JsonFormat;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpMethod;
@@ -16,29 +15,17 @@ import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
-import io.nexusmesh.api.gateway.v1.ApiKeyHash;
-import io.nexusmesh.api.gateway.v1.ApplyDeploymentRequest;
-import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
 import io.nexusmesh.api.gateway.v1.ExecuteRequest;
 import io.nexusmesh.api.gateway.v1.ExecuteResponse;
 import io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc;
 import io.nexusmesh.api.gateway.v1.ExecutionStatus;
-import io.nexusmesh.api.workflow.v1.WorkflowSpec;
-import io.nexusmesh.gateway.Gateway;
-import io.nexusmesh.gateway.GatewayConfig;
 import io.nexusmesh.runtime.auth.ApiKeys;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.auth.PrincipalKind;
 import io.nexusmesh.runtime.server.NexusServer;
 import io.nexusmesh.runtime.server.NexusServerOptions;
-import java.net.ServerSocket;
-import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import org.jspecify.annotations.Nullable;
-import redis.embedded.RedisServer;
 
 /**
  * Measures the gateway's overhead in one run on one machine, each scenario against a raw Armeria
@@ -58,21 +45,7 @@ public final class GatewayBenchmark {
   private GatewayBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    int concurrency = Integer.getInteger("bench.concurrency", 8);
-    var load =
-        new LoadGenerator(
-            concurrency,
-            Duration.ofSeconds(Integer.getInteger("bench.warmup", 5)),
-            Duration.ofSeconds(Integer.getInteger("bench.seconds", 10)));
-    int redisPort = freePort();
-    RedisServer redis =
-        RedisServer.builder()
-            .bind("127.0.0.1")
-            .port(redisPort)
-            .setting("save \"\"")
-            .setting("appendonly no")
-            .build();
-    redis.start();
+    LoadGenerator load = BenchRun.loadFromSystemProperties();
     Server echo =
         Server.builder()
             .http(0)
@@ -91,31 +64,22 @@ public final class GatewayBenchmark {
             .authenticator(
                 authorization ->
                     new Principal(
-                        "bench", ORG, Set.of(), Set.of(), PrincipalKind.API_KEY, Set.of()))
+                        "bench",
+                        BenchGateway.ORG,
+                        Set.of(),
+                        Set.of(),
+                        PrincipalKind.API_KEY,
+                        Set.of()))
             .build();
     recipe.start().join();
-    Gateway gateway =
-        Gateway.start(
-            GatewayConfig.fromEnvironment(
-                Map.of(
-                    "NEXUS_GATEWAY_PORT", "0",
-                    "NEXUS_GATEWAY_ID", "gw-bench",
-                    "NEXUS_REDIS_URL", "redis://127.0.0.1:" + redisPort,
-                    "NEXUS_CONTROL_PLANE_URL", "",
-                    "NEXUS_GATEWAY_RATE_LIMIT_PER_KEY", "0",
-                    "NEXUS_GATEWAY_RATE_LIMIT_PER_ORG", "0",
-                    "NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "1s")));
-    ApiKeys.NewKey key = ApiKeys.generate();
-    deploy(
-        gateway,
-        key,
+    BenchGateway gateway = BenchGateway.start();
+    ApiKeys.NewKey key = gateway.key;
+    gateway.deploy(
         "ephemeral",
         """
         {"nodes": [{"id": "greet", "transform": {"expression": "{'greeting': 'Hello, ' + input.name + '!'}"}}],
          "mode": "EXECUTION_MODE_EPHEMERAL"}""");
-    deploy(
-        gateway,
-        key,
+    gateway.deploy(
         "durable",
         """
         {"nodes": [{"id": "a", "transform": {"expression": "input.name"}},
@@ -159,7 +123,7 @@ public final class GatewayBenchmark {
 
     System.out.printf(
         "Nexus Mesh gateway benchmark: %d callers, %d cores%n",
-        concurrency, Runtime.getRuntime().availableProcessors());
+        load.concurrency(), Runtime.getRuntime().availableProcessors());
     // Each scenario is compared with the raw echo over the same transport.
     WebClient restEcho = WebClient.of("http://127.0.0.1:" + echo.activeLocalPort());
     Scenario grpcEcho =
@@ -187,33 +151,7 @@ public final class GatewayBenchmark {
                 "durable 3-step workflow, gRPC",
                 grpcEcho,
                 () -> check(gatewayStub.execute(durable))));
-    // Every scenario is warmed up before any is measured, so that the baselines, measured first,
-    // do not pay for the JIT work of the client path that all scenarios share.
-    for (Scenario scenario : scenarios) {
-      load.warmUp(scenario.call());
-    }
-    Map<Scenario, LoadResult> results = new LinkedHashMap<>();
-    for (Scenario scenario : scenarios) {
-      results.put(scenario, load.measure(scenario.name(), scenario.call()));
-    }
-
-    System.out.printf(
-        "%-36s %9s %9s %10s %9s %9s  %s%n",
-        "scenario", "p50 ms", "p99 ms", "calls/s", "p50 x", "p99 x", "compared with");
-    results.forEach(
-        (scenario, r) -> {
-          LoadResult base =
-              results.get(scenario.baseline() == null ? scenario : scenario.baseline());
-          System.out.printf(
-              "%-36s %9.3f %9.3f %10.0f %9.2f %9.2f  %s%n",
-              r.name(),
-              r.percentileMillis(0.50),
-              r.percentileMillis(0.99),
-              r.throughput(),
-              r.percentileMillis(0.50) / base.percentileMillis(0.50),
-              r.percentileMillis(0.99) / base.percentileMillis(0.99),
-              scenario.baseline() == null ? "(baseline)" : scenario.baseline().name());
-        });
+    BenchRun.runAndPrint(load, scenarios);
 
     toEcho.shutdownNow();
     toRecipe.shutdownNow();
@@ -221,12 +159,8 @@ public final class GatewayBenchmark {
     toGateway.shutdownNow();
     gateway.close();
     echo.stop().join();
-    redis.stop();
     System.exit(0);
   }
-
-  /** A measured call and the raw echo it is compared with (null for a baseline itself). */
-  private record Scenario(String name, @Nullable Scenario baseline, LoadGenerator.Call call) {}
 
   private static void restCall(WebClient client, RequestHeaders headers, String workflow) {
     var response =
@@ -246,33 +180,6 @@ public final class GatewayBenchmark {
     if (response.getStatus() != ExecutionStatus.EXECUTION_STATUS_SUCCEEDED) {
       throw new IllegalStateException(
           "execution " + response.getExecutionId() + " ended " + response.getStatus());
-    }
-  }
-
-  private static void deploy(Gateway gateway, ApiKeys.NewKey key, String id, String specJson)
-      throws Exception {
-    WorkflowSpec.Builder spec = WorkflowSpec.newBuilder();
-    JsonFormat.parser().merge(specJson, spec);
-    gateway
-        .deployments()
-        .apply(
-            ApplyDeploymentRequest.newBuilder()
-                .setGeneration(1)
-                .setDeployment(
-                    DeployedWorkflow.newBuilder()
-                        .setDeploymentId("bench-" + id)
-                        .setOrg(ORG)
-                        .setWorkflowId(id)
-                        .setVersion(1)
-                        .setSpec(spec)
-                        .addApiKeys(
-                            ApiKeyHash.newBuilder().setKeyId(key.id()).setSha256(key.sha256())))
-                .build());
-  }
-
-  private static int freePort() throws Exception {
-    try (var socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 

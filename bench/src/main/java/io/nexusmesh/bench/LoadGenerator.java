@@ -28,6 +28,10 @@ final class LoadGenerator {
     this.measure = measure;
   }
 
+  int concurrency() {
+    return concurrency;
+  }
+
   /** Runs {@code call} for the warm-up time and discards the results. */
   void warmUp(Call call) throws InterruptedException {
     phase(call, warmup, null);

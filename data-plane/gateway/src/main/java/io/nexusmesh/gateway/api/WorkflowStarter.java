@@ -7,12 +7,13 @@ import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
 import io.nexusmesh.gateway.deploy.DeploymentRegistry;
 import io.nexusmesh.gateway.durable.Executions;
+import io.nexusmesh.gateway.session.OpenSession;
 import io.nexusmesh.gateway.session.SessionEvents;
 import io.nexusmesh.gateway.session.Sessions;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.auth.ServiceRoles;
 import io.nexusmesh.runtime.error.NexusException;
-import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Starts an execution for a caller, whichever channel it came through (gRPC, REST, gRPC-Web, MCP):
@@ -80,17 +81,38 @@ public final class WorkflowStarter {
   public Executions.Started start(
       Principal caller, String workflow, Struct input, String requestId, String sessionId) {
     DeployedWorkflow deployment = runnable(caller, workflow);
-    Duration sessionTtl = sessionId.isEmpty() ? null : sessions.requireOpen(caller, sessionId);
+    OpenSession session = sessionId.isEmpty() ? null : sessions.requireOpen(caller, sessionId);
+    return start(caller, deployment, input, requestId, session);
+  }
+
+  /**
+   * Checks and starts an execution in a session the caller already checked (MCP requests check
+   * theirs first), or in none ({@code session} null).
+   */
+  public Executions.Started start(
+      Principal caller, String workflow, Struct input, @Nullable OpenSession session) {
+    return start(caller, runnable(caller, workflow), input, "", session);
+  }
+
+  private Executions.Started start(
+      Principal caller,
+      DeployedWorkflow deployment,
+      Struct input,
+      String requestId,
+      @Nullable OpenSession session) {
     schemas.check(deployment, input);
     rateLimits.acquire(caller);
-    Executions.Started started =
-        executions.start(
-            new Executions.NewExecution(caller.org(), deployment, input, requestId, sessionId));
-    if (sessionTtl != null) {
-      sessions.recordExecution(sessionId, started.execution().getId(), sessionTtl);
-      // Its completion is announced by whichever gateway ends it (see Gateway's listener).
-      sessionEvents.started(started.execution());
-    }
-    return started;
+    // In a session, the execution joins its history and its "started" event is out before it runs:
+    // its completion, announced by whichever gateway ends it (see Gateway's listener), comes after.
+    return executions.start(
+        new Executions.NewExecution(
+            caller.org(),
+            deployment,
+            input,
+            requestId,
+            session == null ? "" : session.id(),
+            session == null
+                ? execution -> {}
+                : execution -> sessions.recordExecution(session, execution, sessionEvents)));
   }
 }

@@ -35,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
@@ -78,9 +79,20 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     void ended(String org, Execution execution, long nodeRuns, Duration took);
   }
 
-  /** A request to start an execution. */
+  /**
+   * A request to start an execution.
+   *
+   * @param beforeRun called with the new execution once it exists and before it runs (not for a
+   *     retried request that joins the execution of its first attempt), so that what it records or
+   *     announces (a session's history, its "started" event) comes before anything the run does
+   */
   public record NewExecution(
-      String org, DeployedWorkflow deployment, Struct input, String requestId, String sessionId) {}
+      String org,
+      DeployedWorkflow deployment,
+      Struct input,
+      String requestId,
+      String sessionId,
+      Consumer<Execution> beforeRun) {}
 
   private record LocalRun(
       Journal journal,
@@ -191,6 +203,7 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       }
     }
     journal = durable ? RedisJournal.fresh(store, id) : new InMemoryJournal(id);
+    request.beforeRun().accept(execution);
     return new Started(execution, launch(stored, journal, durable));
   }
 

@@ -25,6 +25,7 @@ import io.nexusmesh.gateway.api.EventFollower;
 import io.nexusmesh.gateway.api.WorkflowStarter;
 import io.nexusmesh.gateway.deploy.DeploymentRegistry;
 import io.nexusmesh.gateway.durable.Executions;
+import io.nexusmesh.gateway.session.OpenSession;
 import io.nexusmesh.gateway.session.SessionEvents;
 import io.nexusmesh.gateway.session.Sessions;
 import io.nexusmesh.runtime.auth.Authenticator;
@@ -197,9 +198,9 @@ public final class McpService {
           null,
           HttpStatus.BAD_REQUEST);
     }
-    Duration sessionTtl;
+    OpenSession open;
     try {
-      sessionTtl = sessions.requireOpen(caller, session);
+      open = sessions.requireOpen(caller, session);
     } catch (NexusException e) {
       throw new JsonRpc.Failure(
           JsonRpc.INVALID_REQUEST,
@@ -217,7 +218,7 @@ public final class McpService {
     return switch (method) {
       case "ping", "logging/setLevel" -> JsonRpc.result(id, NODES.objectNode(), headers);
       case "tools/list" -> JsonRpc.result(id, tools.list(caller), headers);
-      case "tools/call" -> call(caller, id, params, session, sessionTtl, accept);
+      case "tools/call" -> call(caller, id, params, open, accept);
       default -> throw new JsonRpc.Failure(JsonRpc.METHOD_NOT_FOUND, "method not found: " + method);
     };
   }
@@ -227,14 +228,13 @@ public final class McpService {
    * is an SSE stream: a {@code notifications/progress} per completed node, then the result.
    */
   private HttpResponse call(
-      Principal caller,
-      JsonNode id,
-      JsonNode params,
-      String session,
-      Duration sessionTtl,
-      @Nullable String accept) {
-    Executions.Started started = tools.start(caller, params, session);
-    sessions.rememberRequest(session, id.toString(), started.execution().getId(), sessionTtl);
+      Principal caller, JsonNode id, JsonNode params, OpenSession open, @Nullable String accept) {
+    String session = open.id();
+    Executions.Started started = tools.start(caller, params, open);
+    if (!started.completion().isDone()) {
+      // Only a run still going can be cancelled: a notifications/cancelled will look it up.
+      sessions.rememberRequest(session, id.toString(), started.execution().getId(), open.ttl());
+    }
     JsonNode progressToken = params.path("_meta").get("progressToken");
     if (progressToken == null || accept == null || !accept.contains("text/event-stream")) {
       return JsonRpc.result(id, tools.result(caller, started, session), jsonHeaders(session));

@@ -16,6 +16,7 @@ import io.nexusmesh.api.gateway.v1.Execution;
 import io.nexusmesh.gateway.api.WorkflowStarter;
 import io.nexusmesh.gateway.deploy.DeploymentRegistry;
 import io.nexusmesh.gateway.durable.Executions;
+import io.nexusmesh.gateway.session.OpenSession;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.FieldViolation;
 import io.nexusmesh.runtime.error.NexusException;
@@ -82,7 +83,7 @@ final class McpTools {
   }
 
   /** Starts the run a {@code tools/call} asks for, with the same checks as every channel. */
-  Executions.Started start(Principal caller, JsonNode params, String sessionId) {
+  Executions.Started start(Principal caller, JsonNode params, OpenSession session) {
     if (!params.path("name").isTextual()) {
       throw new JsonRpc.Failure(JsonRpc.INVALID_PARAMS, "params.name: the tool to call is missing");
     }
@@ -93,7 +94,7 @@ final class McpTools {
     }
     Struct input = struct(arguments.isMissingNode() ? NODES.objectNode() : arguments);
     try {
-      return starter.start(caller, name, input, "", sessionId);
+      return starter.start(caller, name, input, session);
     } catch (NexusException e) {
       throw refused(name, e);
     }

@@ -6,6 +6,7 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.Timestamps;
+import io.nexusmesh.api.gateway.v1.Execution;
 import io.nexusmesh.api.gateway.v1.Session;
 import io.nexusmesh.api.gateway.v1.SessionState;
 import io.nexusmesh.runtime.auth.Principal;
@@ -25,6 +26,8 @@ import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.codec.CompositeCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sessions in Redis, so that every gateway replica serves every session: {@code nx:session:{id}}
@@ -37,12 +40,16 @@ public final class Sessions {
   private static final CompositeCodec HASH =
       new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE);
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Logger LOG = LoggerFactory.getLogger(Sessions.class);
 
   /** Idle time to live when the creator gives none. */
   public static final Duration DEFAULT_TTL = Duration.ofHours(1);
 
+  private static final int MAX_REMEMBERED_TOUCHES = 100_000;
+
   private final RedissonClient redis;
   private final Clock clock;
+  private final Map<String, Long> lastTouched = new java.util.concurrent.ConcurrentHashMap<>();
 
   public Sessions(RedissonClient redis, Clock clock) {
     this.redis = requireNonNull(redis, "redis");
@@ -121,17 +128,17 @@ public final class Sessions {
   }
 
   /**
-   * Checks that {@code id} is an open session of {@code caller} (else NOT_FOUND) and restarts its
-   * idle time; returns that idle time. Reads only what the check needs, not the history.
+   * The caller's open session {@code id}, or NOT_FOUND (unknown, expired, closed or someone
+   * else's). Restarts its idle time without waiting for Redis to confirm: one round trip per check.
    */
-  public Duration requireOpen(Principal caller, String id) {
+  public OpenSession requireOpen(Principal caller, String id) {
     Map<String, byte[]> fields = owned(caller, id);
     if (!SessionState.SESSION_STATE_OPEN.name().equals(new String(fields.get("state"), UTF_8))) {
       throw NexusException.notFound("session", id);
     }
     long ttl = Long.parseLong(new String(fields.get("ttl"), UTF_8));
     touch(id, ttl);
-    return Duration.ofMillis(ttl);
+    return new OpenSession(id, Duration.ofMillis(ttl));
   }
 
   /** Whether {@code id} is an open session of {@code caller} (its idle time restarted if so). */
@@ -185,14 +192,18 @@ public final class Sessions {
     return find(caller, id).orElseThrow(() -> NexusException.notFound("session", id));
   }
 
-  /** Adds an execution to the history of session {@code id}, whose idle TTL is {@code ttl}. */
-  public void recordExecution(String id, String executionId, Duration ttl) {
+  /**
+   * Adds a started execution to the history of an open session and announces it to the session's
+   * subscribers, in one Redis round trip.
+   */
+  public void recordExecution(OpenSession session, Execution started, SessionEvents events) {
+    String history = key(session.id()) + ":executions";
     RBatch batch = redis.createBatch();
-    batch.<String>getList(key(id) + ":executions", StringCodec.INSTANCE).addAsync(executionId);
+    batch.<String>getList(history, StringCodec.INSTANCE).addAsync(started.getId());
     batch
         .getKeys()
-        .expireAsync(
-            key(id) + ":executions", ttl.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        .expireAsync(history, session.ttl().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    events.started(batch, started);
     batch.execute();
   }
 
@@ -218,11 +229,35 @@ public final class Sessions {
         redis.<String, String>getMap(key(id) + ":requests", StringCodec.INSTANCE).get(requestKey));
   }
 
+  /**
+   * Restarts the idle time of the session's keys, not waiting for the answer: the request goes on
+   * meanwhile, and a failed touch only lets an idle session expire sooner (logged). A gateway
+   * touches a session at most once per hundredth of its TTL (36 s of an hour): a busy session (an
+   * agent calling tools in a loop) would otherwise cost three Redis writes per request, for an
+   * expiry at most 1% early.
+   */
   private void touch(String id, long ttlMillis) {
+    long now = clock.millis();
+    Long last = lastTouched.get(id);
+    if (last != null && now - last < ttlMillis / 100) {
+      return;
+    }
+    if (lastTouched.size() >= MAX_REMEMBERED_TOUCHES) {
+      lastTouched.clear(); // forgetting only costs a touch more per session
+    }
+    lastTouched.put(id, now);
     RBatch batch = redis.createBatch();
     for (String k : List.of(key(id), key(id) + ":executions", key(id) + ":requests")) {
       batch.getKeys().expireAsync(k, ttlMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
-    batch.execute();
+    batch
+        .executeAsync()
+        .whenComplete(
+            (done, failure) -> {
+              if (failure != null) {
+                LOG.warn(
+                    "could not restart the idle time of session {}: {}", id, failure.toString());
+              }
+            });
   }
 }

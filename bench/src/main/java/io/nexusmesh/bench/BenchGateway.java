@@ -1,0 +1,94 @@
+package io.nexusmesh.bench;
+
+import com.google.protobuf.util.JsonFormat;
+import io.nexusmesh.api.gateway.v1.ApiKeyHash;
+import io.nexusmesh.api.gateway.v1.ApplyDeploymentRequest;
+import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
+import io.nexusmesh.api.workflow.v1.WorkflowSpec;
+import io.nexusmesh.gateway.Gateway;
+import io.nexusmesh.gateway.GatewayConfig;
+import io.nexusmesh.runtime.auth.ApiKeys;
+import java.net.ServerSocket;
+import java.util.Map;
+import redis.embedded.RedisServer;
+
+/**
+ * A real gateway for a benchmark: its own {@code redis-server} (no persistence), rate limits off
+ * (each call would otherwise pay two Redis round trips for them, and the load would hit the limit),
+ * no control plane; workflows are deployed straight through its admin API, as the control plane
+ * pushes them, runnable with one API key of org {@value #ORG}.
+ */
+final class BenchGateway implements AutoCloseable {
+  static final String ORG = "bench";
+
+  private final RedisServer redis;
+  final Gateway gateway;
+  final ApiKeys.NewKey key = ApiKeys.generate();
+  private long generation;
+
+  private BenchGateway(RedisServer redis, Gateway gateway) {
+    this.redis = redis;
+    this.gateway = gateway;
+  }
+
+  static BenchGateway start() throws Exception {
+    int redisPort = freePort();
+    RedisServer redis =
+        RedisServer.builder()
+            .bind("127.0.0.1")
+            .port(redisPort)
+            .setting("save \"\"")
+            .setting("appendonly no")
+            .build();
+    redis.start();
+    Gateway gateway =
+        Gateway.start(
+            GatewayConfig.fromEnvironment(
+                Map.of(
+                    "NEXUS_GATEWAY_PORT", "0",
+                    "NEXUS_GATEWAY_ID", "gw-bench",
+                    "NEXUS_REDIS_URL", "redis://127.0.0.1:" + redisPort,
+                    "NEXUS_CONTROL_PLANE_URL", "",
+                    "NEXUS_GATEWAY_RATE_LIMIT_PER_KEY", "0",
+                    "NEXUS_GATEWAY_RATE_LIMIT_PER_ORG", "0",
+                    "NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "1s")));
+    return new BenchGateway(redis, gateway);
+  }
+
+  int port() {
+    return gateway.port();
+  }
+
+  /** Deploys workflow {@code id} with the spec given as JSON, runnable with {@link #key}. */
+  void deploy(String id, String specJson) throws Exception {
+    WorkflowSpec.Builder spec = WorkflowSpec.newBuilder();
+    JsonFormat.parser().merge(specJson, spec);
+    gateway
+        .deployments()
+        .apply(
+            ApplyDeploymentRequest.newBuilder()
+                .setGeneration(++generation)
+                .setDeployment(
+                    DeployedWorkflow.newBuilder()
+                        .setDeploymentId("bench-" + id)
+                        .setOrg(ORG)
+                        .setWorkflowId(id)
+                        .setVersion(1)
+                        .setSpec(spec)
+                        .addApiKeys(
+                            ApiKeyHash.newBuilder().setKeyId(key.id()).setSha256(key.sha256())))
+                .build());
+  }
+
+  static int freePort() throws Exception {
+    try (var socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() {
+    gateway.close();
+    redis.stop();
+  }
+}
