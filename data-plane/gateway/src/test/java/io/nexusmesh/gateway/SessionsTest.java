@@ -27,6 +27,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -83,26 +84,7 @@ class SessionsTest {
     assertThat(session.getState()).isEqualTo(SessionState.SESSION_STATE_OPEN);
 
     // Subscribed on gateway B over SSE.
-    BlockingQueue<String> events = new LinkedBlockingQueue<>();
-    var sse =
-        http.send(
-            HttpRequest.newBuilder(
-                    URI.create(b.baseUrl() + "/v1/sessions/" + session.getId() + "/events"))
-                .header("authorization", "Bearer " + key)
-                .build(),
-            HttpResponse.BodyHandlers.ofInputStream());
-    assertThat(sse.statusCode()).isEqualTo(200);
-    Thread.ofVirtual()
-        .start(
-            () -> {
-              try (var lines =
-                  new BufferedReader(new InputStreamReader(sse.body(), StandardCharsets.UTF_8))) {
-                lines.lines().filter(l -> l.startsWith("data:")).forEach(events::add);
-              } catch (Exception e) {
-                // the stream closed
-              }
-            });
-    // The 200 came after the subscription was in place: nothing published from here on is missed.
+    BlockingQueue<String> events = subscribeOverSse(b, key, session.getId());
 
     // And on gateway A as the MCP session's GET stream (MCP logging notifications).
     BlockingQueue<String> mcpStream = new LinkedBlockingQueue<>();
@@ -295,6 +277,71 @@ class SessionsTest {
   }
 
   /** The next data line containing {@code text}, waiting up to {@code seconds} (0: don't wait). */
+  @Test
+  void aRunsStartedEventComesBeforeItsCompletionEvenWhenItEndsAtOnce() throws Exception {
+    String key = a.apiKey(org);
+    for (GatewayHarness g : List.of(a, b)) {
+      g.deploy(
+          org,
+          "instant",
+          """
+          {"nodes": [{"id": "t", "transform": {"expression": "{'done': true}"}}],
+           "mode": "EXECUTION_MODE_EPHEMERAL"}""");
+    }
+    String session =
+        sessions(a, key)
+            .createSession(CreateSessionRequest.getDefaultInstance())
+            .getSession()
+            .getId();
+    BlockingQueue<String> events = subscribeOverSse(b, key, session);
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      ids.add(
+          a.executions(org)
+              .execute(
+                  ExecuteRequest.newBuilder().setWorkflow("instant").setSessionId(session).build())
+              .getExecutionId());
+    }
+    List<String> seen = new java.util.ArrayList<>();
+    for (int i = 0; i < 2 * ids.size(); i++) {
+      seen.add(awaitLine(events, "data:", 10));
+    }
+    for (String id : ids) {
+      List<String> ofRun = seen.stream().filter(line -> line.contains(id)).toList();
+      assertThat(ofRun).as(id).hasSize(2);
+      assertThat(ofRun.get(0)).contains("EXECUTION_STARTED");
+      assertThat(ofRun.get(1)).contains("EXECUTION_COMPLETED");
+    }
+  }
+
+  /**
+   * The session's events as SSE data lines, from a subscription on {@code gateway} that is in place
+   * when this returns (the 200 comes after it), so nothing published later is missed.
+   */
+  private static BlockingQueue<String> subscribeOverSse(
+      GatewayHarness gateway, String key, String session) throws Exception {
+    BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    var sse =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(gateway.baseUrl() + "/v1/sessions/" + session + "/events"))
+                .header("authorization", "Bearer " + key)
+                .build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(sse.statusCode()).isEqualTo(200);
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try (var lines =
+                  new BufferedReader(new InputStreamReader(sse.body(), StandardCharsets.UTF_8))) {
+                lines.lines().filter(l -> l.startsWith("data:")).forEach(events::add);
+              } catch (Exception e) {
+                // the stream closed
+              }
+            });
+    return events;
+  }
+
   private static String awaitLine(BlockingQueue<String> lines, String text, int seconds)
       throws InterruptedException {
     if (seconds == 0) {
