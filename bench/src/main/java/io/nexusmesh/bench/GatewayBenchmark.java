@@ -20,12 +20,15 @@ import io.nexusmesh.api.gateway.v1.ExecuteResponse;
 import io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc;
 import io.nexusmesh.api.gateway.v1.ExecutionStatus;
 import io.nexusmesh.runtime.auth.ApiKeys;
+import io.nexusmesh.runtime.auth.Authenticator;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.auth.PrincipalKind;
 import io.nexusmesh.runtime.server.NexusServer;
 import io.nexusmesh.runtime.server.NexusServerOptions;
+import io.nexusmesh.runtime.server.NonBlocking;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Measures the gateway's overhead in one run on one machine, each scenario against a raw Armeria
@@ -61,15 +64,7 @@ public final class GatewayBenchmark {
     Server recipe =
         NexusServer.builder(NexusServerOptions.defaults("bench-recipe", 0))
             .addService(new Echo())
-            .authenticator(
-                authorization ->
-                    new Principal(
-                        "bench",
-                        BenchGateway.ORG,
-                        Set.of(),
-                        Set.of(),
-                        PrincipalKind.API_KEY,
-                        Set.of()))
+            .authenticator(new AnyCaller())
             .build();
     recipe.start().join();
     BenchGateway gateway = BenchGateway.start();
@@ -183,7 +178,25 @@ public final class GatewayBenchmark {
     }
   }
 
+  /** Accepts every call as one API-key caller, without blocking (as the gateway checks keys). */
+  private static final class AnyCaller implements Authenticator {
+    private static final Principal CALLER =
+        new Principal(
+            "bench", BenchGateway.ORG, Set.of(), Set.of(), PrincipalKind.API_KEY, Set.of());
+
+    @Override
+    public Principal authenticate(@Nullable String authorization) {
+      return CALLER;
+    }
+
+    @Override
+    public boolean mayBlock(@Nullable String authorization) {
+      return false;
+    }
+  }
+
   /** The baseline: answers Execute with its input, and nothing else. */
+  @NonBlocking
   private static final class Echo extends ExecutionServiceGrpc.ExecutionServiceImplBase {
     @Override
     public void execute(ExecuteRequest request, StreamObserver<ExecuteResponse> response) {

@@ -3,6 +3,7 @@ package io.nexusmesh.controlplane.apikey;
 import static io.nexusmesh.controlplane.Unary.reply;
 import static java.util.Objects.requireNonNull;
 
+import com.linecorp.armeria.server.annotation.Blocking;
 import io.grpc.stub.StreamObserver;
 import io.nexusmesh.api.controlplane.v1.ApiKeyServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.CreateApiKeyRequest;
@@ -29,6 +30,7 @@ import org.springframework.stereotype.Component;
  * {@code request_id}) returns the key without its secret.
  */
 @Component
+@Blocking
 public class ApiKeyGrpcService extends ApiKeyServiceGrpc.ApiKeyServiceImplBase {
   private final ApiKeyStore store;
   private final Mutations mutations;

@@ -4,6 +4,7 @@ import static io.nexusmesh.controlplane.Unary.reply;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Timestamp;
+import com.linecorp.armeria.server.annotation.Blocking;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.nexusmesh.api.controlplane.v1.AuditServiceGrpc;
@@ -26,6 +27,7 @@ import org.springframework.stereotype.Component;
  * and paging, or followed live as a gRPC server stream.
  */
 @Component
+@Blocking
 public class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBase {
   private final AuditStore store;
   private final AuditFeed feed;

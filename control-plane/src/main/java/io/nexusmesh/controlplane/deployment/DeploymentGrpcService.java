@@ -3,6 +3,7 @@ package io.nexusmesh.controlplane.deployment;
 import static io.nexusmesh.controlplane.Unary.reply;
 import static java.util.Objects.requireNonNull;
 
+import com.linecorp.armeria.server.annotation.Blocking;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.nexusmesh.api.common.v1.ErrorReason;
@@ -42,6 +43,7 @@ import org.springframework.stereotype.Component;
  * starts once it committed (see {@link RolloutPusher}).
  */
 @Component
+@Blocking
 public class DeploymentGrpcService extends DeploymentServiceGrpc.DeploymentServiceImplBase {
   private static final int MAX_GATEWAYS = 10_000;
 

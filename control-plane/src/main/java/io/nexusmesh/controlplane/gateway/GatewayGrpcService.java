@@ -4,6 +4,7 @@ import static io.nexusmesh.controlplane.Unary.reply;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.util.Durations;
+import com.linecorp.armeria.server.annotation.Blocking;
 import io.grpc.stub.StreamObserver;
 import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.controlplane.v1.Gateway;
@@ -44,6 +45,7 @@ import org.springframework.stereotype.Component;
  * every current deployment of its environment is pushed to it.
  */
 @Component
+@Blocking
 public class GatewayGrpcService extends GatewayServiceGrpc.GatewayServiceImplBase {
   private static final int MISSED_HEARTBEATS = 3;
 

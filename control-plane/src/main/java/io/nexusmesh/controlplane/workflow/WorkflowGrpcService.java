@@ -4,6 +4,7 @@ import static io.nexusmesh.controlplane.Unary.reply;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.CodedOutputStream;
+import com.linecorp.armeria.server.annotation.Blocking;
 import io.grpc.stub.StreamObserver;
 import io.nexusmesh.api.controlplane.v1.CreateWorkflowRequest;
 import io.nexusmesh.api.controlplane.v1.CreateWorkflowResponse;
@@ -47,6 +48,7 @@ import org.springframework.stereotype.Component;
 
 /** {@code nexus.controlplane.v1.WorkflowService}: workflows and their immutable versions. */
 @Component
+@Blocking
 public class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImplBase {
   private static final List<String> UPDATABLE = List.of("display_name", "description", "labels");
 

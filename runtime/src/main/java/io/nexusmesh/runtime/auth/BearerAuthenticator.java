@@ -25,6 +25,21 @@ public final class BearerAuthenticator implements Authenticator {
     this.apiKeyVerifier = apiKeyVerifier;
   }
 
+  /**
+   * Only a token may block (its issuer's keys may have to be fetched); API keys are checked in
+   * memory, and a missing or malformed header is refused at once.
+   */
+  @Override
+  public boolean mayBlock(@Nullable String authorization) {
+    if (jwtVerifier == null
+        || authorization == null
+        || authorization.length() <= SCHEME.length()
+        || !authorization.regionMatches(true, 0, SCHEME, 0, SCHEME.length())) {
+      return false;
+    }
+    return !ApiKeys.looksLikeApiKey(authorization.substring(SCHEME.length()).trim());
+  }
+
   @Override
   public Principal authenticate(@Nullable String authorization) {
     if (authorization == null || authorization.isBlank()) {

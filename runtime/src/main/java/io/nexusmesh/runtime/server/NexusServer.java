@@ -8,6 +8,7 @@ import com.linecorp.armeria.common.grpc.GrpcJsonMarshaller;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.annotation.Blocking;
 import com.linecorp.armeria.server.cors.CorsService;
 import com.linecorp.armeria.server.cors.CorsServiceBuilder;
 import com.linecorp.armeria.server.docs.DocService;
@@ -47,8 +48,12 @@ import java.util.stream.Collectors;
  * access logs; and graceful shutdown.
  *
  * <p>Every call but health and reflection is authenticated first, then validated with
- * protovalidate, and every error goes through {@link NexusExceptionHandler}. Handlers run on the
- * blocking task executor, so service code may block (JDBC, JWKS fetches).
+ * protovalidate, and every error goes through {@link NexusExceptionHandler}. Handlers run where
+ * their service says: a service (or method) annotated with Armeria's {@link Blocking} runs on the
+ * blocking task executor and may block (JDBC, Redis, waiting); anything else runs on the event loop
+ * and must not (the gateway's Execute, so that a run that only computes costs no hand-off between
+ * threads). Every service must say which: one with no {@link Blocking} anywhere must be annotated
+ * {@link NonBlocking}, else the server refuses to start.
  *
  * <p>Spring-managed components call {@link #configure} from their own configuration; tests and
  * plain {@code main}s use {@link #builder}.
@@ -77,6 +82,7 @@ public final class NexusServer {
     requireNonNull(services, "services");
     requireNonNull(authenticator, "authenticator");
     requireNonNull(telemetry, "telemetry");
+    services.forEach(NexusServer::requireThreadingDeclared);
 
     AtomicReference<GrpcService> built = new AtomicReference<>();
     var grpc =
@@ -102,7 +108,8 @@ public final class NexusServer {
             .unframedGrpcErrorHandler(UnframedGrpcErrorHandler.ofJson())
             .httpJsonTranscodingErrorHandler(UnframedGrpcErrorHandler.ofJson())
             .maxRequestMessageLength(options.maxRequestBytes())
-            .useBlockingTaskExecutor(true)
+            // Per service and method, from their @Blocking annotations (see the class comment).
+            .useBlockingTaskExecutor(false)
             .build();
     built.set(grpc);
 
@@ -126,6 +133,28 @@ public final class NexusServer {
         .decorator(RequestMetrics.decorator(registry, serviceNames(grpc)))
         .decorator(Tracing.serverDecorator(telemetry.openTelemetry()))
         .decorator(cors(options).newDecorator());
+  }
+
+  /**
+   * Refuses a service that does not say whether it blocks: running blocking code (JDBC, Redis) on
+   * an event loop stalls every connection of that loop, and forgetting {@link Blocking} would do
+   * exactly that silently.
+   */
+  static void requireThreadingDeclared(BindableService service) {
+    for (Class<?> type = service.getClass(); type != null; type = type.getSuperclass()) {
+      if (type.isAnnotationPresent(Blocking.class) || type.isAnnotationPresent(NonBlocking.class)) {
+        return;
+      }
+      for (var method : type.getDeclaredMethods()) {
+        if (method.isAnnotationPresent(Blocking.class)) {
+          return;
+        }
+      }
+    }
+    throw new IllegalArgumentException(
+        service.getClass().getName()
+            + " must say how it runs: @Blocking on the class or on its blocking methods, or"
+            + " @NonBlocking if no method blocks");
   }
 
   /** Starts building a stand-alone server for {@code options}. */

@@ -20,8 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A sample service for exercising the server recipe: keeps workflows per organisation in a map,
- * which is all the recipe's tests need. The real store is the control plane's.
+ * which is all the recipe's tests need. The real store is the control plane's. Served on the event
+ * loop, so the recipe's tests cover checking tokens off it.
  */
+@NonBlocking
 final class SampleWorkflowService extends WorkflowServiceGrpc.WorkflowServiceImplBase {
   private final Map<String, Workflow> byOrgAndId = new ConcurrentHashMap<>();
 
@@ -55,6 +57,7 @@ final class SampleWorkflowService extends WorkflowServiceGrpc.WorkflowServiceImp
   }
 
   /** A streaming sample: sends a fixed number of audit events. */
+  @NonBlocking
   static final class SampleAuditService extends AuditServiceGrpc.AuditServiceImplBase {
     @Override
     public void streamAuditEvents(

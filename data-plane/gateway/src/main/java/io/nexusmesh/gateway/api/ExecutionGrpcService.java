@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Struct;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.server.annotation.Blocking;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -63,16 +64,43 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
     this.maxExecuteWait = requireNonNull(maxExecuteWait, "maxExecuteWait");
   }
 
+  /**
+   * Runs on the event loop when the run can (see {@link WorkflowStarter#startsWithoutBlocking}): a
+   * workflow that only computes then costs no hand-off between threads at all. Anything that
+   * touches Redis or waits moves to the blocking task executor first.
+   */
   @Override
   public void execute(ExecuteRequest request, StreamObserver<ExecuteResponse> response) {
     Principal caller = caller();
+    String sessionId = sessionOf(request.getSessionId());
+    ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+    if (ctx == null
+        || !ctx.eventLoop().inEventLoop()
+        || starter.startsWithoutBlocking(
+            caller, request.getWorkflow(), request.getRequestId(), sessionId)) {
+      execute(caller, request, sessionId, response);
+      return;
+    }
+    ctx.blockingTaskExecutor()
+        .execute(
+            Context.current()
+                .wrap(
+                    () -> {
+                      try {
+                        execute(caller, request, sessionId, response);
+                      } catch (RuntimeException e) {
+                        response.onError(e);
+                      }
+                    }));
+  }
+
+  private void execute(
+      Principal caller,
+      ExecuteRequest request,
+      String sessionId,
+      StreamObserver<ExecuteResponse> response) {
     Executions.Started started =
-        start(
-            caller,
-            request.getWorkflow(),
-            request.getInput(),
-            request.getRequestId(),
-            sessionOf(request.getSessionId()));
+        start(caller, request.getWorkflow(), request.getInput(), request.getRequestId(), sessionId);
     // Answered by whichever thread ends the run, so no thread waits for it and the reply costs
     // no extra hand-off; after the wait the caller gets the execution as it is then.
     started
@@ -130,6 +158,7 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
     response.onCompleted();
   }
 
+  @Blocking
   @Override
   public void startExecution(
       StartExecutionRequest request, StreamObserver<StartExecutionResponse> response) {
@@ -145,6 +174,7 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
     response.onCompleted();
   }
 
+  @Blocking
   @Override
   public void getExecution(
       GetExecutionRequest request, StreamObserver<GetExecutionResponse> response) {
@@ -154,6 +184,7 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
     response.onCompleted();
   }
 
+  @Blocking
   @Override
   public void listExecutions(
       ListExecutionsRequest request, StreamObserver<ListExecutionsResponse> response) {
@@ -190,6 +221,7 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
     response.onCompleted();
   }
 
+  @Blocking
   @Override
   public void cancelExecution(
       CancelExecutionRequest request, StreamObserver<CancelExecutionResponse> response) {
@@ -199,6 +231,7 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
     response.onCompleted();
   }
 
+  @Blocking
   @Override
   public void signalExecution(
       SignalExecutionRequest request, StreamObserver<SignalExecutionResponse> response) {
@@ -212,6 +245,7 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
     response.onCompleted();
   }
 
+  @Blocking
   @Override
   public void watchExecution(
       WatchExecutionRequest request, StreamObserver<WatchExecutionResponse> response) {

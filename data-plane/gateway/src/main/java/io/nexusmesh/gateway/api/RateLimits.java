@@ -54,6 +54,11 @@ public final class RateLimits {
     return Boolean.TRUE;
   }
 
+  /** Whether any limit is set (taking a permit then costs Redis round trips). */
+  public boolean enabled() {
+    return limits.perKey() > 0 || limits.perOrg() > 0;
+  }
+
   /** Takes one permit of the caller's key and org, or throws RESOURCE_EXHAUSTED. */
   public void acquire(Principal caller) {
     String subject =

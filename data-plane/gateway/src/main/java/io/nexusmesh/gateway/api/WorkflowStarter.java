@@ -56,8 +56,7 @@ public final class WorkflowStarter {
 
   /** The deployment of {@code workflow} ({@code id} or {@code workflows/id}) the caller may run. */
   public DeployedWorkflow runnable(Principal caller, String workflow) {
-    String id =
-        workflow.startsWith("workflows/") ? workflow.substring("workflows/".length()) : workflow;
+    String id = idOf(workflow);
     DeployedWorkflow deployment =
         deployments
             .find(caller.org(), id)
@@ -69,9 +68,31 @@ public final class WorkflowStarter {
     return deployment;
   }
 
+  /** {@code hello} of {@code hello} or {@code workflows/hello}. */
+  private static String idOf(String workflow) {
+    return workflow.startsWith("workflows/") ? workflow.substring("workflows/".length()) : workflow;
+  }
+
   /** Whether the caller's key may run workflow {@code id} (a key may be limited to some). */
   public static boolean mayRun(Principal caller, String id) {
     return caller.allowedWorkflows().isEmpty() || caller.allowedWorkflows().contains(id);
+  }
+
+  /**
+   * Whether {@link #start} of this call would neither touch Redis nor wait: an EPHEMERAL workflow
+   * that only computes, outside a session, without a request id, with rate limits off (an unknown
+   * workflow too: it is refused at once). Such a start may run on an event loop.
+   */
+  public boolean startsWithoutBlocking(
+      Principal caller, String workflow, String requestId, String sessionId) {
+    if (!requestId.isEmpty() || !sessionId.isEmpty() || rateLimits.enabled()) {
+      return false;
+    }
+    String id = idOf(workflow);
+    return deployments
+        .find(caller.org(), id)
+        .map(deployment -> Executions.runsInline(deployment.getSpec()))
+        .orElse(true);
   }
 
   /**

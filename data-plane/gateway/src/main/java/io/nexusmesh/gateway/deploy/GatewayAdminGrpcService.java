@@ -2,6 +2,7 @@ package io.nexusmesh.gateway.deploy;
 
 import static java.util.Objects.requireNonNull;
 
+import com.linecorp.armeria.server.annotation.Blocking;
 import io.grpc.stub.StreamObserver;
 import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.gateway.v1.ApplyDeploymentRequest;
@@ -24,6 +25,7 @@ import org.slf4j.LoggerFactory;
  * the control plane's service account (a gateway-audience token with the {@code control-plane}
  * role) may call it; API keys and people's tokens are refused.
  */
+@Blocking
 public final class GatewayAdminGrpcService
     extends GatewayAdminServiceGrpc.GatewayAdminServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(GatewayAdminGrpcService.class);

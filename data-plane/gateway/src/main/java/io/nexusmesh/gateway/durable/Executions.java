@@ -297,7 +297,7 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     String id = stored.execution().getId();
     var done = new CompletableFuture<Execution>();
     inMemory.put(id, stored);
-    if (!durable && computesOnly(stored.spec())) {
+    if (runsInline(stored.spec())) {
       // A few microseconds of CEL cost less than handing the run to another thread and back.
       local.put(id, new LocalRun(journal, done, false, null));
       drive(stored, journal, false, done);
@@ -548,6 +548,15 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
    * Whether the run only computes: every node is a transform or a branch (no I/O, no waiting, no
    * children) and no retry policy can make it sleep between attempts.
    */
+  /**
+   * Whether executions of {@code spec} run on the thread that starts them, to their end, touching
+   * neither Redis nor the network: EPHEMERAL workflows whose nodes only compute (transforms and
+   * branches, no retries).
+   */
+  public static boolean runsInline(WorkflowSpec spec) {
+    return spec.getMode() == ExecutionMode.EXECUTION_MODE_EPHEMERAL && computesOnly(spec);
+  }
+
   private static boolean computesOnly(WorkflowSpec spec) {
     return !spec.hasDefaultRetry()
         && spec.getNodesList().stream()

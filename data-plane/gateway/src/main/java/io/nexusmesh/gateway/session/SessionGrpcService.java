@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.util.Durations;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.server.annotation.Blocking;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.nexusmesh.api.gateway.v1.CloseSessionRequest;
@@ -30,6 +31,7 @@ import java.util.Base64;
  * ids then work on every channel ({@code session_id} of Execute and StartExecution, the MCP
  * session) and on every gateway.
  */
+@Blocking
 public final class SessionGrpcService extends SessionServiceGrpc.SessionServiceImplBase {
   private static final int DEFAULT_PAGE = 50;
 
