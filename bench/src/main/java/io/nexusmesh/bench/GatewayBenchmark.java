@@ -121,6 +121,7 @@ public final class GatewayBenchmark {
         load.concurrency(), Runtime.getRuntime().availableProcessors());
     // Each scenario is compared with the raw echo over the same transport.
     WebClient restEcho = WebClient.of("http://127.0.0.1:" + echo.activeLocalPort());
+    WebClient restRecipe = WebClient.of("http://127.0.0.1:" + recipe.activeLocalPort());
     Scenario grpcEcho =
         new Scenario("raw Armeria gRPC echo", null, () -> echoStub.execute(ephemeral));
     Scenario httpEcho =
@@ -134,6 +135,10 @@ public final class GatewayBenchmark {
             httpEcho,
             new Scenario(
                 "echo behind the shared recipe", grpcEcho, () -> recipeStub.execute(ephemeral)),
+            new Scenario(
+                "echo behind the shared recipe, REST",
+                httpEcho,
+                () -> restCall(restRecipe, restHeaders, "ephemeral")),
             new Scenario(
                 "ephemeral 1-node transform, gRPC",
                 grpcEcho,
