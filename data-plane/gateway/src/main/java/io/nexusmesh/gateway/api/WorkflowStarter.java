@@ -80,12 +80,14 @@ public final class WorkflowStarter {
 
   /**
    * Whether {@link #start} of this call would neither touch Redis nor wait: an EPHEMERAL workflow
-   * that only computes, outside a session, without a request id, with rate limits off (an unknown
-   * workflow too: it is refused at once). Such a start may run on an event loop.
+   * that only computes, outside a session, without a request id, with the caller's rate-limit
+   * permits already leased by this gateway (an unknown workflow too: it is refused at once). Such a
+   * start may run on an event loop. (Another caller of the same key may take the last leased permit
+   * meanwhile; the start then takes a batch from Redis where it runs: one round trip.)
    */
   public boolean startsWithoutBlocking(
       Principal caller, String workflow, String requestId, String sessionId) {
-    if (!requestId.isEmpty() || !sessionId.isEmpty() || rateLimits.enabled()) {
+    if (!requestId.isEmpty() || !sessionId.isEmpty() || !rateLimits.hasLocalPermits(caller)) {
       return false;
     }
     String id = idOf(workflow);
