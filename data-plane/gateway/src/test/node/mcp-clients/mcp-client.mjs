@@ -12,6 +12,7 @@ const onA = new StreamableHTTPClientTransport(new URL("/mcp", gatewayA), { reque
 const client = new Client({ name: "nexus-mcp-client-test", version: "1.0.0" });
 await client.connect(onA);
 say("session", onA.sessionId);
+say("protocol", onA.protocolVersion);
 say("server", client.getServerVersion());
 
 const { tools } = await client.listTools();
@@ -19,6 +20,8 @@ say("tools", tools.map((t) => ({ name: t.name, inputSchema: t.inputSchema })));
 
 const called = await client.callTool({ name: "hello", arguments: { name: "SDK" } });
 say("call", called);
+
+say("badArguments", await client.callTool({ name: "hello", arguments: { name: "" } }));
 
 try {
   await client.callTool({ name: "no-such-tool", arguments: {} });

@@ -144,7 +144,8 @@ public final class Gateway implements AutoCloseable {
               executions,
               config.maxExecuteWait(),
               config.oidcIssuer().toString(),
-              buildVersion());
+              buildVersion(),
+              config.mcpAllowedOrigins());
       sb.service(McpService.PATH, mcp.service());
       sb.service(
           SessionSseService.PATH,

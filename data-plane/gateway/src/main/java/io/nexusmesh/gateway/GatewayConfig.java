@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -29,6 +30,7 @@ import org.jspecify.annotations.Nullable;
  * @param rateLimitPerOrg executions per second per organisation (0: unlimited)
  * @param maxExecuteWait how long Execute waits for an output when the caller set no deadline
  * @param shutdownTimeout the longest a graceful shutdown waits for in-flight calls
+ * @param mcpAllowedOrigins browser origins besides the gateway's own that may call {@code /mcp}
  */
 public record GatewayConfig(
     int port,
@@ -44,7 +46,8 @@ public record GatewayConfig(
     long rateLimitPerKey,
     long rateLimitPerOrg,
     Duration maxExecuteWait,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    List<String> mcpAllowedOrigins) {
   private static final Pattern DURATION = Pattern.compile("^(\\d+)(ms|s|m|h|d)$");
 
   public GatewayConfig {
@@ -56,6 +59,7 @@ public record GatewayConfig(
     requireNonNull(leaseTtl, "leaseTtl");
     requireNonNull(retention, "retention");
     requireNonNull(maxExecuteWait, "maxExecuteWait");
+    mcpAllowedOrigins = List.copyOf(requireNonNull(mcpAllowedOrigins, "mcpAllowedOrigins"));
     requireNonNull(shutdownTimeout, "shutdownTimeout");
   }
 
@@ -82,7 +86,12 @@ public record GatewayConfig(
         Long.parseLong(env.getOrDefault("NEXUS_GATEWAY_RATE_LIMIT_PER_KEY", "200")),
         Long.parseLong(env.getOrDefault("NEXUS_GATEWAY_RATE_LIMIT_PER_ORG", "2000")),
         duration(env.getOrDefault("NEXUS_GATEWAY_MAX_EXECUTE_WAIT", "25s")),
-        duration(env.getOrDefault("NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "15s")));
+        duration(env.getOrDefault("NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "15s")),
+        java.util.Arrays.stream(
+                env.getOrDefault("NEXUS_GATEWAY_MCP_ALLOWED_ORIGINS", "").split(","))
+            .map(String::strip)
+            .filter(origin -> !origin.isEmpty())
+            .toList());
   }
 
   /**

@@ -84,6 +84,9 @@ class ExternalMcpClientsIT {
         .as(result.output())
         .containsKeys("session", "tools", "call", "unknown", "callOnB");
     assertThat(steps.get("server").path("name").asText()).isEqualTo("nexus-gateway");
+    assertThat(steps.get("protocol").asText()).isEqualTo("2025-11-25"); // the SDK's newest
+    // Arguments that break the schema: a tool error from 2025-11-25 on.
+    assertThat(steps.get("badArguments").path("isError").asBoolean()).isTrue();
     assertThat(steps.get("tools").get(0).path("name").asText()).isEqualTo("hello");
     assertThat(steps.get("tools").get(0).path("inputSchema").path("required").get(0).asText())
         .isEqualTo("name");

@@ -52,6 +52,7 @@ class McpJavaSdkClientTest {
   void listsAndCallsTheOrgsToolsOnly() {
     try (McpSyncClient client = connect(gateway.apiKey(org), progress -> {})) {
       McpSchema.InitializeResult init = client.initialize();
+      assertThat(init.protocolVersion()).isEqualTo("2025-11-25"); // the SDK's newest, and ours
       assertThat(init.serverInfo().name()).isEqualTo("nexus-gateway");
       assertThat(init.capabilities().tools()).isNotNull();
 
@@ -98,14 +99,26 @@ class McpJavaSdkClientTest {
   }
 
   @Test
-  void unknownToolsBadArgumentsAndOtherOrgsToolsAreInvalidParams() {
+  void argumentsThatBreakTheSchemaAreAToolErrorTheModelCanRead() {
+    try (McpSyncClient client = connect(gateway.apiKey(org), progress -> {})) {
+      client.initialize();
+      McpSchema.CallToolResult result =
+          client.callTool(new McpSchema.CallToolRequest("hello", Map.of("name", "")));
+      assertThat(result.isError()).isTrue();
+      assertThat(((McpSchema.TextContent) result.content().get(0)).text())
+          .startsWith("invalid arguments for hello:")
+          .contains("arguments.name: ");
+    }
+  }
+
+  @Test
+  void unknownToolsAndOtherOrgsToolsAreInvalidParams() {
     try (McpSyncClient client = connect(gateway.apiKey(org), progress -> {})) {
       client.initialize();
       for (var request :
           List.of(
               new McpSchema.CallToolRequest("no-such-tool", Map.of()),
-              new McpSchema.CallToolRequest("secret", Map.of("name", "x")),
-              new McpSchema.CallToolRequest("hello", Map.of("name", "")))) {
+              new McpSchema.CallToolRequest("secret", Map.of("name", "x")))) {
         assertThatThrownBy(() -> client.callTool(request))
             .as(request.name())
             .isInstanceOfSatisfying(

@@ -105,11 +105,24 @@ class McpTest {
       String body,
       boolean stream)
       throws Exception {
+    return post(baseUrl, credential, session, body, stream, java.util.Map.of());
+  }
+
+  /** The same, with more headers ({@code MCP-Protocol-Version}, {@code Origin}). */
+  static Answer post(
+      String baseUrl,
+      @Nullable String credential,
+      @Nullable String session,
+      String body,
+      boolean stream,
+      java.util.Map<String, String> headers)
+      throws Exception {
     var request =
         HttpRequest.newBuilder(URI.create(baseUrl + "/mcp"))
             .header("content-type", "application/json")
             .header("accept", "application/json, text/event-stream")
             .POST(HttpRequest.BodyPublishers.ofString(body));
+    headers.forEach(request::header);
     if (credential != null) {
       request.header("authorization", "Bearer " + credential);
     }
@@ -150,6 +163,89 @@ class McpTest {
                 .status())
         .isEqualTo(202);
     return answer.session();
+  }
+
+  @Test
+  void protocolRevisionsAreNegotiatedAndChecked() throws Exception {
+    String key = a.apiKey(org);
+    for (var asked :
+        java.util.Map.of(
+                "2025-11-25", "2025-11-25", "2025-03-26", "2025-03-26", "2099-01-01", "2025-11-25")
+            .entrySet()) {
+      Answer answer =
+          post(
+              a,
+              key,
+              null,
+              """
+              {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+               "params": {"protocolVersion": "%s", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}"""
+                  .formatted(asked.getKey()));
+      assertThat(answer.body().path("result").path("protocolVersion").asText())
+          .as(asked.getKey())
+          .isEqualTo(asked.getValue());
+    }
+    String session = initialize(a, key);
+    String badArguments =
+        "{\"jsonrpc\": \"2.0\", \"id\": 7, \"method\": \"tools/call\", \"params\": {\"name\": \"hello\", \"arguments\": {\"name\": 7}}}";
+
+    // A revision the gateway does not serve: 400, as the transport asks.
+    assertError(
+        post(
+            a.baseUrl(),
+            key,
+            session,
+            badArguments,
+            false,
+            java.util.Map.of("mcp-protocol-version", "1999-01-01")),
+        400,
+        -32600);
+    // From 2025-11-25 on, arguments that break the schema are a tool error the model can read.
+    Answer asToolError =
+        post(
+            a.baseUrl(),
+            key,
+            session,
+            badArguments,
+            false,
+            java.util.Map.of("mcp-protocol-version", "2025-11-25"));
+    assertThat(asToolError.status()).isEqualTo(200);
+    assertThat(asToolError.body().path("result").path("isError").asBoolean()).isTrue();
+    assertThat(asToolError.body().path("result").path("content").get(0).path("text").asText())
+        .startsWith("invalid arguments for hello:")
+        .contains("arguments.name: ");
+    // Before it, the same is -32602 with the violations.
+    assertError(
+        post(
+            a.baseUrl(),
+            key,
+            session,
+            badArguments,
+            false,
+            java.util.Map.of("mcp-protocol-version", "2025-06-18")),
+        200,
+        -32602);
+  }
+
+  @Test
+  void browsersFromOtherOriginsAreRefused() throws Exception {
+    String key = a.apiKey(org);
+    String ping = "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"ping\"}";
+    String session = initialize(a, key);
+    Answer rebound =
+        post(
+            a.baseUrl(),
+            key,
+            session,
+            ping,
+            false,
+            java.util.Map.of("origin", "http://attacker.example"));
+    assertThat(rebound.status()).isEqualTo(403);
+    assertThat(rebound.body().path("error").path("message").asText())
+        .contains("origin not allowed");
+    Answer sameOrigin =
+        post(a.baseUrl(), key, session, ping, false, java.util.Map.of("origin", a.baseUrl()));
+    assertThat(sameOrigin.status()).as(sameOrigin.body().toString()).isEqualTo(200);
   }
 
   @Test

@@ -37,20 +37,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The gateway's MCP endpoint: MCP's streamable HTTP transport (protocol revisions 2025-06-18 and
- * 2025-03-26) at {@code POST /mcp}, answering each JSON-RPC request with one JSON response, or, for
- * a {@code tools/call} with a progress token, with an SSE stream of progress notifications and then
- * the result; {@code notifications/cancelled} cancels the run of the request it names. An MCP
- * session is a Nexus session (its id works on every channel; tool calls join its history and reach
- * its subscribers), kept in Redis, so any gateway replica serves any request of it. Requests need
- * {@code Authorization: Bearer} with an API key or a gateway-audience token, as on every other
- * channel; without one the answer is 401 with a {@code WWW-Authenticate} header that points at the
- * OAuth protected-resource metadata served at {@link #METADATA_PATH}.
+ * The gateway's MCP endpoint: MCP's streamable HTTP transport (protocol revisions 2025-11-25,
+ * 2025-06-18 and 2025-03-26) at {@code POST /mcp}, answering each JSON-RPC request with one JSON
+ * response, or, for a {@code tools/call} with a progress token, with an SSE stream of progress
+ * notifications and then the result; {@code notifications/cancelled} cancels the run of the request
+ * it names. An MCP session is a Nexus session (its id works on every channel; tool calls join its
+ * history and reach its subscribers), kept in Redis, so any gateway replica serves any request of
+ * it. Requests need {@code Authorization: Bearer} with an API key or a gateway-audience token, as
+ * on every other channel; without one the answer is 401 with a {@code WWW-Authenticate} header that
+ * points at the OAuth protected-resource metadata served at {@link #METADATA_PATH}. A request from
+ * a browser origin other than the gateway's own (or one configured) gets 403, one naming a protocol
+ * revision not served gets 400. From revision 2025-11-25 on, arguments that break a tool's input
+ * schema are a tool error ({@code isError}) rather than -32602.
  *
- * <p>Written on Armeria rather than with the official MCP Java SDK: the SDK's server transports are
- * servlet-based and use Jackson 3, and the gateway serves everything (gRPC, REST, SSE, MCP) from
- * one Armeria server without a servlet container; what MCP needs here is a JSON-RPC dispatcher over
- * one route.
+ * <p>Written on Armeria rather than with the official MCP Java SDK: the SDK's streamable HTTP
+ * server transport is a servlet that keeps sessions in a per-process map, so a session opened on
+ * one replica would be unknown to the next (the very bug of other MCP gateways); sessions here live
+ * in Redis. The gateway also serves everything (gRPC, REST, SSE, MCP) from one Armeria server,
+ * without a servlet container. The SDK's client and server are used by the tests and the benchmark.
  */
 public final class McpService {
   /** The MCP endpoint. */
@@ -59,7 +63,16 @@ public final class McpService {
   /** OAuth 2.0 protected resource metadata (RFC 9728) of the MCP endpoint. */
   public static final String METADATA_PATH = "/.well-known/oauth-protected-resource";
 
-  static final List<String> PROTOCOL_VERSIONS = List.of("2025-06-18", "2025-03-26");
+  /** The protocol revisions served, newest first (the one answered to a client asking another). */
+  static final List<String> PROTOCOL_VERSIONS = List.of("2025-11-25", "2025-06-18", "2025-03-26");
+
+  /** What a request without {@code MCP-Protocol-Version} speaks, as the transport says. */
+  private static final String REVISION_WITHOUT_HEADER = "2025-03-26";
+
+  /** From this revision on, arguments breaking a tool's schema are a tool error, not -32602. */
+  private static final String INVALID_ARGUMENTS_AS_TOOL_ERRORS = "2025-11-25";
+
+  private static final String PROTOCOL_VERSION_HEADER = "mcp-protocol-version";
   private static final String SESSION_HEADER = "mcp-session-id";
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -71,9 +84,11 @@ public final class McpService {
   private final SessionEvents sessionEvents;
   private final String issuer;
   private final String version;
+  private final OriginCheck origins;
 
   /**
    * @param issuer the OIDC issuer of gateway-audience tokens, named in the resource metadata
+   * @param allowedOrigins browser origins besides the gateway's own that may call it
    */
   public McpService(
       Authenticator authenticator,
@@ -84,7 +99,8 @@ public final class McpService {
       Executions executions,
       Duration maxWait,
       String issuer,
-      String version) {
+      String version,
+      List<String> allowedOrigins) {
     this.authenticator = requireNonNull(authenticator, "authenticator");
     this.sessions = requireNonNull(sessions, "sessions");
     this.sessionEvents = requireNonNull(sessionEvents, "sessionEvents");
@@ -93,6 +109,7 @@ public final class McpService {
     this.follower = new EventFollower(executions);
     this.issuer = requireNonNull(issuer, "issuer");
     this.version = requireNonNull(version, "version");
+    this.origins = new OriginCheck(allowedOrigins);
   }
 
   /** The service to bind at {@link #PATH}; work runs off the event loop (Redis, waiting runs). */
@@ -115,6 +132,16 @@ public final class McpService {
   }
 
   private HttpResponse handle(ServiceRequestContext ctx, AggregatedHttpRequest request) {
+    String origin = request.headers().get(HttpHeaderNames.ORIGIN);
+    if (!origins.allows(origin, request.headers().authority())) {
+      return JsonRpc.error(
+          null,
+          new JsonRpc.Failure(
+              JsonRpc.INVALID_REQUEST,
+              "origin not allowed: " + origin + " (NEXUS_GATEWAY_MCP_ALLOWED_ORIGINS)",
+              null,
+              HttpStatus.FORBIDDEN));
+    }
     HttpMethod method = request.method();
     if (method != HttpMethod.POST && method != HttpMethod.DELETE && method != HttpMethod.GET) {
       return HttpResponse.builder()
@@ -149,7 +176,13 @@ public final class McpService {
     }
     JsonNode id = message.isObject() ? message.get("id") : null;
     try {
-      return dispatch(caller, message, id, session, request.headers().get(HttpHeaderNames.ACCEPT));
+      return dispatch(
+          caller,
+          message,
+          id,
+          session,
+          request.headers().get(HttpHeaderNames.ACCEPT),
+          request.headers().get(PROTOCOL_VERSION_HEADER));
     } catch (JsonRpc.Failure failure) {
       return JsonRpc.error(id, failure);
     }
@@ -160,11 +193,12 @@ public final class McpService {
       JsonNode message,
       @Nullable JsonNode id,
       @Nullable String session,
-      @Nullable String accept) {
+      @Nullable String accept,
+      @Nullable String revisionHeader) {
     if (message.isArray()) {
       throw new JsonRpc.Failure(
           JsonRpc.INVALID_REQUEST,
-          "batches are not supported (protocol 2025-06-18)",
+          "batches are not supported (protocol 2025-06-18 and later)",
           null,
           HttpStatus.BAD_REQUEST);
     }
@@ -191,6 +225,18 @@ public final class McpService {
     if (method.equals("initialize")) {
       return initialize(caller, id, params);
     }
+    if (revisionHeader != null && !PROTOCOL_VERSIONS.contains(revisionHeader)) {
+      throw new JsonRpc.Failure(
+          JsonRpc.INVALID_REQUEST,
+          "unsupported MCP-Protocol-Version "
+              + revisionHeader
+              + " (supported: "
+              + String.join(", ", PROTOCOL_VERSIONS)
+              + ")",
+          null,
+          HttpStatus.BAD_REQUEST);
+    }
+    String revision = revisionHeader == null ? REVISION_WITHOUT_HEADER : revisionHeader;
     if (session == null) {
       throw new JsonRpc.Failure(
           JsonRpc.INVALID_REQUEST,
@@ -218,7 +264,7 @@ public final class McpService {
     return switch (method) {
       case "ping", "logging/setLevel" -> JsonRpc.result(id, NODES.objectNode(), headers);
       case "tools/list" -> JsonRpc.result(id, tools.list(caller), headers);
-      case "tools/call" -> call(caller, id, params, open, accept);
+      case "tools/call" -> call(caller, id, params, open, accept, revision);
       default -> throw new JsonRpc.Failure(JsonRpc.METHOD_NOT_FOUND, "method not found: " + method);
     };
   }
@@ -228,9 +274,22 @@ public final class McpService {
    * is an SSE stream: a {@code notifications/progress} per completed node, then the result.
    */
   private HttpResponse call(
-      Principal caller, JsonNode id, JsonNode params, OpenSession open, @Nullable String accept) {
+      Principal caller,
+      JsonNode id,
+      JsonNode params,
+      OpenSession open,
+      @Nullable String accept,
+      String revision) {
     String session = open.id();
-    Executions.Started started = tools.start(caller, params, open);
+    Executions.Started started;
+    try {
+      started = tools.start(caller, params, open);
+    } catch (McpTools.InvalidArguments e) {
+      if (revision.compareTo(INVALID_ARGUMENTS_AS_TOOL_ERRORS) >= 0) {
+        return JsonRpc.result(id, e.asToolError(), jsonHeaders(session));
+      }
+      throw e.asProtocolError();
+    }
     if (!started.completion().isDone()) {
       // Only a run still going can be cancelled: a notifications/cancelled will look it up.
       sessions.rememberRequest(session, id.toString(), started.execution().getId(), open.ttl());

@@ -11,6 +11,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
 import com.linecorp.armeria.common.HttpStatus;
+import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
 import io.nexusmesh.api.gateway.v1.Execution;
 import io.nexusmesh.gateway.api.WorkflowStarter;
@@ -21,6 +22,7 @@ import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.FieldViolation;
 import io.nexusmesh.runtime.error.NexusException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -96,7 +98,55 @@ final class McpTools {
     try {
       return starter.start(caller, name, input, session);
     } catch (NexusException e) {
+      if (e.reason() == ErrorReason.ERROR_REASON_INVALID_ARGUMENT) {
+        throw new InvalidArguments(name, e);
+      }
       throw refused(name, e);
+    }
+  }
+
+  /**
+   * Arguments that break a tool's input schema. Up to protocol revision 2025-06-18 that is the
+   * JSON-RPC error -32602; from 2025-11-25 on it is a tool execution error ({@code isError}), which
+   * the client's model can read and correct.
+   */
+  static final class InvalidArguments extends RuntimeException {
+    private final String tool;
+    private final List<FieldViolation> violations;
+
+    InvalidArguments(String tool, NexusException cause) {
+      super("invalid arguments for " + tool + ": " + cause.getMessage(), null, false, false);
+      this.tool = tool;
+      this.violations = cause.violations();
+    }
+
+    /** As the JSON-RPC error -32602, the violations in its data. */
+    JsonRpc.Failure asProtocolError() {
+      ArrayNode list = NODES.arrayNode();
+      for (FieldViolation v : violations) {
+        list.addObject().put("field", argument(v)).put("description", v.description());
+      }
+      return new JsonRpc.Failure(
+          JsonRpc.INVALID_PARAMS,
+          getMessage(),
+          NODES.objectNode().set("violations", list),
+          HttpStatus.OK);
+    }
+
+    /** As a {@code tools/call} result with {@code isError}, a line per violation. */
+    JsonNode asToolError() {
+      StringBuilder text = new StringBuilder("invalid arguments for ").append(tool).append(':');
+      for (FieldViolation v : violations) {
+        text.append('\n').append(argument(v)).append(": ").append(v.description());
+      }
+      ObjectNode result = NODES.objectNode();
+      result.putArray("content").addObject().put("type", "text").put("text", text.toString());
+      result.put("isError", true);
+      return result;
+    }
+
+    private static String argument(FieldViolation v) {
+      return v.field().replaceFirst("^input", "arguments");
     }
   }
 
@@ -171,20 +221,6 @@ final class McpTools {
     return switch (e.reason()) {
       case ERROR_REASON_NOT_FOUND, ERROR_REASON_PERMISSION_DENIED ->
           new JsonRpc.Failure(JsonRpc.INVALID_PARAMS, "unknown tool: " + name);
-      case ERROR_REASON_INVALID_ARGUMENT -> {
-        ArrayNode violations = NODES.arrayNode();
-        for (FieldViolation v : e.violations()) {
-          violations
-              .addObject()
-              .put("field", v.field().replaceFirst("^input", "arguments"))
-              .put("description", v.description());
-        }
-        yield new JsonRpc.Failure(
-            JsonRpc.INVALID_PARAMS,
-            "invalid arguments for " + name + ": " + e.getMessage(),
-            NODES.objectNode().set("violations", violations),
-            HttpStatus.OK);
-      }
       case ERROR_REASON_RATE_LIMITED -> new JsonRpc.Failure(JsonRpc.RATE_LIMITED, e.getMessage());
       default -> new JsonRpc.Failure(JsonRpc.INTERNAL_ERROR, e.getMessage());
     };
