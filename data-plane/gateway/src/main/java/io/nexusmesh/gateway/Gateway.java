@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
+import io.nexusmesh.api.gateway.v1.Execution;
 import io.nexusmesh.gateway.api.ExecutionGrpcService;
 import io.nexusmesh.gateway.api.ExecutionSseService;
 import io.nexusmesh.gateway.api.InputSchemas;
@@ -86,9 +87,17 @@ public final class Gateway implements AutoCloseable {
       // Every execution that ends on this gateway (resumed ones too) is metered and, when it
       // belongs to a session, announced to the session's subscribers.
       Executions.Listener ended =
-          (org, execution, nodeRuns, took) -> {
-            usage.ended(org, execution, nodeRuns, took);
-            sessionEvents.completed(execution);
+          new Executions.Listener() {
+            @Override
+            public void ended(String org, Execution execution, long nodeRuns, Duration took) {
+              usage.ended(org, execution, nodeRuns, took);
+              sessionEvents.completed(execution);
+            }
+
+            @Override
+            public void stepCompleted(String org, Execution execution, String path) {
+              sessionEvents.progress(execution, path);
+            }
           };
       var executions =
           new Executions(

@@ -5,6 +5,9 @@ import static io.nexusmesh.gateway.GatewayHarness.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.Value;
 import com.google.protobuf.util.Durations;
 import io.grpc.Status;
 import io.nexusmesh.api.gateway.v1.CloseSessionRequest;
@@ -12,6 +15,7 @@ import io.nexusmesh.api.gateway.v1.CreateSessionRequest;
 import io.nexusmesh.api.gateway.v1.ExecuteRequest;
 import io.nexusmesh.api.gateway.v1.GetSessionRequest;
 import io.nexusmesh.api.gateway.v1.ListSessionsRequest;
+import io.nexusmesh.api.gateway.v1.PostSessionMessageRequest;
 import io.nexusmesh.api.gateway.v1.Session;
 import io.nexusmesh.api.gateway.v1.SessionEvent;
 import io.nexusmesh.api.gateway.v1.SessionServiceGrpc;
@@ -49,6 +53,7 @@ class SessionsTest {
   static GatewayHarness b;
   static String org;
   static final HttpClient http = HttpClient.newHttpClient();
+  static final ObjectMapper JSON = new ObjectMapper();
 
   @BeforeAll
   static void start(RedisEndpoint redis) {
@@ -278,6 +283,80 @@ class SessionsTest {
 
   /** The next data line containing {@code text}, waiting up to {@code seconds} (0: don't wait). */
   @Test
+  void stepsAndMessagesReachSubscribersOnOtherGateways() throws Exception {
+    String key = a.apiKey(org);
+    for (GatewayHarness g : List.of(a, b)) {
+      McpTest.deployToolsForAgents(g, org);
+    }
+    String session =
+        sessions(a, key)
+            .createSession(CreateSessionRequest.getDefaultInstance())
+            .getSession()
+            .getId();
+    BlockingQueue<String> onB = subscribeOverSse(b, key, session);
+
+    // A three-step run on A: a progress event per step, in order, then its completion.
+    String run =
+        a.executions(org)
+            .execute(
+                ExecuteRequest.newBuilder()
+                    .setWorkflow("three-steps")
+                    .setInput(json("{\"n\": 1}"))
+                    .setSessionId(session)
+                    .build())
+            .getExecutionId();
+    List<String> progress = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      progress.add(awaitLine(onB, "EXECUTION_PROGRESS", 10));
+    }
+    assertThat(progress)
+        .allSatisfy(line -> assertThat(line).contains(run))
+        .extracting(line -> JSON.readTree(line.substring("data:".length())).path("nodeId").asText())
+        .containsExactly("a", "b", "c");
+    assertThat(awaitLine(onB, "EXECUTION_COMPLETED", 10)).contains(run);
+
+    // A message posted over REST on A reaches B's subscriber, with who sent it.
+    var posted =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(a.baseUrl() + "/v1/sessions/" + session + "/messages"))
+                .header("authorization", "Bearer " + key)
+                .header("content-type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"message\": {\"text\": \"looking it up\"}}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(posted.statusCode()).as(posted.body()).isEqualTo(200);
+    assertThat(posted.body()).contains("SESSION_EVENT_TYPE_MESSAGE");
+    JsonNode message =
+        JSON.readTree(awaitLine(onB, "SESSION_EVENT_TYPE_MESSAGE", 10).substring("data:".length()));
+    assertThat(message.path("message").path("text").asText()).isEqualTo("looking it up");
+    assertThat(message.path("sender").asText()).startsWith("apikey:");
+
+    // Nobody else can post to it; a message needs a body.
+    String otherOrg = GatewayHarness.newOrg();
+    a.deploy(otherOrg, "hello", ExecutionApiTest.HELLO);
+    assertThat(
+            GatewayHarness.codeOf(
+                () ->
+                    sessions(a, a.apiKey(otherOrg))
+                        .postSessionMessage(
+                            PostSessionMessageRequest.newBuilder()
+                                .setId(session)
+                                .setMessage(Value.newBuilder().setStringValue("hi"))
+                                .build())))
+        .isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(
+            GatewayHarness.codeOf(
+                () ->
+                    sessions(a, key)
+                        .postSessionMessage(
+                            PostSessionMessageRequest.newBuilder().setId(session).build())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+  }
+
+  @Test
   void aRunsStartedEventComesBeforeItsCompletionEvenWhenItEndsAtOnce() throws Exception {
     String key = a.apiKey(org);
     for (GatewayHarness g : List.of(a, b)) {
@@ -303,14 +382,15 @@ class SessionsTest {
               .getExecutionId());
     }
     List<String> seen = new java.util.ArrayList<>();
-    for (int i = 0; i < 2 * ids.size(); i++) {
+    for (int i = 0; i < 3 * ids.size(); i++) { // started, its one step, completed
       seen.add(awaitLine(events, "data:", 10));
     }
     for (String id : ids) {
       List<String> ofRun = seen.stream().filter(line -> line.contains(id)).toList();
-      assertThat(ofRun).as(id).hasSize(2);
+      assertThat(ofRun).as(id).hasSize(3);
       assertThat(ofRun.get(0)).contains("EXECUTION_STARTED");
-      assertThat(ofRun.get(1)).contains("EXECUTION_COMPLETED");
+      assertThat(ofRun.get(1)).contains("EXECUTION_PROGRESS");
+      assertThat(ofRun.get(2)).contains("EXECUTION_COMPLETED");
     }
   }
 

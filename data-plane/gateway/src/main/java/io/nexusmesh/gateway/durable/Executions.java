@@ -72,11 +72,17 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     }
   }
 
-  /** Told about every execution that ended on this gateway (usage metering). */
+  /** Told about every execution that ended on this gateway (usage metering, session events). */
   @FunctionalInterface
   public interface Listener {
     /** {@code execution} ended after {@code nodeRuns} node attempts on this gateway. */
     void ended(String org, Execution execution, long nodeRuns, Duration took);
+
+    /**
+     * The step at {@code path} of {@code execution}, which runs in a session, completed on this
+     * gateway.
+     */
+    default void stepCompleted(String org, Execution execution, String path) {}
   }
 
   /**
@@ -328,7 +334,10 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
             stored.spec(),
             execution.getInput(),
             stored.deadlineMillis(),
-            journal);
+            execution.getSessionId().isEmpty()
+                ? journal
+                : new StepReportingJournal(
+                    journal, path -> listener.stepCompleted(stored.org(), execution, path)));
     try {
       Outcome outcome = run.run();
       if (closing && durable) {

@@ -3,12 +3,16 @@ package io.nexusmesh.gateway.session;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import com.google.protobuf.util.Timestamps;
 import io.nexusmesh.api.gateway.v1.Execution;
 import io.nexusmesh.api.gateway.v1.SessionEvent;
 import io.nexusmesh.api.gateway.v1.SessionEventType;
 import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.redisson.api.RBatch;
 import org.redisson.api.RTopic;
@@ -18,18 +22,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A session's events ({@link SessionEvent}: executions started and completed), fanned out through
- * Redis pub/sub ({@code nx:session:{id}:events.pb}, binary protobuf) to every subscriber on every
- * gateway, whatever channel it listens on: a gRPC stream, SSE, a WebSocket or the MCP session's
- * stream. Published as binary protobuf, not JSON: publishing is on every execution's path and most
- * events have no subscriber, so the few subscribers render JSON instead (profiling showed JSON
- * printing at a tenth of an MCP tool call's CPU).
+ * A session's events ({@link SessionEvent}: executions started, progressing and completed, messages
+ * posted), fanned out through Redis pub/sub ({@code nx:session:{id}:events.pb}, binary protobuf) to
+ * every subscriber on every gateway, whatever channel it listens on: a gRPC stream, SSE, a
+ * WebSocket or the MCP session's stream. Published as binary protobuf, not JSON: publishing is on
+ * every execution's path and most events have no subscriber, so the few subscribers render JSON
+ * instead (profiling showed JSON printing at a tenth of an MCP tool call's CPU).
  */
 public final class SessionEvents {
   private static final Logger log = LoggerFactory.getLogger(SessionEvents.class);
 
   private final RedissonClient redis;
   private final Clock clock;
+  // The last event of each execution still on its way to Redis.
+  private final Map<String, CompletableFuture<Long>> inFlight = new ConcurrentHashMap<>();
 
   public SessionEvents(RedissonClient redis, Clock clock) {
     this.redis = requireNonNull(redis, "redis");
@@ -52,6 +58,35 @@ public final class SessionEvents {
             event(execution, SessionEventType.SESSION_EVENT_TYPE_EXECUTION_STARTED).toByteArray());
   }
 
+  /** Publishes that the step at {@code nodePath} of {@code execution} completed. */
+  public void progress(Execution execution, String nodePath) {
+    if (execution.getSessionId().isEmpty()) {
+      return;
+    }
+    publishInOrder(
+        execution,
+        event(execution, SessionEventType.SESSION_EVENT_TYPE_EXECUTION_PROGRESS).toBuilder()
+            .setNodeId(nodePath)
+            .build());
+  }
+
+  /**
+   * Publishes {@code message} from {@code sender} to every subscriber of the session, and returns
+   * the event once Redis has taken it.
+   */
+  public SessionEvent message(String sessionId, String sender, Value message) {
+    SessionEvent event =
+        SessionEvent.newBuilder()
+            .setType(SessionEventType.SESSION_EVENT_TYPE_MESSAGE)
+            .setSessionId(sessionId)
+            .setMessage(message)
+            .setSender(sender)
+            .setTime(Timestamps.fromMillis(clock.millis()))
+            .build();
+    topic(sessionId).publish(event.toByteArray());
+    return event;
+  }
+
   /** Publishes that {@code execution} ended in its session. */
   public void completed(Execution execution) {
     publish(execution, SessionEventType.SESSION_EVENT_TYPE_EXECUTION_COMPLETED);
@@ -61,7 +96,34 @@ public final class SessionEvents {
     if (execution.getSessionId().isEmpty()) {
       return;
     }
-    topic(execution.getSessionId()).publishAsync(event(execution, type).toByteArray());
+    publishInOrder(execution, event(execution, type));
+  }
+
+  /**
+   * Publishes an execution's events in the order they happened without waiting for them: each goes
+   * out once Redis took the one before (publishes may use different connections, and a later one
+   * could otherwise overtake an earlier one).
+   */
+  private void publishInOrder(Execution execution, SessionEvent event) {
+    String sessionId = execution.getSessionId();
+    byte[] bytes = event.toByteArray();
+    CompletableFuture<Long> tail =
+        inFlight.compute(
+            execution.getId(),
+            (id, previous) ->
+                previous == null
+                    ? topic(sessionId).publishAsync(bytes).toCompletableFuture()
+                    : previous
+                        .handle((published, failure) -> null)
+                        .thenCompose(
+                            ignored -> topic(sessionId).publishAsync(bytes).toCompletableFuture()));
+    tail.whenComplete(
+        (published, failure) -> {
+          inFlight.remove(execution.getId(), tail);
+          if (failure != null) {
+            log.warn("event of session {} not published: {}", sessionId, failure.toString());
+          }
+        });
   }
 
   private SessionEvent event(Execution execution, SessionEventType type) {

@@ -15,6 +15,8 @@ import io.nexusmesh.api.gateway.v1.GetSessionRequest;
 import io.nexusmesh.api.gateway.v1.GetSessionResponse;
 import io.nexusmesh.api.gateway.v1.ListSessionsRequest;
 import io.nexusmesh.api.gateway.v1.ListSessionsResponse;
+import io.nexusmesh.api.gateway.v1.PostSessionMessageRequest;
+import io.nexusmesh.api.gateway.v1.PostSessionMessageResponse;
 import io.nexusmesh.api.gateway.v1.SessionServiceGrpc;
 import io.nexusmesh.api.gateway.v1.WatchSessionRequest;
 import io.nexusmesh.api.gateway.v1.WatchSessionResponse;
@@ -57,6 +59,18 @@ public final class SessionGrpcService extends SessionServiceGrpc.SessionServiceI
     response.onNext(
         CreateSessionResponse.newBuilder()
             .setSession(sessions.create(caller(), request.getVariables(), ttl))
+            .build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void postSessionMessage(
+      PostSessionMessageRequest request, StreamObserver<PostSessionMessageResponse> response) {
+    Principal caller = caller();
+    sessions.requireOpen(caller, request.getId());
+    response.onNext(
+        PostSessionMessageResponse.newBuilder()
+            .setEvent(events.message(request.getId(), caller.subject(), request.getMessage()))
             .build());
     response.onCompleted();
   }
