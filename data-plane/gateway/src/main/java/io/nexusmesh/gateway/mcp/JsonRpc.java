@@ -35,6 +35,11 @@ final class JsonRpc {
       this(code, message, null, HttpStatus.OK);
     }
 
+    /** A message the transport refuses as a whole: HTTP 400 with JSON-RPC {@code code}. */
+    static Failure badRequest(int code, String message) {
+      return new Failure(code, message, null, HttpStatus.BAD_REQUEST);
+    }
+
     Failure(int code, String message, @Nullable JsonNode data, HttpStatus status) {
       super(message, null, false, false);
       this.code = code;

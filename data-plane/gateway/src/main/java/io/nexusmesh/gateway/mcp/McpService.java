@@ -170,9 +170,7 @@ public final class McpService {
       message = JsonRpc.JSON.readTree(request.contentUtf8());
     } catch (JsonProcessingException e) {
       return JsonRpc.error(
-          null,
-          new JsonRpc.Failure(
-              JsonRpc.PARSE_ERROR, "parse error: not JSON", null, HttpStatus.BAD_REQUEST));
+          null, JsonRpc.Failure.badRequest(JsonRpc.PARSE_ERROR, "parse error: not JSON"));
     }
     JsonNode id = message.isObject() ? message.get("id") : null;
     try {
@@ -196,29 +194,21 @@ public final class McpService {
       @Nullable String accept,
       @Nullable String revisionHeader) {
     if (message.isArray()) {
-      throw new JsonRpc.Failure(
-          JsonRpc.INVALID_REQUEST,
-          "batches are not supported (protocol 2025-06-18 and later)",
-          null,
-          HttpStatus.BAD_REQUEST);
+      throw JsonRpc.Failure.badRequest(
+          JsonRpc.INVALID_REQUEST, "batches are not supported (protocol 2025-06-18 and later)");
     }
     if (!message.isObject() || !"2.0".equals(message.path("jsonrpc").asText(null))) {
-      throw new JsonRpc.Failure(
-          JsonRpc.INVALID_REQUEST, "not a JSON-RPC 2.0 message", null, HttpStatus.BAD_REQUEST);
+      throw JsonRpc.Failure.badRequest(JsonRpc.INVALID_REQUEST, "not a JSON-RPC 2.0 message");
     }
     if (!message.path("method").isTextual()) {
       if (message.has("result") || message.has("error")) {
         return HttpResponse.of(HttpStatus.ACCEPTED); // a client's answer: nothing asked it here
       }
-      throw new JsonRpc.Failure(
-          JsonRpc.INVALID_REQUEST, "method: missing", null, HttpStatus.BAD_REQUEST);
+      throw JsonRpc.Failure.badRequest(JsonRpc.INVALID_REQUEST, "method: missing");
     }
     if (id != null && !id.isTextual() && !id.isIntegralNumber()) {
-      throw new JsonRpc.Failure(
-          JsonRpc.INVALID_REQUEST,
-          "id: must be a string or an integer",
-          null,
-          HttpStatus.BAD_REQUEST);
+      throw JsonRpc.Failure.badRequest(
+          JsonRpc.INVALID_REQUEST, "id: must be a string or an integer");
     }
     String method = message.get("method").asText();
     JsonNode params = message.path("params");
@@ -226,23 +216,18 @@ public final class McpService {
       return initialize(caller, id, params);
     }
     if (revisionHeader != null && !PROTOCOL_VERSIONS.contains(revisionHeader)) {
-      throw new JsonRpc.Failure(
+      throw JsonRpc.Failure.badRequest(
           JsonRpc.INVALID_REQUEST,
           "unsupported MCP-Protocol-Version "
               + revisionHeader
               + " (supported: "
               + String.join(", ", PROTOCOL_VERSIONS)
-              + ")",
-          null,
-          HttpStatus.BAD_REQUEST);
+              + ")");
     }
     String revision = revisionHeader == null ? REVISION_WITHOUT_HEADER : revisionHeader;
     if (session == null) {
-      throw new JsonRpc.Failure(
-          JsonRpc.INVALID_REQUEST,
-          "missing Mcp-Session-Id: send initialize first",
-          null,
-          HttpStatus.BAD_REQUEST);
+      throw JsonRpc.Failure.badRequest(
+          JsonRpc.INVALID_REQUEST, "missing Mcp-Session-Id: send initialize first");
     }
     OpenSession open;
     try {
@@ -292,7 +277,7 @@ public final class McpService {
     }
     if (!started.completion().isDone()) {
       // Only a run still going can be cancelled: a notifications/cancelled will look it up.
-      sessions.rememberRequest(session, id.toString(), started.execution().getId(), open.ttl());
+      sessions.rememberRequest(open, id.toString(), started.execution().getId());
     }
     JsonNode progressToken = params.path("_meta").get("progressToken");
     if (progressToken == null || accept == null || !accept.contains("text/event-stream")) {
@@ -394,11 +379,8 @@ public final class McpService {
 
   private HttpResponse initialize(Principal caller, @Nullable JsonNode id, JsonNode params) {
     if (id == null) {
-      throw new JsonRpc.Failure(
-          JsonRpc.INVALID_REQUEST,
-          "initialize is a request: it needs an id",
-          null,
-          HttpStatus.BAD_REQUEST);
+      throw JsonRpc.Failure.badRequest(
+          JsonRpc.INVALID_REQUEST, "initialize is a request: it needs an id");
     }
     String asked = params.path("protocolVersion").asText("");
     String agreed = PROTOCOL_VERSIONS.contains(asked) ? asked : PROTOCOL_VERSIONS.get(0);

@@ -139,10 +139,7 @@ final class McpTools {
       for (FieldViolation v : violations) {
         text.append('\n').append(argument(v)).append(": ").append(v.description());
       }
-      ObjectNode result = NODES.objectNode();
-      result.putArray("content").addObject().put("type", "text").put("text", text.toString());
-      result.put("isError", true);
-      return result;
+      return textResult(text.toString(), true);
     }
 
     private static String argument(FieldViolation v) {
@@ -157,46 +154,43 @@ final class McpTools {
 
   /** The {@code tools/call} result: the run's output, or its failure as a tool error. */
   JsonNode result(Execution ended, String sessionId) {
-    ObjectNode result = NODES.objectNode();
+    ObjectNode result =
+        switch (ended.getStatus()) {
+          case EXECUTION_STATUS_SUCCEEDED -> {
+            JsonNode output = tree(ended.getOutput());
+            ObjectNode succeeded = textResult(output.toString(), false);
+            succeeded.set("structuredContent", output);
+            yield succeeded;
+          }
+          case EXECUTION_STATUS_RUNNING ->
+              textResult(
+                  "execution "
+                      + ended.getId()
+                      + " is still running after "
+                      + maxWait.toSeconds()
+                      + " s; follow it with the gateway's execution API",
+                  true);
+          default ->
+              textResult(
+                  "execution "
+                      + ended.getId()
+                      + " ended "
+                      + ended.getStatus().name().substring("EXECUTION_STATUS_".length())
+                      + ": "
+                      + ended.getError().getMessage(),
+                  true);
+        };
     ObjectNode meta = result.putObject("_meta");
     meta.put("nexusmesh.io/executionId", ended.getId());
     meta.put("nexusmesh.io/sessionId", sessionId);
-    ArrayNode content = result.putArray("content");
-    switch (ended.getStatus()) {
-      case EXECUTION_STATUS_SUCCEEDED -> {
-        JsonNode output = tree(ended.getOutput());
-        content.addObject().put("type", "text").put("text", output.toString());
-        result.set("structuredContent", output);
-        result.put("isError", false);
-      }
-      case EXECUTION_STATUS_RUNNING -> {
-        content
-            .addObject()
-            .put("type", "text")
-            .put(
-                "text",
-                "execution "
-                    + ended.getId()
-                    + " is still running after "
-                    + maxWait.toSeconds()
-                    + " s; follow it with the gateway's execution API");
-        result.put("isError", true);
-      }
-      default -> {
-        content
-            .addObject()
-            .put("type", "text")
-            .put(
-                "text",
-                "execution "
-                    + ended.getId()
-                    + " ended "
-                    + ended.getStatus().name().substring("EXECUTION_STATUS_".length())
-                    + ": "
-                    + ended.getError().getMessage());
-        result.put("isError", true);
-      }
-    }
+    return result;
+  }
+
+  /** A {@code tools/call} result with one text content. */
+  private static ObjectNode textResult(String text, boolean isError) {
+    ObjectNode result = NODES.objectNode();
+    result.putArray("content").addObject().put("type", "text").put("text", text);
+    result.put("isError", isError);
     return result;
   }
 

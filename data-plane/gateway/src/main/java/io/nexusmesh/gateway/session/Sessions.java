@@ -211,15 +211,16 @@ public final class Sessions {
    * Remembers which execution a request of the session started (MCP {@code tools/call}), so that
    * its cancellation, arriving at any gateway, finds it.
    */
-  public void rememberRequest(String id, String requestKey, String executionId, Duration ttl) {
+  public void rememberRequest(OpenSession session, String requestKey, String executionId) {
+    String requests = key(session.id()) + ":requests";
     RBatch batch = redis.createBatch();
     batch
-        .<String, String>getMap(key(id) + ":requests", StringCodec.INSTANCE)
+        .<String, String>getMap(requests, StringCodec.INSTANCE)
         .fastPutAsync(requestKey, executionId);
     batch
         .getKeys()
         .expireAsync(
-            key(id) + ":requests", ttl.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            requests, session.ttl().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     batch.execute();
   }
 
