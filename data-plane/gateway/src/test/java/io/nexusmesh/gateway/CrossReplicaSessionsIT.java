@@ -14,16 +14,8 @@ import io.nexusmesh.api.gateway.v1.SessionServiceGrpc;
 import io.nexusmesh.runtime.auth.ApiKeys;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -63,7 +55,7 @@ class CrossReplicaSessionsIT {
               "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"initialize\", \"params\": {\"protocolVersion\": \"2025-06-18\"}}");
       String session = init.session();
       assertThat(session).isNotNull();
-      BlockingQueue<String> onA = subscribe(urlA, session, key.secret());
+      BlockingQueue<String> onA = SessionsTest.subscribeOverSse(urlA, key.secret(), session);
 
       // Alternating: tools/call on A, on B, on A, and Execute over gRPC on B, all in the session.
       int n = 0;
@@ -133,31 +125,5 @@ class CrossReplicaSessionsIT {
       a.stop();
       b.stop();
     }
-  }
-
-  /** Subscribes to a session's events over SSE; returns its data lines as they arrive. */
-  private static BlockingQueue<String> subscribe(String baseUrl, String session, String key)
-      throws Exception {
-    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    var response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(baseUrl + "/v1/sessions/" + session + "/events"))
-                    .header("authorization", "Bearer " + key)
-                    .build(),
-                HttpResponse.BodyHandlers.ofInputStream());
-    assertThat(response.statusCode()).isEqualTo(200);
-    Thread.ofVirtual()
-        .start(
-            () -> {
-              try (var reader =
-                  new BufferedReader(
-                      new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-                reader.lines().filter(l -> l.startsWith("data:")).forEach(lines::add);
-              } catch (Exception e) {
-                // the stream closed
-              }
-            });
-    return lines;
   }
 }

@@ -89,10 +89,9 @@ class SessionsTest {
     assertThat(session.getState()).isEqualTo(SessionState.SESSION_STATE_OPEN);
 
     // Subscribed on gateway B over SSE.
-    BlockingQueue<String> events = subscribeOverSse(b, key, session.getId());
+    BlockingQueue<String> events = subscribeOverSse(b.baseUrl(), key, session.getId());
 
     // And on gateway A as the MCP session's GET stream (MCP logging notifications).
-    BlockingQueue<String> mcpStream = new LinkedBlockingQueue<>();
     var mcpGet =
         http.send(
             HttpRequest.newBuilder(URI.create(a.baseUrl() + "/mcp"))
@@ -102,17 +101,7 @@ class SessionsTest {
                 .build(),
             HttpResponse.BodyHandlers.ofInputStream());
     assertThat(mcpGet.statusCode()).isEqualTo(200);
-    Thread.ofVirtual()
-        .start(
-            () -> {
-              try (var lines =
-                  new BufferedReader(
-                      new InputStreamReader(mcpGet.body(), StandardCharsets.UTF_8))) {
-                lines.lines().filter(l -> l.startsWith("data:")).forEach(mcpStream::add);
-              } catch (Exception e) {
-                // the stream closed
-              }
-            });
+    BlockingQueue<String> mcpStream = dataLines(mcpGet);
     // Run over gRPC on A, over REST on B, and as an MCP tool call on A in the same session.
     var onA = a.executions(org);
     String viaGrpc =
@@ -293,7 +282,7 @@ class SessionsTest {
             .createSession(CreateSessionRequest.getDefaultInstance())
             .getSession()
             .getId();
-    BlockingQueue<String> onB = subscribeOverSse(b, key, session);
+    BlockingQueue<String> onB = subscribeOverSse(b.baseUrl(), key, session);
 
     // A three-step run on A: a progress event per step, in order, then its completion.
     String run =
@@ -372,7 +361,7 @@ class SessionsTest {
             .createSession(CreateSessionRequest.getDefaultInstance())
             .getSession()
             .getId();
-    BlockingQueue<String> events = subscribeOverSse(b, key, session);
+    BlockingQueue<String> events = subscribeOverSse(b.baseUrl(), key, session);
     List<String> ids = new java.util.ArrayList<>();
     for (int i = 0; i < 20; i++) {
       ids.add(
@@ -395,31 +384,36 @@ class SessionsTest {
   }
 
   /**
-   * The session's events as SSE data lines, from a subscription on {@code gateway} that is in place
-   * when this returns (the 200 comes after it), so nothing published later is missed.
+   * The session's events as SSE data lines, from a subscription on the gateway at {@code baseUrl}
+   * that is in place when this returns (the 200 comes after it), so nothing published later is
+   * missed.
    */
-  private static BlockingQueue<String> subscribeOverSse(
-      GatewayHarness gateway, String key, String session) throws Exception {
-    BlockingQueue<String> events = new LinkedBlockingQueue<>();
+  static BlockingQueue<String> subscribeOverSse(String baseUrl, String key, String session)
+      throws Exception {
     var sse =
         http.send(
-            HttpRequest.newBuilder(
-                    URI.create(gateway.baseUrl() + "/v1/sessions/" + session + "/events"))
+            HttpRequest.newBuilder(URI.create(baseUrl + "/v1/sessions/" + session + "/events"))
                 .header("authorization", "Bearer " + key)
                 .build(),
             HttpResponse.BodyHandlers.ofInputStream());
     assertThat(sse.statusCode()).isEqualTo(200);
+    return dataLines(sse);
+  }
+
+  /** The {@code data:} lines of an SSE answer, as they arrive. */
+  private static BlockingQueue<String> dataLines(HttpResponse<java.io.InputStream> sse) {
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     Thread.ofVirtual()
         .start(
             () -> {
-              try (var lines =
+              try (var reader =
                   new BufferedReader(new InputStreamReader(sse.body(), StandardCharsets.UTF_8))) {
-                lines.lines().filter(l -> l.startsWith("data:")).forEach(events::add);
+                reader.lines().filter(l -> l.startsWith("data:")).forEach(lines::add);
               } catch (Exception e) {
                 // the stream closed
               }
             });
-    return events;
+    return lines;
   }
 
   private static String awaitLine(BlockingQueue<String> lines, String text, int seconds)
