@@ -4,6 +4,7 @@ import com.google.protobuf.util.JsonFormat;
 import io.nexusmesh.api.gateway.v1.ApiKeyHash;
 import io.nexusmesh.api.gateway.v1.ApplyDeploymentRequest;
 import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
+import io.nexusmesh.api.gateway.v1.KeySet;
 import io.nexusmesh.api.workflow.v1.WorkflowSpec;
 import io.nexusmesh.gateway.Gateway;
 import io.nexusmesh.gateway.GatewayConfig;
@@ -74,7 +75,11 @@ final class BenchGateway implements AutoCloseable {
                         .setOrg(ORG)
                         .setWorkflowId(id)
                         .setVersion(1)
-                        .setSpec(spec)
+                        .setSpec(spec))
+                .setKeySet(
+                    KeySet.newBuilder()
+                        .setOrg(ORG)
+                        .setGeneration(generation)
                         .addApiKeys(
                             ApiKeyHash.newBuilder().setKeyId(key.id()).setSha256(key.sha256())))
                 .build());

@@ -46,6 +46,7 @@ public class ApiKeyGrpcService extends ApiKeyServiceGrpc.ApiKeyServiceImplBase {
   public void createApiKey(
       CreateApiKeyRequest request, StreamObserver<CreateApiKeyResponse> response) {
     Principal caller = Authz.require(Permission.API_KEYS_MANAGE);
+    store.ensureGeneration(caller.org());
     reply(
         response,
         mutations.run(
@@ -64,6 +65,7 @@ public class ApiKeyGrpcService extends ApiKeyServiceGrpc.ApiKeyServiceImplBase {
                       request.getAllowedWorkflowIdsList(),
                       caller.subject(),
                       now);
+              store.advanceGeneration(caller.org());
               return new Change<>(
                   CreateApiKeyResponse.newBuilder()
                       .setApiKey(stored)
@@ -72,7 +74,7 @@ public class ApiKeyGrpcService extends ApiKeyServiceGrpc.ApiKeyServiceImplBase {
                   stored.getName());
             },
             created -> created.toBuilder().clearSecret().build()));
-    // Gateways learn the org's keys with its deployments: push them again.
+    // Committed: every healthy gateway of the org gets the key set of the new generation.
     pusher.refreshKeys(caller.org());
   }
 
@@ -95,6 +97,7 @@ public class ApiKeyGrpcService extends ApiKeyServiceGrpc.ApiKeyServiceImplBase {
   public void revokeApiKey(
       RevokeApiKeyRequest request, StreamObserver<RevokeApiKeyResponse> response) {
     Principal caller = Authz.require(Permission.API_KEYS_MANAGE);
+    store.ensureGeneration(caller.org());
     reply(
         response,
         mutations.run(
@@ -107,6 +110,7 @@ public class ApiKeyGrpcService extends ApiKeyServiceGrpc.ApiKeyServiceImplBase {
                   store
                       .revoke(caller.org(), request.getId(), now)
                       .orElseThrow(() -> NexusException.notFound("API key", request.getId()));
+              store.advanceGeneration(caller.org());
               return new Change<>(
                   RevokeApiKeyResponse.newBuilder().setApiKey(revoked).build(), revoked.getName());
             }));

@@ -24,6 +24,7 @@ import io.nexusmesh.api.controlplane.v1.WatchDeploymentsRequest;
 import io.nexusmesh.api.controlplane.v1.WatchDeploymentsResponse;
 import io.nexusmesh.controlplane.authz.Authz;
 import io.nexusmesh.controlplane.authz.Permission;
+import io.nexusmesh.controlplane.gateway.GatewayHealthPolicy;
 import io.nexusmesh.controlplane.store.DeploymentStore;
 import io.nexusmesh.controlplane.store.GatewayStore;
 import io.nexusmesh.controlplane.store.Mutations;
@@ -50,6 +51,7 @@ public class DeploymentGrpcService extends DeploymentServiceGrpc.DeploymentServi
   private final DeploymentStore deployments;
   private final WorkflowStore workflows;
   private final GatewayStore gateways;
+  private final GatewayHealthPolicy health;
   private final Mutations mutations;
   private final RolloutPusher pusher;
   private final DeploymentFeed feed;
@@ -58,12 +60,14 @@ public class DeploymentGrpcService extends DeploymentServiceGrpc.DeploymentServi
       DeploymentStore deployments,
       WorkflowStore workflows,
       GatewayStore gateways,
+      GatewayHealthPolicy health,
       Mutations mutations,
       RolloutPusher pusher,
       DeploymentFeed feed) {
     this.deployments = requireNonNull(deployments, "deployments");
     this.workflows = requireNonNull(workflows, "workflows");
     this.gateways = requireNonNull(gateways, "gateways");
+    this.health = requireNonNull(health, "health");
     this.mutations = requireNonNull(mutations, "mutations");
     this.pusher = requireNonNull(pusher, "pusher");
     this.feed = requireNonNull(feed, "feed");
@@ -203,8 +207,12 @@ public class DeploymentGrpcService extends DeploymentServiceGrpc.DeploymentServi
             CreateDeploymentResponse.parser(),
             now -> {
               workflows.getVersion(caller.org(), workflowId, version);
+              String description =
+                  workflows.find(caller.org(), workflowId).map(w -> w.getDescription()).orElse("");
+              // Gateways that missed their heartbeats are no targets: they get it when they return.
               List<String> targets =
                   gateways.list(caller.org(), environment, "", MAX_GATEWAYS).stream()
+                      .filter(health::healthy)
                       .map(row -> row.gateway().getId())
                       .toList();
               String id = UUID.randomUUID().toString().replace("-", "").substring(0, 20);
@@ -215,6 +223,7 @@ public class DeploymentGrpcService extends DeploymentServiceGrpc.DeploymentServi
                       workflowId,
                       version,
                       environment,
+                      description,
                       caller.subject(),
                       targets,
                       now);

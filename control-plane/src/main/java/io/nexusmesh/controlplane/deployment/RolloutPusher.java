@@ -4,25 +4,29 @@ import static java.util.Objects.requireNonNull;
 
 import com.linecorp.armeria.client.grpc.GrpcClients;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.nexusmesh.api.controlplane.v1.Deployment;
+import io.nexusmesh.api.controlplane.v1.Environment;
 import io.nexusmesh.api.controlplane.v1.GatewayRollout;
 import io.nexusmesh.api.controlplane.v1.RolloutState;
-import io.nexusmesh.api.gateway.v1.ApplyDeploymentRequest;
-import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
 import io.nexusmesh.api.gateway.v1.GatewayAdminServiceGrpc;
 import io.nexusmesh.api.gateway.v1.GatewayAdminServiceGrpc.GatewayAdminServiceBlockingStub;
 import io.nexusmesh.controlplane.config.ControlPlaneProperties;
-import io.nexusmesh.controlplane.store.ApiKeyStore;
+import io.nexusmesh.controlplane.deployment.GatewayPushQueue.DeploymentPush;
+import io.nexusmesh.controlplane.deployment.GatewayPushQueue.KeySetPush;
+import io.nexusmesh.controlplane.deployment.GatewayPushQueue.Push;
+import io.nexusmesh.controlplane.gateway.GatewayHealthPolicy;
 import io.nexusmesh.controlplane.store.DeploymentStore;
 import io.nexusmesh.controlplane.store.GatewayStore;
-import io.nexusmesh.controlplane.store.WorkflowStore;
 import io.nexusmesh.runtime.error.NexusException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,11 +38,13 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Pushes deployments to gateways: each (deployment, gateway) pair is applied through the gateway's
- * GatewayAdminService on a virtual thread, retried with exponential backoff and full jitter while
- * the gateway is unreachable, and recorded per gateway as PENDING (with the last error), ACTIVE or
- * FAILED after the configured attempts. Each push carries everything the gateway needs, the hashes
- * of the organisation's active API keys included, so gateways never read this database.
+ * Pushes deployments and key sets to gateways through their GatewayAdminService. Each gateway has
+ * its own {@link GatewayPushQueue}, so retries to an unreachable gateway (exponential backoff with
+ * full jitter, up to the configured attempts) never delay another. A gateway that missed its
+ * heartbeats is no push target: what it misses is sent when it registers or beats again ({@link
+ * #catchUp}). Rollouts are recorded per gateway as PENDING (with the last error), ACTIVE or FAILED.
+ * Every push carries the organisation's key set at its key generation, so gateways never read this
+ * database and never take an older key set for a newer one.
  */
 @Component
 public class RolloutPusher implements AutoCloseable {
@@ -47,33 +53,39 @@ public class RolloutPusher implements AutoCloseable {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+  private static final Duration PUSH_DEADLINE = Duration.ofSeconds(10);
+  private static final String UNHEALTHY =
+      "gateway missed its heartbeats: pushed when it registers or beats again";
+
+  private record GatewayKey(String org, String gatewayId) {}
 
   private final DeploymentStore deployments;
-  private final WorkflowStore workflows;
-  private final ApiKeyStore apiKeys;
   private final GatewayStore gateways;
+  private final PushRequests requests;
+  private final GatewayHealthPolicy health;
   private final DeploymentFeed feed;
   private final GatewayCredentials credentials;
   private final TransactionTemplate transactions;
   private final Clock clock;
   private final int maxAttempts;
   private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+  private final Map<GatewayKey, GatewayPushQueue> queues = new ConcurrentHashMap<>();
   private final Map<String, GatewayAdminServiceBlockingStub> stubs = new ConcurrentHashMap<>();
 
   public RolloutPusher(
       DeploymentStore deployments,
-      WorkflowStore workflows,
-      ApiKeyStore apiKeys,
       GatewayStore gateways,
+      PushRequests requests,
+      GatewayHealthPolicy health,
       DeploymentFeed feed,
       GatewayCredentials credentials,
       TransactionTemplate transactions,
       Clock clock,
       ControlPlaneProperties properties) {
     this.deployments = requireNonNull(deployments, "deployments");
-    this.workflows = requireNonNull(workflows, "workflows");
-    this.apiKeys = requireNonNull(apiKeys, "apiKeys");
     this.gateways = requireNonNull(gateways, "gateways");
+    this.requests = requireNonNull(requests, "requests");
+    this.health = requireNonNull(health, "health");
     this.feed = requireNonNull(feed, "feed");
     this.credentials = requireNonNull(credentials, "credentials");
     this.transactions = requireNonNull(transactions, "transactions");
@@ -85,16 +97,20 @@ public class RolloutPusher implements AutoCloseable {
   public void rollOut(String org, Deployment deployment) {
     feed.publish(org, deployment);
     for (GatewayRollout rollout : deployment.getGatewaysList()) {
-      schedule(org, deployment.getId(), rollout.getGatewayId());
+      queue(org, rollout.getGatewayId()).offer(new DeploymentPush(deployment.getId()));
     }
   }
 
-  /** Brings a gateway that (re)registered to every current deployment of its environment. */
+  /**
+   * Brings a gateway that (re)registered to its organisation's keys and every current deployment.
+   */
   public void reconcile(String org, String gatewayId) {
     gateways
         .find(org, gatewayId)
         .ifPresent(
             gateway -> {
+              GatewayPushQueue queue = queue(org, gatewayId);
+              queue.offer(new KeySetPush());
               for (var row : deployments.currentIn(org, gateway.gateway().getEnvironment())) {
                 record(
                     org,
@@ -103,61 +119,119 @@ public class RolloutPusher implements AutoCloseable {
                     RolloutState.ROLLOUT_STATE_PENDING,
                     "",
                     0);
-                schedule(org, row.deployment().getId(), gatewayId);
+                queue.offer(new DeploymentPush(row.deployment().getId()));
               }
             });
   }
 
-  /** Pushes the organisation's current deployments again, so gateways learn its new key set. */
+  /** Pushes the organisation's key set, as it is now, to each of its healthy gateways. */
   public void refreshKeys(String org) {
-    for (var row : deployments.currentAll(org)) {
-      for (GatewayRollout rollout : row.deployment().getGatewaysList()) {
-        schedule(org, row.deployment().getId(), rollout.getGatewayId());
+    for (var gateway : gateways.list(org, Environment.ENVIRONMENT_UNSPECIFIED, "", 10_000)) {
+      if (health.healthy(gateway)) {
+        queue(org, gateway.gateway().getId()).offer(new KeySetPush());
       }
     }
   }
 
-  private void schedule(String org, String deploymentId, String gatewayId) {
-    workers.submit(() -> push(org, deploymentId, gatewayId));
+  /**
+   * Sends a gateway what its heartbeat shows it lacks: the key set when it holds an older key
+   * generation than {@code keyGeneration}, and each current deployment of its environment it does
+   * not serve.
+   */
+  public void catchUp(
+      String org,
+      GatewayStore.Row gateway,
+      long heldKeyGeneration,
+      long keyGeneration,
+      Collection<String> servedDeploymentIds) {
+    String gatewayId = gateway.gateway().getId();
+    if (heldKeyGeneration < keyGeneration) {
+      log.info(
+          "gateway {} holds key generation {} of {} (current {}): pushing the key set",
+          gatewayId,
+          heldKeyGeneration,
+          org,
+          keyGeneration);
+      queue(org, gatewayId).offer(new KeySetPush());
+    }
+    Set<String> served = Set.copyOf(servedDeploymentIds);
+    for (var row : deployments.currentIn(org, gateway.gateway().getEnvironment())) {
+      if (!served.contains(row.deployment().getId())) {
+        log.info("gateway {} lacks deployment {}: pushing it", gatewayId, row.deployment().getId());
+        queue(org, gatewayId).offer(new DeploymentPush(row.deployment().getId()));
+      }
+    }
   }
 
-  private void push(String org, String deploymentId, String gatewayId) {
+  /** Whether nothing waits to be pushed to the gateway and nothing is being sent to it. */
+  public boolean idle(String org, String gatewayId) {
+    GatewayPushQueue queue = queues.get(new GatewayKey(org, gatewayId));
+    return queue == null || queue.idle();
+  }
+
+  private GatewayPushQueue queue(String org, String gatewayId) {
+    return queues.computeIfAbsent(
+        new GatewayKey(org, gatewayId),
+        k -> new GatewayPushQueue(workers, push -> send(org, gatewayId, push)));
+  }
+
+  private void send(String org, String gatewayId, Push push) {
+    String deploymentId = push instanceof DeploymentPush d ? d.deploymentId() : null;
     for (int attempt = 1; ; attempt++) {
-      Optional<DeploymentStore.Row> row = deployments.find(org, deploymentId);
-      if (row.isEmpty() || row.get().superseded()) {
-        return;
-      }
       Optional<GatewayStore.Row> gateway = gateways.find(org, gatewayId);
       if (gateway.isEmpty()) {
-        record(
-            org,
+        recordIf(
             deploymentId,
+            org,
             gatewayId,
             RolloutState.ROLLOUT_STATE_FAILED,
             "gateway is not registered",
             attempt);
         return;
       }
+      if (!health.healthy(gateway.get())) {
+        recordIf(
+            deploymentId,
+            org,
+            gatewayId,
+            RolloutState.ROLLOUT_STATE_PENDING,
+            UNHEALTHY,
+            attempt - 1);
+        return;
+      }
+      Optional<DeploymentStore.Row> row = Optional.empty();
+      if (deploymentId != null) {
+        row = deployments.find(org, deploymentId);
+        if (row.isEmpty() || row.get().superseded()) {
+          return;
+        }
+      }
       try {
-        stub(gateway.get().gateway().getAdminEndpoint())
-            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer()))
-            .withDeadlineAfter(10, TimeUnit.SECONDS)
-            .applyDeployment(request(row.get()));
-        record(org, deploymentId, gatewayId, RolloutState.ROLLOUT_STATE_ACTIVE, "", attempt);
+        var stub =
+            stub(gateway.get().gateway().getAdminEndpoint())
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer()))
+                .withDeadlineAfter(PUSH_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        long confirmed =
+            row.isPresent()
+                ? stub.applyDeployment(requests.deployment(row.get())).getAppliedKeyGeneration()
+                : stub.applyKeySet(requests.keySet(org)).getAppliedKeyGeneration();
+        gateways.confirmKeyGeneration(org, gatewayId, confirmed);
+        recordIf(deploymentId, org, gatewayId, RolloutState.ROLLOUT_STATE_ACTIVE, "", attempt);
         return;
       } catch (StatusRuntimeException | NexusException e) {
         String reason = describe(e);
-        if (attempt >= maxAttempts) {
+        if (attempt >= maxAttempts || !retriable(e)) {
           log.warn(
-              "deployment {} failed on gateway {} after {} attempts: {}",
-              deploymentId,
+              "push {} failed on gateway {} after {} attempts: {}",
+              push,
               gatewayId,
               attempt,
               reason);
-          record(org, deploymentId, gatewayId, RolloutState.ROLLOUT_STATE_FAILED, reason, attempt);
+          recordIf(
+              deploymentId, org, gatewayId, RolloutState.ROLLOUT_STATE_FAILED, reason, attempt);
           return;
         }
-        record(org, deploymentId, gatewayId, RolloutState.ROLLOUT_STATE_PENDING, reason, attempt);
+        recordIf(deploymentId, org, gatewayId, RolloutState.ROLLOUT_STATE_PENDING, reason, attempt);
         if (!sleep(backoff(attempt))) {
           return;
         }
@@ -165,23 +239,25 @@ public class RolloutPusher implements AutoCloseable {
     }
   }
 
-  private ApplyDeploymentRequest request(DeploymentStore.Row row) {
-    Deployment d = row.deployment();
-    var version = workflows.getVersion(row.org(), d.getWorkflowId(), d.getVersion());
-    String description =
-        workflows.find(row.org(), d.getWorkflowId()).map(w -> w.getDescription()).orElse("");
-    return ApplyDeploymentRequest.newBuilder()
-        .setGeneration(row.generation())
-        .setDeployment(
-            DeployedWorkflow.newBuilder()
-                .setDeploymentId(d.getId())
-                .setOrg(row.org())
-                .setWorkflowId(d.getWorkflowId())
-                .setVersion(d.getVersion())
-                .setDescription(description)
-                .setSpec(version.getSpec())
-                .addAllApiKeys(apiKeys.activeHashes(row.org())))
-        .build();
+  /** A gateway that refuses the push's content will refuse it again: no retry. */
+  private static boolean retriable(RuntimeException e) {
+    if (e instanceof StatusRuntimeException s) {
+      Status.Code code = s.getStatus().getCode();
+      return code != Status.Code.INVALID_ARGUMENT && code != Status.Code.FAILED_PRECONDITION;
+    }
+    return true;
+  }
+
+  private void recordIf(
+      String deploymentId,
+      String org,
+      String gatewayId,
+      RolloutState state,
+      String reason,
+      int attempts) {
+    if (deploymentId != null) {
+      record(org, deploymentId, gatewayId, state, reason, attempts);
+    }
   }
 
   private void record(
@@ -236,7 +312,7 @@ public class RolloutPusher implements AutoCloseable {
     }
   }
 
-  /** Stops pushing (pending retries are abandoned; a gateway's next registration reconciles it). */
+  /** Stops pushing (pending retries are abandoned; a gateway's next heartbeat catches it up). */
   @Override
   public void close() {
     workers.shutdownNow();

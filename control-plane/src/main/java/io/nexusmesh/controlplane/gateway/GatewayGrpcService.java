@@ -8,7 +8,6 @@ import com.linecorp.armeria.server.annotation.Blocking;
 import io.grpc.stub.StreamObserver;
 import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.controlplane.v1.Gateway;
-import io.nexusmesh.api.controlplane.v1.GatewayHealth;
 import io.nexusmesh.api.controlplane.v1.GatewayServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.HeartbeatRequest;
 import io.nexusmesh.api.controlplane.v1.HeartbeatResponse;
@@ -22,6 +21,7 @@ import io.nexusmesh.controlplane.authz.Authz;
 import io.nexusmesh.controlplane.authz.Permission;
 import io.nexusmesh.controlplane.config.ControlPlaneProperties;
 import io.nexusmesh.controlplane.deployment.RolloutPusher;
+import io.nexusmesh.controlplane.store.ApiKeyStore;
 import io.nexusmesh.controlplane.store.DeploymentStore;
 import io.nexusmesh.controlplane.store.GatewayStore;
 import io.nexusmesh.controlplane.store.Mutations;
@@ -41,17 +41,19 @@ import org.springframework.stereotype.Component;
  * call Register, Heartbeat and ReportUsage with their service account's token (role {@code
  * gateway}; a person's token is refused even with that role). Registration is audited; heartbeats
  * and usage reports are liveness and metering, not governed changes, so they are not. A gateway
- * that missed three heartbeats is listed as unhealthy. A gateway that (re)registers is reconciled:
- * every current deployment of its environment is pushed to it.
+ * that missed three heartbeats is listed as unhealthy ({@link GatewayHealthPolicy}). A gateway that
+ * (re)registers is reconciled: its organisation's key set and every current deployment of its
+ * environment are pushed to it; a heartbeat that shows an older key generation or a missing
+ * deployment gets those pushed.
  */
 @Component
 @Blocking
 public class GatewayGrpcService extends GatewayServiceGrpc.GatewayServiceImplBase {
-  private static final int MISSED_HEARTBEATS = 3;
-
   private final GatewayStore store;
   private final DeploymentStore deployments;
+  private final ApiKeyStore apiKeys;
   private final RolloutPusher pusher;
+  private final GatewayHealthPolicy health;
   private final Mutations mutations;
   private final Clock clock;
   private final Duration heartbeatInterval;
@@ -59,13 +61,17 @@ public class GatewayGrpcService extends GatewayServiceGrpc.GatewayServiceImplBas
   public GatewayGrpcService(
       GatewayStore store,
       DeploymentStore deployments,
+      ApiKeyStore apiKeys,
       RolloutPusher pusher,
+      GatewayHealthPolicy health,
       Mutations mutations,
       Clock clock,
       ControlPlaneProperties properties) {
     this.store = requireNonNull(store, "store");
     this.deployments = requireNonNull(deployments, "deployments");
+    this.apiKeys = requireNonNull(apiKeys, "apiKeys");
     this.pusher = requireNonNull(pusher, "pusher");
+    this.health = requireNonNull(health, "health");
     this.mutations = requireNonNull(mutations, "mutations");
     this.clock = requireNonNull(clock, "clock");
     this.heartbeatInterval = properties.gatewayHeartbeatInterval();
@@ -105,14 +111,23 @@ public class GatewayGrpcService extends GatewayServiceGrpc.GatewayServiceImplBas
   @Override
   public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> response) {
     Principal gateway = requireGateway();
+    long held = request.getKeyGenerationsOrDefault(gateway.org(), 0L);
     var row =
         store.heartbeat(
-            gateway.org(), request.getGatewayId(), request.getAppliedGeneration(), clock.instant());
+            gateway.org(),
+            request.getGatewayId(),
+            request.getAppliedGeneration(),
+            held,
+            clock.instant());
+    long keyGeneration = apiKeys.generation(gateway.org());
+    // A push this gateway missed (it was down, or a push failed) is sent again now.
+    pusher.catchUp(gateway.org(), row, held, keyGeneration, request.getDeploymentIdsList());
     reply(
         response,
         HeartbeatResponse.newBuilder()
             .setDesiredGeneration(
                 deployments.desiredGeneration(gateway.org(), row.gateway().getEnvironment()))
+            .setDesiredKeyGeneration(keyGeneration)
             .build());
   }
 
@@ -146,7 +161,13 @@ public class GatewayGrpcService extends GatewayServiceGrpc.GatewayServiceImplBas
     String after = PageTokens.decode("gateways", request.getPageToken()).orElse("");
     var rows = store.list(caller.org(), request.getEnvironment(), after, size + 1);
     var page = ListGatewaysResponse.newBuilder();
-    rows.stream().limit(size).forEach(row -> page.addGateways(withHealth(row)));
+    long keyGeneration = apiKeys.generation(caller.org());
+    rows.stream()
+        .limit(size)
+        .forEach(
+            row ->
+                page.addGateways(
+                    withHealth(row).toBuilder().setDesiredKeyGeneration(keyGeneration)));
     if (rows.size() > size) {
       page.setNextPageToken(PageTokens.encode("gateways", rows.get(size - 1).gateway().getId()));
     }
@@ -154,14 +175,7 @@ public class GatewayGrpcService extends GatewayServiceGrpc.GatewayServiceImplBas
   }
 
   private Gateway withHealth(GatewayStore.Row row) {
-    boolean late =
-        row.lastHeartbeat()
-            .plus(heartbeatInterval.multipliedBy(MISSED_HEARTBEATS))
-            .isBefore(clock.instant());
-    return row.gateway().toBuilder()
-        .setHealth(
-            late ? GatewayHealth.GATEWAY_HEALTH_UNHEALTHY : GatewayHealth.GATEWAY_HEALTH_HEALTHY)
-        .build();
+    return health.withHealth(row);
   }
 
   private static Principal requireGateway() {

@@ -8,16 +8,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusmesh.api.controlplane.v1.ApiKey;
 import io.nexusmesh.api.controlplane.v1.ApiKeyState;
 import io.nexusmesh.api.gateway.v1.ApiKeyHash;
+import io.nexusmesh.api.gateway.v1.KeySet;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-/** Data-plane API keys per organisation, stored as SHA-256 hashes, never as secrets. */
+/**
+ * Data-plane API keys per organisation, stored as SHA-256 hashes, never as secrets, and each
+ * organisation's key generation, which every change to its keys advances.
+ */
 @Repository
 public class ApiKeyStore {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -90,19 +95,74 @@ public class ApiKeyStore {
     return find(org, id);
   }
 
-  /** The hashes of the org's active keys, as they travel to gateways with every deployment. */
-  public List<ApiKeyHash> activeHashes(String org) {
-    return jdbc.sql(
-            "SELECT id, sha256, allowed_workflows_json FROM api_keys WHERE org = ? AND state = ?")
-        .params(org, ApiKeyState.API_KEY_STATE_ACTIVE.name())
+  /**
+   * Makes sure the org has a key generation row, so that {@link #advanceGeneration} inside a
+   * change's transaction only ever updates (two first changes racing to insert it would abort one
+   * transaction on PostgreSQL). Runs outside any transaction; a concurrent insert is harmless.
+   */
+  public void ensureGeneration(String org) {
+    try {
+      jdbc.sql(
+              """
+              INSERT INTO key_generations (org, generation)
+              SELECT ?, 0 WHERE NOT EXISTS (SELECT 1 FROM key_generations WHERE org = ?)""")
+          .params(org, org)
+          .update();
+    } catch (DuplicateKeyException e) {
+      // Another call inserted it first.
+    }
+  }
+
+  /**
+   * Advances the org's key generation; call it in the transaction of every change to its keys so
+   * the change and its generation commit together (the row lock orders concurrent changes).
+   */
+  public long advanceGeneration(String org) {
+    int updated =
+        jdbc.sql("UPDATE key_generations SET generation = generation + 1 WHERE org = ?")
+            .params(org)
+            .update();
+    if (updated == 0) {
+      throw new IllegalStateException("no key generation row for " + org + ": ensure it first");
+    }
+    return generation(org);
+  }
+
+  /** The org's current key generation; 0 when it never had a key. */
+  public long generation(String org) {
+    return jdbc.sql("SELECT generation FROM key_generations WHERE org = ?")
+        .params(org)
+        .query(Long.class)
+        .optional()
+        .orElse(0L);
+  }
+
+  /**
+   * The org's active keys and the key generation they belong to, read by one statement so the two
+   * always match (a set labelled with a generation never misses that generation's change).
+   */
+  public KeySet keySet(String org) {
+    var set = KeySet.newBuilder().setOrg(org);
+    jdbc.sql(
+            """
+            SELECT g.generation, k.id, k.sha256, k.allowed_workflows_json
+            FROM key_generations g
+            LEFT JOIN api_keys k ON k.org = g.org AND k.state = ?
+            WHERE g.org = ?
+            ORDER BY k.id""")
+        .params(ApiKeyState.API_KEY_STATE_ACTIVE.name(), org)
         .query(
-            (rs, n) ->
-                ApiKeyHash.newBuilder()
-                    .setKeyId(rs.getString("id"))
-                    .setSha256(rs.getString("sha256").trim())
-                    .addAllAllowedWorkflowIds(fromJson(rs.getString("allowed_workflows_json")))
-                    .build())
-        .list();
+            rs -> {
+              set.setGeneration(rs.getLong(1));
+              if (rs.getString(2) != null) {
+                set.addApiKeys(
+                    ApiKeyHash.newBuilder()
+                        .setKeyId(rs.getString(2))
+                        .setSha256(rs.getString(3).trim())
+                        .addAllAllowedWorkflowIds(fromJson(rs.getString(4))));
+              }
+            });
+    return set.build();
   }
 
   private static ApiKey key(ResultSet rs) throws SQLException {

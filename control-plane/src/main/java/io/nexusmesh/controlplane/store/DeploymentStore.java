@@ -28,8 +28,12 @@ public class DeploymentStore {
     this.jdbc = requireNonNull(jdbc, "jdbc");
   }
 
-  /** A stored deployment: its generation, and whether a newer one replaced it. */
-  public record Row(long generation, String org, Deployment deployment, boolean superseded) {}
+  /**
+   * A stored deployment: its generation, the workflow description it pushes (fixed when it was
+   * made), and whether a newer one replaced it.
+   */
+  public record Row(
+      long generation, String org, Deployment deployment, String description, boolean superseded) {}
 
   /**
    * Inserts a deployment as the current one of its workflow and environment, superseding the one
@@ -41,6 +45,7 @@ public class DeploymentStore {
       String workflowId,
       long version,
       Environment environment,
+      String description,
       String creator,
       List<String> gatewayIds,
       Instant now) {
@@ -55,8 +60,8 @@ public class DeploymentStore {
     jdbc.sql(
             """
             INSERT INTO deployments (org, id, workflow_id, version, environment, previous_version,
-                                     superseded, creator, create_time, update_time)
-            VALUES (?, ?, ?, ?, ?, ?, FALSE, ?, ?, ?)""")
+                                     description, superseded, creator, create_time, update_time)
+            VALUES (?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?, ?)""")
         .params(
             org,
             id,
@@ -64,6 +69,7 @@ public class DeploymentStore {
             version,
             environment.name(),
             previous,
+            description,
             creator,
             WorkflowStore.time(now),
             WorkflowStore.time(now))
@@ -218,6 +224,7 @@ public class DeploymentStore {
             .setCreateTime(WorkflowStore.timestamp(rs, "create_time"))
             .setUpdateTime(WorkflowStore.timestamp(rs, "update_time"))
             .build(),
+        rs.getString("description"),
         rs.getBoolean("superseded"));
   }
 
@@ -245,6 +252,7 @@ public class DeploymentStore {
             .addAllGateways(rollouts)
             .setState(overall(row.superseded(), rollouts))
             .build(),
+        row.description(),
         row.superseded());
   }
 

@@ -72,19 +72,37 @@ public class GatewayStore {
     return find(org, id).orElseThrow();
   }
 
-  /** Records a heartbeat; NOT_FOUND for a gateway that never registered. */
-  public Row heartbeat(String org, String id, long appliedGeneration, Instant now) {
+  /**
+   * Records a heartbeat and the generations the gateway reported; NOT_FOUND for a gateway that
+   * never registered.
+   */
+  public Row heartbeat(
+      String org, String id, long appliedGeneration, long keyGeneration, Instant now) {
     int updated =
         jdbc.sql(
                 """
-                UPDATE gateways SET last_heartbeat_time = ?, applied_generation = ?
+                UPDATE gateways SET last_heartbeat_time = ?, applied_generation = ?,
+                                    applied_key_generation = ?
                 WHERE org = ? AND id = ?""")
-            .params(WorkflowStore.time(now), appliedGeneration, org, id)
+            .params(WorkflowStore.time(now), appliedGeneration, keyGeneration, org, id)
             .update();
     if (updated == 0) {
       throw NexusException.notFound("gateway", id);
     }
     return find(org, id).orElseThrow();
+  }
+
+  /**
+   * Records the key generation a gateway confirmed in a push's answer (never lowering it: answers
+   * to pushes of older sets can arrive late).
+   */
+  public void confirmKeyGeneration(String org, String id, long keyGeneration) {
+    jdbc.sql(
+            """
+            UPDATE gateways SET applied_key_generation = GREATEST(applied_key_generation, ?)
+            WHERE org = ? AND id = ?""")
+        .params(keyGeneration, org, id)
+        .update();
   }
 
   /** The gateway, if the org has it. */
@@ -146,6 +164,7 @@ public class GatewayStore {
             .setBuildVersion(rs.getString("build_version"))
             .setRegisterTime(WorkflowStore.timestamp(rs, "register_time"))
             .setLastHeartbeatTime(WorkflowStore.timestamp(rs, "last_heartbeat_time"))
+            .setAppliedKeyGeneration(rs.getLong("applied_key_generation"))
             .build(),
         lastHeartbeat);
   }

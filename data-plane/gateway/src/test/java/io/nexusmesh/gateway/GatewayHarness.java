@@ -15,6 +15,7 @@ import io.nexusmesh.api.gateway.v1.ApplyDeploymentRequest;
 import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
 import io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc;
 import io.nexusmesh.api.gateway.v1.GatewayAdminServiceGrpc;
+import io.nexusmesh.api.gateway.v1.KeySet;
 import io.nexusmesh.api.workflow.v1.WorkflowSpec;
 import io.nexusmesh.runtime.auth.ApiKeys;
 import io.nexusmesh.testing.RedisEndpoint;
@@ -90,12 +91,12 @@ final class GatewayHarness implements AutoCloseable {
             .setWorkflowId(workflowId)
             .setVersion(1)
             .setSpec(spec);
+    var keySet = KeySet.newBuilder().setOrg(org).setGeneration(GENERATION.incrementAndGet());
     synchronized (this) {
       keys.forEach(
           (o, key) -> {
             if (o.equals(org)) {
-              deployment.addApiKeys(
-                  ApiKeyHash.newBuilder().setKeyId(key.id()).setSha256(key.sha256()));
+              keySet.addApiKeys(ApiKeyHash.newBuilder().setKeyId(key.id()).setSha256(key.sha256()));
             }
           });
     }
@@ -104,6 +105,7 @@ final class GatewayHarness implements AutoCloseable {
             ApplyDeploymentRequest.newBuilder()
                 .setDeployment(deployment)
                 .setGeneration(GENERATION.incrementAndGet())
+                .setKeySet(keySet)
                 .build());
   }
 

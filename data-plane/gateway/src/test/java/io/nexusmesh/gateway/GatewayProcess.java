@@ -9,6 +9,7 @@ import io.nexusmesh.api.gateway.v1.ApiKeyHash;
 import io.nexusmesh.api.gateway.v1.ApplyDeploymentRequest;
 import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
 import io.nexusmesh.api.gateway.v1.GatewayAdminServiceGrpc;
+import io.nexusmesh.api.gateway.v1.KeySet;
 import io.nexusmesh.api.workflow.v1.WorkflowSpec;
 import io.nexusmesh.runtime.auth.ApiKeys;
 import io.nexusmesh.testing.Ports;
@@ -95,7 +96,11 @@ record GatewayProcess(Process process, int port) {
                           .setOrg(org)
                           .setWorkflowId(workflowId)
                           .setVersion(1)
-                          .setSpec(spec)
+                          .setSpec(spec))
+                  .setKeySet(
+                      KeySet.newBuilder()
+                          .setOrg(org)
+                          .setGeneration(System.nanoTime())
                           .addApiKeys(
                               ApiKeyHash.newBuilder().setKeyId(key.id()).setSha256(key.sha256())))
                   .build());

@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The gateway's side of the control plane relationship: registers (retrying with backoff until the
  * control plane answers, so a gateway can start first), then sends heartbeats with its applied
- * generation and usage reports. A heartbeat answered NOT_FOUND (the control plane forgot us)
- * registers again, which makes the control plane push the full desired set.
+ * generation, the key generation it holds and the deployments it serves (so the control plane
+ * notices a missed push and sends it again), and usage reports. A heartbeat answered NOT_FOUND (the
+ * control plane forgot us) registers again, which makes the control plane push the full desired
+ * set.
  */
 public final class ControlPlaneLink implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControlPlaneLink.class);
@@ -141,6 +143,8 @@ public final class ControlPlaneLink implements AutoCloseable {
         HeartbeatRequest.newBuilder()
             .setGatewayId(options.gatewayId())
             .setAppliedGeneration(registry.appliedGeneration())
+            .putAllKeyGenerations(registry.keyGenerations())
+            .addAllDeploymentIds(registry.deploymentIds())
             .build());
     var records = usage.drain();
     if (!records.isEmpty()) {

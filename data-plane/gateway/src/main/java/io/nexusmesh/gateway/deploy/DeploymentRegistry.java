@@ -3,20 +3,19 @@ package io.nexusmesh.gateway.deploy;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.nexusmesh.api.gateway.v1.ApiKeyHash;
+import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.gateway.v1.ApplyDeploymentRequest;
 import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
+import io.nexusmesh.api.gateway.v1.KeySet;
+import io.nexusmesh.api.gateway.v1.KeySetState;
 import io.nexusmesh.gateway.engine.WorkflowCatalog;
 import io.nexusmesh.runtime.auth.ApiKeyVerifier;
-import io.nexusmesh.runtime.auth.ApiKeys;
-import io.nexusmesh.runtime.auth.Audiences;
 import io.nexusmesh.runtime.auth.Principal;
-import io.nexusmesh.runtime.auth.PrincipalKind;
-import java.util.ArrayList;
+import io.nexusmesh.runtime.error.NexusException;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.redisson.api.RMap;
 import org.redisson.api.RedissonClient;
@@ -26,24 +25,27 @@ import org.redisson.codec.CompositeCodec;
 
 /**
  * What this gateway serves: the deployments the control plane pushed, indexed by organisation and
- * workflow, and the hashes of each organisation's API keys that came with them. Kept in memory for
- * the hot path and mirrored in Redis under the gateway's id, so a restarted gateway serves its
- * deployments even while the control plane is down. Pushes carry a generation; an older generation
- * than the one a workflow has is ignored, so a late retry cannot roll a workflow back.
+ * workflow, and each organisation's API key set (see {@link KeySets}). Kept in memory for the hot
+ * path and mirrored in Redis under the gateway's id, so a restarted gateway serves its deployments
+ * even while the control plane is down.
+ *
+ * <p>Deployments carry a generation: an older one than a workflow has is ignored, so a late retry
+ * cannot roll a workflow back; the same generation again is a no-op when its content is the same
+ * and refused when it differs, since one generation names exactly one content.
  */
 public final class DeploymentRegistry implements WorkflowCatalog, ApiKeyVerifier {
-  private record KeyEntry(String org, ApiKeyHash hash) {}
+  /** What a push left in place: the workflow's generation and the org's key generation. */
+  public record Applied(long generation, long keyGeneration) {}
 
   private final RMap<String, byte[]> mirror;
+  private final KeySets keySets;
   private final Map<String, ApplyDeploymentRequest> byWorkflow = new ConcurrentHashMap<>();
-  private volatile Map<String, KeyEntry> keys = Map.of();
 
   public DeploymentRegistry(RedissonClient redis, String gatewayId) {
-    this.mirror =
-        requireNonNull(redis, "redis")
-            .getMap(
-                "nx:gateway:{" + gatewayId + "}:deployments",
-                new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE));
+    var codec = new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE);
+    requireNonNull(redis, "redis");
+    this.mirror = redis.getMap("nx:gateway:{" + gatewayId + "}:deployments", codec);
+    this.keySets = new KeySets(redis.getMap("nx:gateway:{" + gatewayId + "}:keysets", codec));
   }
 
   /** Loads what was deployed before a restart. */
@@ -58,24 +60,51 @@ public final class DeploymentRegistry implements WorkflowCatalog, ApiKeyVerifier
                 throw new IllegalStateException("deployment " + k + " is not readable", e);
               }
             });
-    reindexKeys();
+    keySets.load();
   }
 
   private static String key(String org, String workflowId) {
     return org + "/" + workflowId;
   }
 
-  /** Installs a deployment unless a newer generation of the workflow is already here. */
-  public synchronized long apply(ApplyDeploymentRequest request) {
+  /**
+   * Applies the push's key set (unless older than the one held) and installs its deployment (unless
+   * the workflow has a newer generation); FAILED_PRECONDITION when the workflow already has this
+   * generation with other content.
+   */
+  public synchronized Applied apply(ApplyDeploymentRequest request) {
     DeployedWorkflow d = request.getDeployment();
+    if (!request.getKeySet().getOrg().equals(d.getOrg())) {
+      throw NexusException.invalidArgument(
+          "key_set.org", "must be the deployment's organisation (" + d.getOrg() + ")");
+    }
     String key = key(d.getOrg(), d.getWorkflowId());
     ApplyDeploymentRequest current = byWorkflow.get(key);
-    if (current == null || current.getGeneration() <= request.getGeneration()) {
-      mirror.fastPut(key, request.toByteArray());
-      byWorkflow.put(key, request);
-      reindexKeys();
+    if (current != null
+        && current.getGeneration() == request.getGeneration()
+        && !current.getDeployment().equals(d)) {
+      throw NexusException.of(
+          ErrorReason.ERROR_REASON_FAILED_PRECONDITION,
+          "generation "
+              + request.getGeneration()
+              + " of "
+              + key
+              + " is already applied with other content");
     }
-    return appliedGeneration();
+    long keyGeneration = keySets.apply(request.getKeySet());
+    if (current == null || current.getGeneration() < request.getGeneration()) {
+      // The key set lives on its own; the mirrored deployment does not repeat it.
+      ApplyDeploymentRequest stored = request.toBuilder().clearKeySet().build();
+      mirror.fastPut(key, stored.toByteArray());
+      byWorkflow.put(key, stored);
+      current = stored;
+    }
+    return new Applied(current.getGeneration(), keyGeneration);
+  }
+
+  /** Holds {@code keySet} unless the one held is as new; returns the key generation held. */
+  public long applyKeySet(KeySet keySet) {
+    return keySets.apply(keySet);
   }
 
   /** Stops serving a workflow, unless it was deployed again by a newer generation. */
@@ -85,7 +114,6 @@ public final class DeploymentRegistry implements WorkflowCatalog, ApiKeyVerifier
     if (current != null && current.getGeneration() <= generation) {
       mirror.fastRemove(key);
       byWorkflow.remove(key);
-      reindexKeys();
     }
     return appliedGeneration();
   }
@@ -98,17 +126,40 @@ public final class DeploymentRegistry implements WorkflowCatalog, ApiKeyVerifier
         .orElse(0);
   }
 
+  /** The ids of the deployments served. */
+  public List<String> deploymentIds() {
+    return byWorkflow.values().stream()
+        .map(r -> r.getDeployment().getDeploymentId())
+        .sorted()
+        .toList();
+  }
+
+  /** The key generation held per organisation. */
+  public Map<String, Long> keyGenerations() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    keySets.states("").forEach(k -> out.put(k.getOrg(), k.getGeneration()));
+    return out;
+  }
+
+  /** The key generation held for {@code org}; 0 before any key set arrived. */
+  public long keyGeneration(String org) {
+    return keySets.generation(org);
+  }
+
+  /** The key sets held, without their hashes, optionally of one organisation. */
+  public List<KeySetState> keySets(String org) {
+    return keySets.states(org);
+  }
+
   /** The deployments, optionally of one organisation. */
   public List<DeployedWorkflow> deployments(String org) {
-    List<DeployedWorkflow> out = new ArrayList<>();
-    byWorkflow.values().stream()
+    return byWorkflow.values().stream()
         .map(ApplyDeploymentRequest::getDeployment)
         .filter(d -> org.isEmpty() || d.getOrg().equals(org))
         .sorted(
-            java.util.Comparator.comparing(DeployedWorkflow::getOrg)
+            Comparator.comparing(DeployedWorkflow::getOrg)
                 .thenComparing(DeployedWorkflow::getWorkflowId))
-        .forEach(out::add);
-    return out;
+        .toList();
   }
 
   @Override
@@ -119,40 +170,6 @@ public final class DeploymentRegistry implements WorkflowCatalog, ApiKeyVerifier
 
   @Override
   public Optional<Principal> verify(String presentedKey) {
-    Optional<String> id = ApiKeys.idOf(presentedKey);
-    if (id.isEmpty()) {
-      return Optional.empty();
-    }
-    KeyEntry entry = keys.get(id.get());
-    if (entry == null || !ApiKeys.matches(presentedKey, entry.hash().getSha256())) {
-      return Optional.empty();
-    }
-    return Optional.of(
-        new Principal(
-            "apikey:" + id.get(),
-            entry.org(),
-            Set.of(),
-            Set.of(Audiences.GATEWAY),
-            PrincipalKind.API_KEY,
-            Set.copyOf(entry.hash().getAllowedWorkflowIdsList())));
-  }
-
-  /**
-   * Each push carries its organisation's full set of active keys: the newest push of an org decides
-   * which of its keys work (so a revoked key stops working with the next push).
-   */
-  private void reindexKeys() {
-    Map<String, ApplyDeploymentRequest> newestPerOrg = new java.util.HashMap<>();
-    for (ApplyDeploymentRequest r : byWorkflow.values()) {
-      newestPerOrg.merge(
-          r.getDeployment().getOrg(), r, (a, b) -> a.getGeneration() >= b.getGeneration() ? a : b);
-    }
-    Map<String, KeyEntry> index = new java.util.HashMap<>();
-    newestPerOrg.forEach(
-        (org, r) ->
-            r.getDeployment()
-                .getApiKeysList()
-                .forEach(h -> index.put(h.getKeyId(), new KeyEntry(org, h))));
-    keys = Map.copyOf(index);
+    return keySets.verify(presentedKey);
   }
 }

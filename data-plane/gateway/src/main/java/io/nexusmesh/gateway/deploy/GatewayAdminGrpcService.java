@@ -7,6 +7,8 @@ import io.grpc.stub.StreamObserver;
 import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.gateway.v1.ApplyDeploymentRequest;
 import io.nexusmesh.api.gateway.v1.ApplyDeploymentResponse;
+import io.nexusmesh.api.gateway.v1.ApplyKeySetRequest;
+import io.nexusmesh.api.gateway.v1.ApplyKeySetResponse;
 import io.nexusmesh.api.gateway.v1.GatewayAdminServiceGrpc;
 import io.nexusmesh.api.gateway.v1.GetGatewayStateRequest;
 import io.nexusmesh.api.gateway.v1.GetGatewayStateResponse;
@@ -40,16 +42,35 @@ public final class GatewayAdminGrpcService
   public void applyDeployment(
       ApplyDeploymentRequest request, StreamObserver<ApplyDeploymentResponse> response) {
     requireControlPlane();
-    long applied = registry.apply(request);
+    DeploymentRegistry.Applied applied = registry.apply(request);
     var d = request.getDeployment();
     log.info(
-        "deployment {} applied: {}/{} v{} (generation {})",
+        "deployment {} applied: {}/{} v{} (generation {}, key generation {})",
         d.getDeploymentId(),
         d.getOrg(),
         d.getWorkflowId(),
         d.getVersion(),
-        request.getGeneration());
-    response.onNext(ApplyDeploymentResponse.newBuilder().setAppliedGeneration(applied).build());
+        applied.generation(),
+        applied.keyGeneration());
+    response.onNext(
+        ApplyDeploymentResponse.newBuilder()
+            .setAppliedGeneration(applied.generation())
+            .setAppliedKeyGeneration(applied.keyGeneration())
+            .build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void applyKeySet(
+      ApplyKeySetRequest request, StreamObserver<ApplyKeySetResponse> response) {
+    requireControlPlane();
+    long held = registry.applyKeySet(request.getKeySet());
+    log.info(
+        "key set of {} at generation {}: holding generation {}",
+        request.getKeySet().getOrg(),
+        request.getKeySet().getGeneration(),
+        held);
+    response.onNext(ApplyKeySetResponse.newBuilder().setAppliedKeyGeneration(held).build());
     response.onCompleted();
   }
 
@@ -71,6 +92,7 @@ public final class GatewayAdminGrpcService
         GetGatewayStateResponse.newBuilder()
             .addAllDeployments(registry.deployments(request.getOrg()))
             .setAppliedGeneration(registry.appliedGeneration())
+            .addAllKeySets(registry.keySets(request.getOrg()))
             .build());
     response.onCompleted();
   }
