@@ -7,16 +7,23 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.AbstractStub;
 import io.grpc.stub.MetadataUtils;
+import io.nexusmesh.controlplane.deployment.GatewayCredentials;
 import io.nexusmesh.controlplane.server.ControlPlaneServer;
 import io.nexusmesh.controlplane.server.TrustedIssuer;
+import io.nexusmesh.gateway.Gateway;
+import io.nexusmesh.gateway.GatewayConfig;
 import io.nexusmesh.runtime.auth.Audiences;
 import io.nexusmesh.runtime.auth.DevTokenIssuer;
 import io.nexusmesh.runtime.auth.DevTokenIssuer.TokenRequest;
+import io.nexusmesh.testing.RedisEndpoint;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -91,6 +98,39 @@ final class ControlPlaneHarness implements AutoCloseable {
     } catch (StatusRuntimeException e) {
       return e.getStatus().getCode();
     }
+  }
+
+  /**
+   * Starts a gateway of {@code org} in {@code environment} trusting this control plane's issuer;
+   * with {@code register} it registers and beats with a service-account token of {@code org}.
+   */
+  Gateway startGateway(
+      RedisEndpoint redis, String org, String id, String environment, boolean register) {
+    Map<String, String> env = new HashMap<>();
+    env.put("NEXUS_GATEWAY_ID", id);
+    env.put("NEXUS_GATEWAY_PORT", "0");
+    env.put("NEXUS_GATEWAY_ENVIRONMENT", environment);
+    env.put("NEXUS_REDIS_URL", redis.uri());
+    env.put("NEXUS_OIDC_ISSUER", issuer.issuer().toString());
+    env.put("NEXUS_CONTROL_PLANE_URL", baseUrl());
+    if (register) {
+      env.put("NEXUS_GATEWAY_TOKEN", gatewayToken(org, id));
+    }
+    env.put("NEXUS_GATEWAY_ADVERTISED_URL", "http://127.0.0.1:0");
+    env.put("NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "1s");
+    return Gateway.start(GatewayConfig.fromEnvironment(env));
+  }
+
+  /** The service-account token a gateway of {@code org} registers and beats with. */
+  String gatewayToken(String org, String id) {
+    return issuer.mint(
+        TokenRequest.service(
+            "service-account-" + id, org, Audiences.MANAGEMENT, Duration.ofHours(1), "gateway"));
+  }
+
+  /** The credential the control plane itself calls gateways' admin service with. */
+  String controlPlaneToken() {
+    return context.getBean(GatewayCredentials.class).token();
   }
 
   String baseUrl() {

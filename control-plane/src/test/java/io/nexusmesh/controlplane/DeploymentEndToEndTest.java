@@ -35,7 +35,6 @@ import io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc;
 import io.nexusmesh.api.gateway.v1.WatchExecutionRequest;
 import io.nexusmesh.api.workflow.v1.WorkflowSpec;
 import io.nexusmesh.gateway.Gateway;
-import io.nexusmesh.gateway.GatewayConfig;
 import io.nexusmesh.runtime.auth.Audiences;
 import io.nexusmesh.runtime.auth.DevTokenIssuer.TokenRequest;
 import io.nexusmesh.testing.RedisEndpoint;
@@ -46,9 +45,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -342,24 +339,6 @@ class DeploymentEndToEndTest {
 
   private static Gateway startGateway(
       ControlPlaneHarness cp, RedisEndpoint redis, String id, String... environment) {
-    String token =
-        cp.issuer.mint(
-            TokenRequest.service(
-                "service-account-" + id,
-                ORG,
-                Audiences.MANAGEMENT,
-                Duration.ofHours(1),
-                "gateway"));
-    Map<String, String> env = new HashMap<>();
-    env.put("NEXUS_GATEWAY_ID", id);
-    env.put("NEXUS_GATEWAY_PORT", "0");
-    env.put("NEXUS_GATEWAY_ENVIRONMENT", environment.length == 0 ? "dev" : environment[0]);
-    env.put("NEXUS_REDIS_URL", redis.uri());
-    env.put("NEXUS_OIDC_ISSUER", cp.issuer.issuer().toString());
-    env.put("NEXUS_CONTROL_PLANE_URL", cp.baseUrl());
-    env.put("NEXUS_GATEWAY_TOKEN", token);
-    env.put("NEXUS_GATEWAY_ADVERTISED_URL", "http://127.0.0.1:0");
-    env.put("NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "1s");
-    return Gateway.start(GatewayConfig.fromEnvironment(env));
+    return cp.startGateway(redis, ORG, id, environment.length == 0 ? "dev" : environment[0], true);
   }
 }
