@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  * accept one of the two passes null for it, and such credentials are refused.
  */
 public final class BearerAuthenticator implements Authenticator {
-  private static final String SCHEME = "bearer ";
+  private static final String SCHEME = "Bearer";
 
   private final @Nullable JwtVerifier jwtVerifier;
   private final @Nullable ApiKeyVerifier apiKeyVerifier;
@@ -31,13 +31,22 @@ public final class BearerAuthenticator implements Authenticator {
    */
   @Override
   public boolean mayBlock(@Nullable String authorization) {
-    if (jwtVerifier == null
-        || authorization == null
-        || authorization.length() <= SCHEME.length()
-        || !authorization.regionMatches(true, 0, SCHEME, 0, SCHEME.length())) {
+    if (jwtVerifier == null || authorization == null) {
       return false;
     }
-    return !ApiKeys.looksLikeApiKey(authorization.substring(SCHEME.length()).trim());
+    String credential = credentialOrNull(authorization);
+    return credential != null && !credential.isEmpty() && !ApiKeys.looksLikeApiKey(credential);
+  }
+
+  /** The credential of a Bearer header (maybe empty), or null when the scheme is another. */
+  private static @Nullable String credentialOrNull(String authorization) {
+    String header = authorization.strip();
+    int space = header.indexOf(' ');
+    String scheme = space < 0 ? header : header.substring(0, space);
+    if (!scheme.equalsIgnoreCase(SCHEME)) {
+      return null;
+    }
+    return space < 0 ? "" : header.substring(space + 1).strip();
   }
 
   @Override
@@ -47,13 +56,25 @@ public final class BearerAuthenticator implements Authenticator {
           ErrorReason.ERROR_REASON_CREDENTIALS_MISSING,
           "missing credential: send 'Authorization: Bearer <token or API key>'");
     }
-    if (authorization.length() <= SCHEME.length()
-        || !authorization.regionMatches(true, 0, SCHEME, 0, SCHEME.length())) {
+    String credential = credentialOrNull(authorization);
+    if (credential == null) {
+      String scheme = authorization.strip().split("\\s+", 2)[0];
       throw NexusException.of(
           ErrorReason.ERROR_REASON_CREDENTIALS_INVALID,
-          "unsupported authorization scheme (expected: Bearer)");
+          "unsupported authorization scheme '"
+              + (scheme.length() > 20 ? scheme.substring(0, 20) + "..." : scheme)
+              + "' (expected: Bearer)");
     }
-    String credential = authorization.substring(SCHEME.length()).trim();
+    if (credential.isEmpty()) {
+      throw NexusException.of(
+          ErrorReason.ERROR_REASON_CREDENTIALS_MISSING,
+          "empty bearer credential: send 'Authorization: Bearer <token or API key>'");
+    }
+    if (credential.chars().anyMatch(Character::isWhitespace)) {
+      throw NexusException.of(
+          ErrorReason.ERROR_REASON_CREDENTIALS_INVALID,
+          "malformed bearer credential: a token or API key has no spaces");
+    }
     if (ApiKeys.looksLikeApiKey(credential)) {
       if (apiKeyVerifier == null) {
         throw NexusException.of(
@@ -70,6 +91,12 @@ public final class BearerAuthenticator implements Authenticator {
       throw NexusException.of(
           ErrorReason.ERROR_REASON_CREDENTIALS_INVALID,
           "only API keys are accepted by this service");
+    }
+    if (credential.chars().filter(c -> c == '.').count() != 2) {
+      throw NexusException.of(
+          ErrorReason.ERROR_REASON_CREDENTIALS_INVALID,
+          "malformed bearer credential: neither a JWT (three dot-separated parts) nor an API key"
+              + (apiKeyVerifier == null ? "" : " (nxk_...)"));
     }
     return jwtVerifier.verify(credential);
   }

@@ -1,5 +1,6 @@
 package io.nexusmesh.runtime.error;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.Status;
 import com.linecorp.armeria.common.RequestContext;
 import com.linecorp.armeria.common.grpc.GoogleGrpcExceptionHandlerFunction;
@@ -9,6 +10,7 @@ import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +28,30 @@ public final class NexusExceptionHandler implements GoogleGrpcExceptionHandlerFu
   private static final Logger log = LoggerFactory.getLogger(NexusExceptionHandler.class);
   private static final GrpcExceptionHandlerFunction ARMERIA_DEFAULTS =
       GrpcExceptionHandlerFunction.of();
+
+  /**
+   * A request message that does not parse reaches here as the INTERNAL status Armeria's
+   * unmarshaller gives it (and would skip {@link #applyStatusProto}); it is the caller's mistake,
+   * so it becomes INVALID_ARGUMENT saying what protobuf's parser said.
+   */
+  @Override
+  public io.grpc.@Nullable Status apply(
+      RequestContext ctx, io.grpc.Status status, Throwable cause, Metadata metadata) {
+    Throwable unparsable = cause;
+    while (unparsable != null && !(unparsable instanceof InvalidProtocolBufferException)) {
+      unparsable = unparsable.getCause() == unparsable ? null : unparsable.getCause();
+    }
+    Throwable handled = cause;
+    if (unparsable != null && !(cause instanceof NexusException)) {
+      handled =
+          NexusException.malformedRequest(
+              "the request message could not be parsed: "
+                  + (unparsable.getMessage() == null
+                      ? "invalid protobuf"
+                      : unparsable.getMessage()));
+    }
+    return GoogleGrpcExceptionHandlerFunction.super.apply(ctx, status, handled, metadata);
+  }
 
   @Override
   public Status applyStatusProto(RequestContext ctx, Throwable cause, Metadata metadata) {

@@ -1,5 +1,6 @@
 package io.nexusmesh.runtime.server;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
@@ -16,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  * Renders the errors Armeria answers by itself, before any gRPC handler runs (a body that is not
  * valid JSON, an unknown route, an oversize request, a timeout), in the same JSON shape as the
  * errors of the gRPC handlers: {@code {"code", "grpc-code", "message", "details": [ErrorInfo]}}.
- * The message is fixed per status, so no parser or stack detail reaches the caller.
+ * The message is fixed per status, so no stack detail reaches the caller; a body that is not JSON
+ * says where its syntax breaks (the JSON parser's own words and position, nothing of ours).
  */
 final class JsonErrorRenderer implements ServerErrorHandler {
 
@@ -39,9 +41,27 @@ final class JsonErrorRenderer implements ServerErrorHandler {
     // A 400 here means the body or a parameter did not parse: a malformed request.
     com.google.rpc.Status rpcStatus =
         status.code() == 400
-            ? StatusProtos.toStatus(NexusException.malformedRequest(messageOf(status)))
+            ? StatusProtos.toStatus(NexusException.malformedRequest(malformed(cause)))
             : StatusProtos.forCode(codeOf(status), messageOf(status));
     return HttpErrors.json(status, rpcStatus);
+  }
+
+  /** What was malformed, when the cause says so in words safe for the caller (JSON syntax). */
+  private static String malformed(@Nullable Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof JsonProcessingException json) {
+        var location = json.getLocation();
+        return "malformed request body: not valid JSON: "
+            + json.getOriginalMessage()
+            + (location == null
+                ? ""
+                : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")");
+      }
+      if (t == t.getCause()) {
+        break;
+      }
+    }
+    return messageOf(HttpStatus.BAD_REQUEST);
   }
 
   private static Status.Code codeOf(HttpStatus status) {

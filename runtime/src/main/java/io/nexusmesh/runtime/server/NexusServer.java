@@ -101,9 +101,10 @@ public final class NexusServer {
             // A misspelt field is a caller's mistake to report, not to drop silently.
             .jsonMarshallerFactory(
                 service ->
-                    GrpcJsonMarshaller.builder()
-                        .jsonMarshallerCustomizer(json -> json.ignoringUnknownFields(false))
-                        .build(service))
+                    new DescriptiveJsonMarshaller(
+                        GrpcJsonMarshaller.builder()
+                            .jsonMarshallerCustomizer(json -> json.ignoringUnknownFields(false))
+                            .build(service)))
             .exceptionHandler(new NexusExceptionHandler())
             .unframedGrpcErrorHandler(UnframedGrpcErrorHandler.ofJson())
             .httpJsonTranscodingErrorHandler(UnframedGrpcErrorHandler.ofJson())

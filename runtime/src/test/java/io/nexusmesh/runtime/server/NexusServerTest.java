@@ -14,7 +14,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.nexusmesh.api.common.v1.ErrorReason;
@@ -28,12 +27,8 @@ import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc.WorkflowServiceBlock
 import io.nexusmesh.client.ErrorDetails;
 import io.nexusmesh.runtime.auth.ApiKeys;
 import io.nexusmesh.runtime.auth.Audiences;
-import io.nexusmesh.runtime.auth.BearerAuthenticator;
 import io.nexusmesh.runtime.auth.DevTokenIssuer;
 import io.nexusmesh.runtime.auth.DevTokenIssuer.TokenRequest;
-import io.nexusmesh.runtime.auth.JwtVerifier;
-import io.nexusmesh.runtime.auth.Principal;
-import io.nexusmesh.runtime.auth.PrincipalKind;
 import io.nexusmesh.runtime.telemetry.Telemetry;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
@@ -49,8 +44,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -72,11 +65,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NexusServerTest {
-  private static final String API_KEY = ApiKeys.generate().secret();
+  private static final String API_KEY = SampleServer.API_KEY;
 
   private final InMemorySpanExporter spans = InMemorySpanExporter.create();
   private final HttpClient http = HttpClient.newHttpClient();
-  private Server issuerServer;
+  private SampleServer sample;
   private DevTokenIssuer issuer;
   private DevTokenIssuer strangerIssuer;
   private Server server;
@@ -86,32 +79,6 @@ class NexusServerTest {
 
   @BeforeAll
   void start() {
-    AtomicReference<DevTokenIssuer> issuerRef = new AtomicReference<>();
-    issuerServer =
-        Server.builder()
-            .http(0)
-            .service(
-                "/realms/test" + DevTokenIssuer.DISCOVERY_PATH,
-                (ctx, req) ->
-                    com.linecorp.armeria.common.HttpResponse.of(
-                        com.linecorp.armeria.common.HttpStatus.OK,
-                        com.linecorp.armeria.common.MediaType.JSON,
-                        issuerRef.get().discoveryJson()))
-            .service(
-                "/realms/test" + DevTokenIssuer.JWKS_PATH,
-                (ctx, req) ->
-                    com.linecorp.armeria.common.HttpResponse.of(
-                        com.linecorp.armeria.common.HttpStatus.OK,
-                        com.linecorp.armeria.common.MediaType.JSON,
-                        issuerRef.get().jwksJson()))
-            .build();
-    issuerServer.start().join();
-    URI issuerUri =
-        URI.create("http://127.0.0.1:" + issuerServer.activeLocalPort() + "/realms/test");
-    issuer = DevTokenIssuer.create(issuerUri);
-    issuerRef.set(issuer);
-    strangerIssuer = DevTokenIssuer.create(issuerUri);
-
     var tracerProvider =
         SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build();
     var otel =
@@ -119,37 +86,13 @@ class NexusServerTest {
             .setTracerProvider(tracerProvider)
             .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
             .build();
-
-    var authenticator =
-        new BearerAuthenticator(
-            new JwtVerifier(JwtVerifier.Options.of(issuerUri, Audiences.MANAGEMENT)),
-            key ->
-                key.equals(API_KEY)
-                    ? Optional.of(
-                        new Principal(
-                            "apikey:test",
-                            "acme",
-                            Set.of(),
-                            Set.of(Audiences.GATEWAY),
-                            PrincipalKind.API_KEY,
-                            Set.of()))
-                    : Optional.empty());
-    server =
-        NexusServer.builder(
-                NexusServerOptions.defaults("sample", 0)
-                    .withGracefulShutdown(Duration.ZERO, Duration.ofSeconds(1)))
-            .addService(new SampleWorkflowService())
-            .addService(new SampleWorkflowService.SampleAuditService())
-            .authenticator(authenticator)
-            .telemetry(Telemetry.of(otel))
-            .build();
-    server.start().join();
-    base = "http://127.0.0.1:" + server.activeLocalPort();
-    channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", server.activeLocalPort())
-            .usePlaintext()
-            .build();
-    token = issuer.mint(TokenRequest.user("alice", "acme", Audiences.MANAGEMENT, "admin"));
+    sample = SampleServer.start(Telemetry.of(otel));
+    issuer = sample.issuer;
+    strangerIssuer = sample.strangerIssuer;
+    server = sample.server;
+    base = sample.base;
+    channel = sample.channel;
+    token = sample.token;
     stub(token)
         .createWorkflow(
             CreateWorkflowRequest.newBuilder()
@@ -159,9 +102,7 @@ class NexusServerTest {
 
   @AfterAll
   void stop() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    server.stop().join();
-    issuerServer.stop().join();
+    sample.close();
   }
 
   private WorkflowServiceBlockingStub stub(String bearer) {

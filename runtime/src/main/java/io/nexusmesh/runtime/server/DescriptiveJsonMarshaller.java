@@ -1,0 +1,68 @@
+package io.nexusmesh.runtime.server;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.Message;
+import com.linecorp.armeria.common.grpc.GrpcJsonMarshaller;
+import io.grpc.MethodDescriptor.Marshaller;
+import io.grpc.MethodDescriptor.PrototypeMarshaller;
+import io.grpc.protobuf.ProtoUtils;
+import io.nexusmesh.runtime.error.FieldViolation;
+import io.nexusmesh.runtime.error.NexusException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Armeria's JSON marshaller (REST transcoding, unframed JSON, gRPC-Web and gRPC with JSON), with
+ * refusals that say what is wrong: a body that does not parse becomes INVALID_ARGUMENT naming the
+ * field and the problem, with a {@code BadRequest} field violation (see {@link JsonProblems}).
+ */
+final class DescriptiveJsonMarshaller implements GrpcJsonMarshaller {
+  private final GrpcJsonMarshaller delegate;
+
+  DescriptiveJsonMarshaller(GrpcJsonMarshaller delegate) {
+    this.delegate = requireNonNull(delegate, "delegate");
+  }
+
+  @Override
+  public <T> void serializeMessage(Marshaller<T> marshaller, T message, OutputStream os)
+      throws IOException {
+    delegate.serializeMessage(marshaller, message, os);
+  }
+
+  @Override
+  public <T> T deserializeMessage(Marshaller<T> marshaller, InputStream is) throws IOException {
+    byte[] json = is.readAllBytes();
+    try {
+      return delegate.deserializeMessage(marshaller, new ByteArrayInputStream(json));
+    } catch (IOException | RuntimeException e) {
+      if (marshaller instanceof PrototypeMarshaller<T> prototyped
+          && prototyped.getMessagePrototype() instanceof Message prototype) {
+        String parserSaid = e.getMessage() == null ? "could not be parsed" : e.getMessage();
+        FieldViolation problem = JsonProblems.locate(prototype, json, parserSaid, this::problem);
+        if (problem.field().isEmpty()) {
+          throw NexusException.malformedRequest("malformed request body: " + problem.description());
+        }
+        throw NexusException.invalidArgument(List.of(problem));
+      }
+      throw e;
+    }
+  }
+
+  /** What the delegate says of {@code json} as a message of the prototype's type, or null. */
+  private @Nullable String problem(Message prototype, String json) {
+    try {
+      delegate.deserializeMessage(
+          ProtoUtils.marshaller(prototype),
+          new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)));
+      return null;
+    } catch (IOException | RuntimeException e) {
+      return e.getMessage() == null ? "has the wrong type" : e.getMessage();
+    }
+  }
+}
