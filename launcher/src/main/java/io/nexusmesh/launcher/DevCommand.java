@@ -65,7 +65,7 @@ final class DevCommand implements Callable<Integer> {
   }
 
   private static List<String> names() {
-    return DevSeed.EXAMPLES.stream().map(f -> f.replace(".yaml", "")).toList();
+    return DevSeed.workflowIds();
   }
 
   /** {@code nexus dev token}: a dev-issuer token for any organisation and role. */

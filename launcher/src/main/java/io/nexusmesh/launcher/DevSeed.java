@@ -25,6 +25,11 @@ final class DevSeed {
   /** The examples of {@code examples/} (the README shows them), seeded in this order. */
   static final List<String> EXAMPLES = List.of("hello.yaml", "approval.yaml");
 
+  /** The ids of the seeded workflows (each example's file name). */
+  static List<String> workflowIds() {
+    return EXAMPLES.stream().map(f -> f.replace(".yaml", "")).toList();
+  }
+
   private static final Logger log = LoggerFactory.getLogger(DevSeed.class);
 
   private DevSeed() {}

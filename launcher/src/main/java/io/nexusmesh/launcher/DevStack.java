@@ -1,8 +1,5 @@
 package io.nexusmesh.launcher;
 
-import com.google.protobuf.Struct;
-import com.google.protobuf.Value;
-import io.grpc.StatusRuntimeException;
 import io.nexusmesh.cli.EnvFile;
 import io.nexusmesh.cli.PrivateFiles;
 import io.nexusmesh.client.NexusClient;
@@ -11,7 +8,6 @@ import io.nexusmesh.gateway.Gateway;
 import io.nexusmesh.gateway.GatewayConfig;
 import io.nexusmesh.runtime.auth.Audiences;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -38,6 +34,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 final class DevStack implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DevStack.class);
+  private static final String GATEWAY_ID = "gw-dev";
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
 
   private final DevSettings settings;
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
@@ -72,36 +70,60 @@ final class DevStack implements AutoCloseable {
     Ports.requireFree(settings.kafkaPort(), "kafka", "NEXUS_DEV_KAFKA_PORT");
     Ports.requireFree(settings.kafkaPort() + 1, "kafka controller", "NEXUS_DEV_KAFKA_PORT");
 
-    EmbeddedRedis redis = EmbeddedRedis.start(settings);
+    EmbeddedRedis redis = component("redis", () -> EmbeddedRedis.start(settings));
     started.push(redis);
+    // The dev issuer's key first: the gateway's token is signed with it before the control plane
+    // is up, so Kafka, the gateway and the control plane can all start at once.
+    DevTokens tokens = DevTokens.ensure(settings);
     CompletableFuture<EmbeddedKafka> kafka =
         CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return EmbeddedKafka.start(settings);
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-            });
+            () -> component("kafka", () -> EmbeddedKafka.start(settings)));
+    CompletableFuture<Gateway> gateway =
+        CompletableFuture.supplyAsync(
+            () ->
+                component(
+                    "gateway",
+                    () -> Gateway.start(GatewayConfig.fromEnvironment(gatewayEnv(redis, tokens)))));
     try {
-      started.push(startControlPlane());
-      DevTokens tokens = DevTokens.of(settings);
-      Gateway gateway = Gateway.start(GatewayConfig.fromEnvironment(gatewayEnv(redis, tokens)));
-      started.push(gateway);
-      started.push(awaitKafka(kafka));
+      started.push(component("control plane", this::startControlPlane));
+      Gateway serving = join(gateway);
+      started.push(serving);
+      gateway = null;
+      serving.registerNow(); // the control plane is up: no need to wait for the next retry
+      started.push(join(kafka));
       kafka = null;
-      seed(tokens, previousKey);
+      seed(tokens, previousKey, serving);
     } finally {
+      // Started but not yet handed over: stop them with the rest.
+      if (gateway != null) {
+        gateway.thenAccept(Gateway::close);
+      }
       if (kafka != null) {
-        // Started but not yet handed over: stop it with the rest.
         kafka.thenAccept(EmbeddedKafka::close);
       }
     }
   }
 
-  private static EmbeddedKafka awaitKafka(CompletableFuture<EmbeddedKafka> kafka) {
+  /** A part of the stack that can fail to start. */
+  @FunctionalInterface
+  private interface Part<T> {
+    T start() throws Exception;
+  }
+
+  /** Starts {@code part}, naming it in one line when it fails. */
+  private static <T> T component(String name, Part<T> part) {
     try {
-      return kafka.join();
+      return part.start();
+    } catch (DevStackException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new DevStackException(name + " did not start: " + rootMessage(e), e);
+    }
+  }
+
+  private static <T> T join(CompletableFuture<T> part) {
+    try {
+      return part.join();
     } catch (CompletionException e) {
       if (e.getCause() instanceof RuntimeException r) {
         throw r;
@@ -146,7 +168,7 @@ final class DevStack implements AutoCloseable {
   private Map<String, String> gatewayEnv(EmbeddedRedis redis, DevTokens tokens) {
     Map<String, String> env = new HashMap<>();
     env.put("NEXUS_GATEWAY_PORT", Integer.toString(settings.gatewayPort()));
-    env.put("NEXUS_GATEWAY_ID", "gw-dev");
+    env.put("NEXUS_GATEWAY_ID", GATEWAY_ID);
     env.put("NEXUS_GATEWAY_ENVIRONMENT", "dev");
     env.put("NEXUS_REDIS_URL", redis.url(settings));
     env.put("NEXUS_OIDC_ISSUER", settings.issuerUrl());
@@ -156,7 +178,8 @@ final class DevStack implements AutoCloseable {
     return env;
   }
 
-  private void seed(DevTokens tokens, Optional<String> previousKey) throws IOException {
+  private void seed(DevTokens tokens, Optional<String> previousKey, Gateway gateway)
+      throws IOException {
     String adminToken = tokens.user("dev-admin", DevSettings.ORG, Audiences.MANAGEMENT, "admin");
     String apiKey;
     try (NexusClient admin =
@@ -167,37 +190,17 @@ final class DevStack implements AutoCloseable {
             .build()) {
       DevSeed.workflows(admin);
       apiKey = DevSeed.apiKey(admin, previousKey);
-    }
-    awaitServing(apiKey);
-    writeEnvFile(adminToken, apiKey);
-  }
-
-  /** Waits until the gateway runs {@code hello} with the key: pushes and key hashes arrived. */
-  private void awaitServing(String apiKey) {
-    Struct input =
-        Struct.newBuilder()
-            .putFields("name", Value.newBuilder().setStringValue("dev").build())
-            .build();
-    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    try (NexusClient caller =
-        NexusClient.builder()
-            .gateway(settings.gatewayUrl())
-            .apiKey(apiKey)
-            .maxAttempts(1)
-            .build()) {
-      while (true) {
-        try {
-          caller.executions().execute("hello", input);
-          return;
-        } catch (StatusRuntimeException e) {
-          if (System.nanoTime() > until) {
-            throw new DevStackException(
-                "the gateway did not serve the seeded workflows within 60 s: " + e.getMessage(), e);
-          }
-          sleep(Duration.ofMillis(100));
-        }
+      try (NexusClient caller =
+          NexusClient.builder()
+              .gateway(settings.gatewayUrl())
+              .apiKey(apiKey)
+              .maxAttempts(1)
+              .build()) {
+        new DevReadiness(admin, caller, GATEWAY_ID, gateway)
+            .await(DevSeed.workflowIds(), READY_TIMEOUT);
       }
     }
+    writeEnvFile(adminToken, apiKey);
   }
 
   private Optional<String> previousApiKey() throws IOException {
@@ -226,15 +229,6 @@ final class DevStack implements AutoCloseable {
             + apiKey
             + "\n";
     PrivateFiles.write(settings.envFile(), text);
-  }
-
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new DevStackException("interrupted while starting");
-    }
   }
 
   private static String rootMessage(Throwable e) {

@@ -21,6 +21,17 @@ final class DevTokens {
     this.issuer = issuer;
   }
 
+  /**
+   * The dev issuer of {@code settings}, creating its key when this home has none yet (the dev
+   * control plane then signs with the same key).
+   */
+  static DevTokens ensure(DevSettings settings) {
+    return new DevTokens(
+        DevTokenIssuer.loadOrCreate(
+            URI.create(settings.issuerUrl()),
+            settings.controlPlaneHome().resolve("dev-issuer-key.json")));
+  }
+
   /** The dev issuer of {@code settings}; its key exists once the dev control plane has started. */
   static DevTokens of(DevSettings settings) {
     Path keyFile = settings.controlPlaneHome().resolve("dev-issuer-key.json");

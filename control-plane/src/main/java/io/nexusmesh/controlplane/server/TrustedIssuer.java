@@ -4,12 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import io.nexusmesh.controlplane.config.ControlPlaneProperties;
 import io.nexusmesh.runtime.auth.DevTokenIssuer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 
 /**
@@ -43,22 +39,6 @@ public record TrustedIssuer(URI issuer, String audience, Optional<DevTokenIssuer
   }
 
   private static DevTokenIssuer devIssuer(URI issuer, Path home) {
-    Path keyFile = home.resolve("dev-issuer-key.json");
-    try {
-      if (Files.exists(keyFile)) {
-        return DevTokenIssuer.withKey(issuer, Files.readString(keyFile));
-      }
-      DevTokenIssuer created = DevTokenIssuer.create(issuer);
-      Files.createDirectories(home);
-      Files.writeString(keyFile, created.privateJwkJson());
-      try {
-        Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
-      } catch (UnsupportedOperationException e) {
-        // not a POSIX file system; the file stays with the default permissions
-      }
-      return created;
-    } catch (IOException e) {
-      throw new UncheckedIOException("dev issuer key " + keyFile, e);
-    }
+    return DevTokenIssuer.loadOrCreate(issuer, home.resolve("dev-issuer-key.json"));
   }
 }

@@ -214,6 +214,18 @@ public final class Gateway implements AutoCloseable {
     return link != null && link.registered();
   }
 
+  /** Registers with the control plane now rather than at the next retry (see ControlPlaneLink). */
+  public void registerNow() {
+    if (link != null) {
+      link.registerNow();
+    }
+  }
+
+  /** Why the control plane refused this gateway for good, if it did (see ControlPlaneLink). */
+  public java.util.Optional<String> registrationRefusal() {
+    return link == null ? java.util.Optional.empty() : link.refusal();
+  }
+
   private static String buildVersion() {
     String version = Gateway.class.getPackage().getImplementationVersion();
     return version == null ? "dev" : version;

@@ -18,7 +18,13 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -70,6 +76,31 @@ public final class DevTokenIssuer {
       return new DevTokenIssuer(issuer, RSAKey.parse(privateJwkJson));
     } catch (java.text.ParseException e) {
       throw new IllegalArgumentException("not an RSA JWK", e);
+    }
+  }
+
+  /**
+   * The issuer whose key is kept in {@code keyFile} (owner-only permissions), creating the key and
+   * the file on first use; the control plane and the launcher share it this way.
+   */
+  public static synchronized DevTokenIssuer loadOrCreate(URI issuer, Path keyFile) {
+    try {
+      if (Files.exists(keyFile)) {
+        return withKey(issuer, Files.readString(keyFile));
+      }
+      DevTokenIssuer created = create(issuer);
+      Files.createDirectories(keyFile.toAbsolutePath().getParent());
+      Path partial = keyFile.resolveSibling(keyFile.getFileName() + ".tmp");
+      Files.writeString(partial, created.privateJwkJson());
+      try {
+        Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system; the file stays with the default permissions
+      }
+      Files.move(partial, keyFile, StandardCopyOption.ATOMIC_MOVE);
+      return created;
+    } catch (IOException e) {
+      throw new UncheckedIOException("dev issuer key " + keyFile, e);
     }
   }
 

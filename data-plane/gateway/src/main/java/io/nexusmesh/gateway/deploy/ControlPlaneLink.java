@@ -14,9 +14,12 @@ import io.nexusmesh.api.controlplane.v1.ReportUsageRequest;
 import io.nexusmesh.gateway.usage.UsageMeter;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,9 +59,14 @@ public final class ControlPlaneLink implements AutoCloseable {
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().daemon().name("nexus-control-plane-link").factory());
+  private static final long MAX_UNREGISTERED_BACKOFF_MS = 1_000;
+  private static final long MAX_BACKOFF_MS = 30_000;
+
   private volatile boolean registered;
+  private volatile @Nullable String refusal;
   private volatile Duration heartbeatInterval = Duration.ofSeconds(10);
   private int failures;
+  private @Nullable ScheduledFuture<?> next;
 
   public ControlPlaneLink(Options options, DeploymentRegistry registry, UsageMeter usage) {
     this.options = requireNonNull(options, "options");
@@ -72,8 +80,27 @@ public final class ControlPlaneLink implements AutoCloseable {
   }
 
   /** Starts registering in the background. */
-  public void start() {
-    timer.execute(this::tick);
+  public synchronized void start() {
+    next = timer.schedule(this::tick, 0, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Tries to register now instead of at the next retry, e.g. once the control plane is known to be
+   * up; does nothing once registered.
+   */
+  public synchronized void registerNow() {
+    if (!registered && next != null && next.cancel(false)) {
+      next = timer.schedule(this::tick, 0, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * Why the control plane refused the last registration or heartbeat for good (a credential it does
+   * not accept, a request it finds invalid), if it did; retries go on, but a person starting the
+   * gateway should hear this at once.
+   */
+  public Optional<String> refusal() {
+    return Optional.ofNullable(refusal);
   }
 
   /** Whether the control plane accepted our registration. */
@@ -82,7 +109,7 @@ public final class ControlPlaneLink implements AutoCloseable {
   }
 
   private void tick() {
-    long next;
+    long delay;
     try {
       if (!registered) {
         register();
@@ -90,30 +117,48 @@ public final class ControlPlaneLink implements AutoCloseable {
         heartbeat();
       }
       failures = 0;
-      next = heartbeatInterval.toMillis();
+      refusal = null;
+      delay = heartbeatInterval.toMillis();
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+      Status.Code code = e.getStatus().getCode();
+      if (code == Status.Code.NOT_FOUND) {
         registered = false;
       }
+      if (code == Status.Code.UNAUTHENTICATED
+          || code == Status.Code.PERMISSION_DENIED
+          || code == Status.Code.INVALID_ARGUMENT) {
+        refusal = code + ": " + e.getStatus().getDescription();
+      }
       failures++;
-      next = Math.min(30_000, 250L << Math.min(failures, 7));
+      delay = backoff();
       log.warn(
           "control plane at {}: {} (retrying in {} ms)",
           options.controlPlaneUrl(),
           e.getStatus(),
-          next);
+          delay);
     } catch (RuntimeException e) {
       failures++;
-      next = Math.min(30_000, 250L << Math.min(failures, 7));
+      delay = backoff();
       log.warn(
           "control plane at {} unreachable (retrying in {} ms)",
           options.controlPlaneUrl(),
-          next,
+          delay,
           e);
     }
-    if (!timer.isShutdown()) {
-      timer.schedule(this::tick, next, TimeUnit.MILLISECONDS);
+    synchronized (this) {
+      if (!timer.isShutdown()) {
+        next = timer.schedule(this::tick, delay, TimeUnit.MILLISECONDS);
+      }
     }
+  }
+
+  /**
+   * Backoff doubling from 100 ms: at most 1 s while never registered (the control plane may be
+   * starting beside us), at most 30 s between failed heartbeats.
+   */
+  private long backoff() {
+    long cap = registered ? MAX_BACKOFF_MS : MAX_UNREGISTERED_BACKOFF_MS;
+    return Math.min(cap, 100L << Math.min(failures, 10));
   }
 
   private void register() {
