@@ -41,6 +41,7 @@ abstract class StoreContract {
   private AuditStore audit;
   private Mutations mutations;
   private TransactionTemplate transactions;
+  private JdbcClient jdbc;
   private String org;
   private Principal principal;
 
@@ -54,7 +55,7 @@ abstract class StoreContract {
   @BeforeEach
   void setUp() {
     DataSource dataSource = dataSource();
-    JdbcClient jdbc = JdbcClient.create(dataSource);
+    jdbc = JdbcClient.create(dataSource);
     transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
     workflows = new WorkflowStore(jdbc);
     audit = new AuditStore(jdbc);
@@ -186,6 +187,66 @@ abstract class StoreContract {
         .extracting(v -> v.getVersion())
         .containsExactly(8L, 7L, 6L);
     assertThat(workflows.get(org, "hello").getLatestVersion()).isEqualTo(8);
+  }
+
+  @Test
+  void everyKeyChangeAdvancesTheKeyGenerationItsKeySetIsReadAt() throws Exception {
+    ApiKeyStore keys = new ApiKeyStore(jdbc);
+    assertThat(keys.keySet(org).getGeneration()).isZero();
+    keys.ensureGeneration(org);
+    keys.ensureGeneration(org); // a second call changes nothing
+    var pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Long>> results = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        String id = "key" + i;
+        results.add(
+            pool.submit(
+                () ->
+                    inTransaction(
+                        () -> {
+                          keys.insert(
+                              org,
+                              id,
+                              String.format("%064d", id.hashCode() & 0xffff),
+                              id,
+                              List.of(),
+                              "alice",
+                              Instant.now());
+                          return keys.advanceGeneration(org);
+                        })));
+      }
+      List<Long> generations = new ArrayList<>();
+      for (Future<Long> result : results) {
+        generations.add(result.get());
+      }
+      assertThat(generations).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L);
+    } finally {
+      pool.shutdownNow();
+    }
+    var set = keys.keySet(org);
+    assertThat(set.getGeneration()).isEqualTo(6);
+    assertThat(set.getApiKeysList()).hasSize(6);
+
+    inTransaction(
+        () -> {
+          keys.revoke(org, "key0", Instant.now());
+          return keys.advanceGeneration(org);
+        });
+    assertThatThrownBy(
+            () ->
+                inTransaction(
+                    () -> {
+                      keys.revoke(org, "key1", Instant.now());
+                      keys.advanceGeneration(org);
+                      throw new IllegalStateException("fails after both writes");
+                    }))
+        .isInstanceOf(IllegalStateException.class);
+    set = keys.keySet(org);
+    assertThat(set.getGeneration()).isEqualTo(7);
+    assertThat(set.getApiKeysList())
+        .extracting(k -> k.getKeyId())
+        .containsExactly("key1", "key2", "key3", "key4", "key5");
   }
 
   @Test
