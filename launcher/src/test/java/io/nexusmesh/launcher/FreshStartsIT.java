@@ -43,7 +43,7 @@ class FreshStartsIT {
         assertThat(run.stdout()).contains("Hello, Ada!");
         times.add(readyTime(nexus));
       } finally {
-        assertThat(nexus.stopDev()).isZero();
+        stop(nexus);
       }
     }
     System.out.println("nexus dev with fresh homes was ready in " + times + " s");
@@ -91,7 +91,7 @@ class FreshStartsIT {
       var deployed = nexus.nexus("deploy", "create", "hello");
       assertThat(deployed.exit()).as(deployed.all()).isZero();
     } finally {
-      assertThat(nexus.stopDev()).isZero();
+      stop(nexus);
     }
 
     nexus.startDev();
@@ -102,8 +102,16 @@ class FreshStartsIT {
       System.out.println(
           "nexus dev with two dead gateways registered was ready in " + readyTime(nexus) + " s");
     } finally {
-      assertThat(nexus.stopDev()).isZero();
+      stop(nexus);
     }
+  }
+
+  /**
+   * Stops it as Ctrl-C does (SIGTERM here, so the exit code is 143) and checks it stopped whole.
+   */
+  private static void stop(NexusProcess nexus) throws InterruptedException {
+    nexus.stopDev();
+    assertThat(nexus.devOutput()).contains("Stopped.");
   }
 
   private static Map<String, String> ports() {
