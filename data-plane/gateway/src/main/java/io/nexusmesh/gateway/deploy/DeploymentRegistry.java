@@ -2,7 +2,6 @@ package io.nexusmesh.gateway.deploy;
 
 import static java.util.Objects.requireNonNull;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.gateway.v1.ApplyDeploymentRequest;
 import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
@@ -17,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.redisson.api.RMap;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.client.codec.StringCodec;
@@ -37,29 +35,23 @@ public final class DeploymentRegistry implements WorkflowCatalog, ApiKeyVerifier
   /** What a push left in place: the workflow's generation and the org's key generation. */
   public record Applied(long generation, long keyGeneration) {}
 
-  private final RMap<String, byte[]> mirror;
+  private final Mirror<ApplyDeploymentRequest> mirror;
   private final KeySets keySets;
   private final Map<String, ApplyDeploymentRequest> byWorkflow = new ConcurrentHashMap<>();
 
   public DeploymentRegistry(RedissonClient redis, String gatewayId) {
     var codec = new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE);
     requireNonNull(redis, "redis");
-    this.mirror = redis.getMap("nx:gateway:{" + gatewayId + "}:deployments", codec);
+    this.mirror =
+        new Mirror<>(
+            redis.getMap("nx:gateway:{" + gatewayId + "}:deployments", codec),
+            ApplyDeploymentRequest.parser());
     this.keySets = new KeySets(redis.getMap("nx:gateway:{" + gatewayId + "}:keysets", codec));
   }
 
   /** Loads what was deployed before a restart. */
   public void load() {
-    mirror
-        .readAllMap()
-        .forEach(
-            (k, bytes) -> {
-              try {
-                byWorkflow.put(k, ApplyDeploymentRequest.parseFrom(bytes));
-              } catch (InvalidProtocolBufferException e) {
-                throw new IllegalStateException("deployment " + k + " is not readable", e);
-              }
-            });
+    byWorkflow.putAll(mirror.readAll());
     keySets.load();
   }
 
@@ -95,7 +87,7 @@ public final class DeploymentRegistry implements WorkflowCatalog, ApiKeyVerifier
     if (current == null || current.getGeneration() < request.getGeneration()) {
       // The key set lives on its own; the mirrored deployment does not repeat it.
       ApplyDeploymentRequest stored = request.toBuilder().clearKeySet().build();
-      mirror.fastPut(key, stored.toByteArray());
+      mirror.put(key, stored);
       byWorkflow.put(key, stored);
       current = stored;
     }
@@ -112,7 +104,7 @@ public final class DeploymentRegistry implements WorkflowCatalog, ApiKeyVerifier
     String key = key(org, workflowId);
     ApplyDeploymentRequest current = byWorkflow.get(key);
     if (current != null && current.getGeneration() <= generation) {
-      mirror.fastRemove(key);
+      mirror.remove(key);
       byWorkflow.remove(key);
     }
     return appliedGeneration();
@@ -136,14 +128,7 @@ public final class DeploymentRegistry implements WorkflowCatalog, ApiKeyVerifier
 
   /** The key generation held per organisation. */
   public Map<String, Long> keyGenerations() {
-    Map<String, Long> out = new java.util.TreeMap<>();
-    keySets.states("").forEach(k -> out.put(k.getOrg(), k.getGeneration()));
-    return out;
-  }
-
-  /** The key generation held for {@code org}; 0 before any key set arrived. */
-  public long keyGeneration(String org) {
-    return keySets.generation(org);
+    return keySets.generations();
   }
 
   /** The key sets held, without their hashes, optionally of one organisation. */

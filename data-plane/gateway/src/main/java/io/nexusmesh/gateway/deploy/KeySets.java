@@ -2,7 +2,6 @@ package io.nexusmesh.gateway.deploy;
 
 import static java.util.Objects.requireNonNull;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.nexusmesh.api.gateway.v1.ApiKeyHash;
 import io.nexusmesh.api.gateway.v1.KeySet;
 import io.nexusmesh.api.gateway.v1.KeySetState;
@@ -29,26 +28,17 @@ import org.redisson.api.RMap;
 final class KeySets implements ApiKeyVerifier {
   private record KeyEntry(String org, ApiKeyHash hash) {}
 
-  private final RMap<String, byte[]> mirror;
+  private final Mirror<KeySet> mirror;
   private final Map<String, KeySet> byOrg = new ConcurrentHashMap<>();
   private volatile Map<String, KeyEntry> byKeyId = Map.of();
 
   KeySets(RMap<String, byte[]> mirror) {
-    this.mirror = requireNonNull(mirror, "mirror");
+    this.mirror = new Mirror<>(requireNonNull(mirror, "mirror"), KeySet.parser());
   }
 
   /** Loads the key sets held before a restart. */
   void load() {
-    mirror
-        .readAllMap()
-        .forEach(
-            (org, bytes) -> {
-              try {
-                byOrg.put(org, KeySet.parseFrom(bytes));
-              } catch (InvalidProtocolBufferException e) {
-                throw new IllegalStateException("key set of " + org + " is not readable", e);
-              }
-            });
+    byOrg.putAll(mirror.readAll());
     reindex();
   }
 
@@ -61,16 +51,17 @@ final class KeySets implements ApiKeyVerifier {
     if (held != null && held.getGeneration() >= keySet.getGeneration()) {
       return held.getGeneration();
     }
-    mirror.fastPut(keySet.getOrg(), keySet.toByteArray());
+    mirror.put(keySet.getOrg(), keySet);
     byOrg.put(keySet.getOrg(), keySet);
     reindex();
     return keySet.getGeneration();
   }
 
-  /** The key generation held for {@code org}; 0 when none arrived yet. */
-  long generation(String org) {
-    KeySet held = byOrg.get(org);
-    return held == null ? 0 : held.getGeneration();
+  /** The key generation held per organisation. */
+  Map<String, Long> generations() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    byOrg.forEach((org, set) -> out.put(org, set.getGeneration()));
+    return out;
   }
 
   /** What is held per organisation, without the hashes, optionally of one organisation. */
