@@ -1,5 +1,7 @@
 package io.nexusmesh.controlplane;
 
+import static org.awaitility.Awaitility.await;
+
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -7,6 +9,9 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.AbstractStub;
 import io.grpc.stub.MetadataUtils;
+import io.nexusmesh.api.controlplane.v1.DeploymentServiceGrpc;
+import io.nexusmesh.api.controlplane.v1.GetDeploymentRequest;
+import io.nexusmesh.api.controlplane.v1.RolloutState;
 import io.nexusmesh.controlplane.deployment.GatewayCredentials;
 import io.nexusmesh.controlplane.server.ControlPlaneServer;
 import io.nexusmesh.controlplane.server.TrustedIssuer;
@@ -131,6 +136,20 @@ final class ControlPlaneHarness implements AutoCloseable {
   /** The credential the control plane itself calls gateways' admin service with. */
   String controlPlaneToken() {
     return context.getBean(GatewayCredentials.class).token();
+  }
+
+  /** Waits until the deployment is ACTIVE on every gateway of its rollout. */
+  static void awaitActive(
+      DeploymentServiceGrpc.DeploymentServiceBlockingStub deployments, String deploymentId) {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                deployments
+                    .getDeployment(GetDeploymentRequest.newBuilder().setId(deploymentId).build())
+                    .getDeployment()
+                    .getState(),
+            state -> state == RolloutState.ROLLOUT_STATE_ACTIVE);
   }
 
   String baseUrl() {

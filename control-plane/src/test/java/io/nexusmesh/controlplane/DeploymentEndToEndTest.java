@@ -106,7 +106,7 @@ class DeploymentEndToEndTest {
                       .build())
               .getDeployment();
       assertThat(v1.getGatewaysList()).hasSize(1);
-      awaitActive(deployments, v1.getId());
+      ControlPlaneHarness.awaitActive(deployments, v1.getId());
 
       // grpc-java, with the API key
       var onGateway = cp.as(ExecutionServiceGrpc.newBlockingStub(toGateway), key);
@@ -242,7 +242,7 @@ class DeploymentEndToEndTest {
               .rollbackDeployment(RollbackDeploymentRequest.newBuilder().setId(v2.getId()).build())
               .getDeployment();
       assertThat(back.getVersion()).isEqualTo(1);
-      awaitActive(deployments, back.getId());
+      ControlPlaneHarness.awaitActive(deployments, back.getId());
       assertThat(greet(onGateway, "Bo")).isEqualTo("Hello, Bo!");
 
       // Promotion to staging, where no gateway serves yet; a staging gateway that registers later
@@ -259,7 +259,7 @@ class DeploymentEndToEndTest {
               redis,
               "gw-e2e-staging-" + UUID.randomUUID().toString().substring(0, 6),
               "staging");
-      awaitActive(deployments, staging.getId());
+      ControlPlaneHarness.awaitActive(deployments, staging.getId());
       assertThat(late.deployments().find(ORG, "hello")).isPresent();
 
       // Every change was audited.
@@ -306,19 +306,6 @@ class DeploymentEndToEndTest {
         .getOutput()
         .getFieldsOrThrow("greeting")
         .getStringValue();
-  }
-
-  private static void awaitActive(
-      DeploymentServiceGrpc.DeploymentServiceBlockingStub deployments, String id) {
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () ->
-                deployments
-                    .getDeployment(GetDeploymentRequest.newBuilder().setId(id).build())
-                    .getDeployment()
-                    .getState(),
-            state -> state == RolloutState.ROLLOUT_STATE_ACTIVE);
   }
 
   private static CreateWorkflowVersionRequest version(String salutation) throws Exception {

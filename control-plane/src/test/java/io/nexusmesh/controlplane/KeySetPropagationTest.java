@@ -21,12 +21,10 @@ import io.nexusmesh.api.controlplane.v1.Environment;
 import io.nexusmesh.api.controlplane.v1.Gateway;
 import io.nexusmesh.api.controlplane.v1.GatewayHealth;
 import io.nexusmesh.api.controlplane.v1.GatewayServiceGrpc;
-import io.nexusmesh.api.controlplane.v1.GetDeploymentRequest;
 import io.nexusmesh.api.controlplane.v1.HeartbeatRequest;
 import io.nexusmesh.api.controlplane.v1.ListGatewaysRequest;
 import io.nexusmesh.api.controlplane.v1.RegisterGatewayRequest;
 import io.nexusmesh.api.controlplane.v1.RevokeApiKeyRequest;
-import io.nexusmesh.api.controlplane.v1.RolloutState;
 import io.nexusmesh.api.controlplane.v1.Workflow;
 import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc;
 import io.nexusmesh.api.gateway.v1.ApplyDeploymentRequest;
@@ -307,16 +305,8 @@ class KeySetPropagationTest {
   }
 
   private static void awaitActive(ControlPlaneHarness cp, String admin, String deploymentId) {
-    var deployments = cp.as(DeploymentServiceGrpc.newBlockingStub(cp.channel), admin);
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () ->
-                deployments
-                    .getDeployment(GetDeploymentRequest.newBuilder().setId(deploymentId).build())
-                    .getDeployment()
-                    .getState(),
-            state -> state == RolloutState.ROLLOUT_STATE_ACTIVE);
+    ControlPlaneHarness.awaitActive(
+        cp.as(DeploymentServiceGrpc.newBlockingStub(cp.channel), admin), deploymentId);
   }
 
   private static CreateWorkflowVersionRequest version(String salutation) throws Exception {

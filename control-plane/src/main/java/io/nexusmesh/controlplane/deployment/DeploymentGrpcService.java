@@ -46,8 +46,6 @@ import org.springframework.stereotype.Component;
 @Component
 @Blocking
 public class DeploymentGrpcService extends DeploymentServiceGrpc.DeploymentServiceImplBase {
-  private static final int MAX_GATEWAYS = 10_000;
-
   private final DeploymentStore deployments;
   private final WorkflowStore workflows;
   private final GatewayStore gateways;
@@ -211,7 +209,7 @@ public class DeploymentGrpcService extends DeploymentServiceGrpc.DeploymentServi
                   workflows.find(caller.org(), workflowId).map(w -> w.getDescription()).orElse("");
               // Gateways that missed their heartbeats are no targets: they get it when they return.
               List<String> targets =
-                  gateways.list(caller.org(), environment, "", MAX_GATEWAYS).stream()
+                  gateways.list(caller.org(), environment, "", GatewayStore.MAX_LISTED).stream()
                       .filter(health::healthy)
                       .map(row -> row.gateway().getId())
                       .toList();

@@ -6,6 +6,8 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The pushes waiting for one gateway, sent one at a time, in order, by a drainer of their own: a
@@ -14,6 +16,8 @@ import java.util.function.Consumer;
  * newest state.
  */
 final class GatewayPushQueue {
+  private static final Logger log = LoggerFactory.getLogger(GatewayPushQueue.class);
+
   /** One thing to push. */
   sealed interface Push {}
 
@@ -70,8 +74,7 @@ final class GatewayPushQueue {
         sender.accept(next);
       } catch (RuntimeException e) {
         // The sender records its own failures; one that escapes must not stop the queue.
-        org.slf4j.LoggerFactory.getLogger(GatewayPushQueue.class)
-            .warn("push {} failed unexpectedly", next, e);
+        log.warn("push {} failed unexpectedly", next, e);
       }
       if (Thread.currentThread().isInterrupted()) {
         synchronized (this) {

@@ -126,7 +126,8 @@ public class RolloutPusher implements AutoCloseable {
 
   /** Pushes the organisation's key set, as it is now, to each of its healthy gateways. */
   public void refreshKeys(String org) {
-    for (var gateway : gateways.list(org, Environment.ENVIRONMENT_UNSPECIFIED, "", 10_000)) {
+    for (var gateway :
+        gateways.list(org, Environment.ENVIRONMENT_UNSPECIFIED, "", GatewayStore.MAX_LISTED)) {
       if (health.healthy(gateway)) {
         queue(org, gateway.gateway().getId()).offer(new KeySetPush());
       }
@@ -207,14 +208,14 @@ public class RolloutPusher implements AutoCloseable {
         }
       }
       try {
-        var stub =
+        GatewayAdminServiceBlockingStub admin =
             stub(gateway.get().gateway().getAdminEndpoint())
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer()))
                 .withDeadlineAfter(PUSH_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
         long confirmed =
             row.isPresent()
-                ? stub.applyDeployment(requests.deployment(row.get())).getAppliedKeyGeneration()
-                : stub.applyKeySet(requests.keySet(org)).getAppliedKeyGeneration();
+                ? admin.applyDeployment(requests.deployment(row.get())).getAppliedKeyGeneration()
+                : admin.applyKeySet(requests.keySet(org)).getAppliedKeyGeneration();
         gateways.confirmKeyGeneration(org, gatewayId, confirmed);
         recordIf(deploymentId, org, gatewayId, RolloutState.ROLLOUT_STATE_ACTIVE, "", attempt);
         return;

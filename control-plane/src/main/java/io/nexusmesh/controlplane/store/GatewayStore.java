@@ -21,6 +21,9 @@ import org.springframework.stereotype.Repository;
  */
 @Repository
 public class GatewayStore {
+  /** The most gateways an organisation's fleet is read with at once (rollouts, key refreshes). */
+  public static final int MAX_LISTED = 10_000;
+
   private final JdbcClient jdbc;
 
   public GatewayStore(JdbcClient jdbc) {

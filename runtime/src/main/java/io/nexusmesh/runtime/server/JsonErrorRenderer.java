@@ -50,12 +50,7 @@ final class JsonErrorRenderer implements ServerErrorHandler {
   private static String malformed(@Nullable Throwable cause) {
     for (Throwable t = cause; t != null; t = t.getCause()) {
       if (t instanceof JsonProcessingException json) {
-        var location = json.getLocation();
-        return "malformed request body: not valid JSON: "
-            + json.getOriginalMessage()
-            + (location == null
-                ? ""
-                : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")");
+        return "malformed request body: " + JsonProblems.notJson(json);
       }
       if (t == t.getCause()) {
         break;

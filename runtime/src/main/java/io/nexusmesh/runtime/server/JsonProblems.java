@@ -44,7 +44,7 @@ final class JsonProblems {
     try (JsonParser parser = JSON.createParser(json)) {
       root = JSON.readTree(parser);
     } catch (JsonParseException e) {
-      return new FieldViolation(pathOf(e), "not valid JSON: " + e.getOriginalMessage() + at(e));
+      return new FieldViolation(pathOf(e), notJson(e));
     } catch (java.io.IOException e) {
       return new FieldViolation("", "not valid JSON");
     }
@@ -265,11 +265,14 @@ final class JsonProblems {
     return path.toString();
   }
 
-  private static String at(JsonProcessingException e) {
+  /** What a JSON syntax error says to the caller: the parser's words and where, nothing more. */
+  static String notJson(JsonProcessingException e) {
     var location = e.getLocation();
-    return location == null
-        ? ""
-        : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
+    return "not valid JSON: "
+        + e.getOriginalMessage()
+        + (location == null
+            ? ""
+            : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")");
   }
 
   private static String shorten(String message) {

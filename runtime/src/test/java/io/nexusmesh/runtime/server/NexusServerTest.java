@@ -1,7 +1,6 @@
 package io.nexusmesh.runtime.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.linecorp.armeria.client.grpc.GrpcClients;
 import com.linecorp.armeria.common.SerializationFormat;
@@ -10,12 +9,7 @@ import com.linecorp.armeria.server.Server;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse;
-import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
 import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.controlplane.v1.AuditServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.CreateWorkflowRequest;
@@ -25,7 +19,6 @@ import io.nexusmesh.api.controlplane.v1.Workflow;
 import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc.WorkflowServiceBlockingStub;
 import io.nexusmesh.client.ErrorDetails;
-import io.nexusmesh.runtime.auth.ApiKeys;
 import io.nexusmesh.runtime.auth.Audiences;
 import io.nexusmesh.runtime.auth.DevTokenIssuer;
 import io.nexusmesh.runtime.auth.DevTokenIssuer.TokenRequest;
@@ -43,10 +36,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -106,18 +95,11 @@ class NexusServerTest {
   }
 
   private WorkflowServiceBlockingStub stub(String bearer) {
-    var headers = new Metadata();
-    headers.put(
-        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + bearer);
-    return WorkflowServiceGrpc.newBlockingStub(channel)
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-        .withDeadlineAfter(10, TimeUnit.SECONDS);
+    return sample.workflows(bearer);
   }
 
   private static ErrorDetails failure(Runnable call) {
-    var thrown = new AtomicReference<Throwable>();
-    assertThatThrownBy(call::run).isInstanceOf(StatusRuntimeException.class).satisfies(thrown::set);
-    return ErrorDetails.from(thrown.get());
+    return SampleServer.failure(call);
   }
 
   private HttpResponse<String> send(String method, String path, String body, String bearer)
@@ -239,93 +221,6 @@ class NexusServerTest {
       events.forEachRemaining(
           e -> ids.add(e.getAuditEvent().getId() + "@" + e.getAuditEvent().getOrg()));
       assertThat(ids).containsExactly("ev0@acme", "ev1@acme", "ev2@acme");
-    }
-  }
-
-  @Nested
-  class Authentication {
-    private final GetWorkflowRequest get = GetWorkflowRequest.newBuilder().setId("hello").build();
-
-    @Test
-    void noCredentialIsUnauthenticated() {
-      var bare = WorkflowServiceGrpc.newBlockingStub(channel);
-      ErrorDetails error = failure(() -> bare.getWorkflow(get));
-      assertThat(error.code()).isEqualTo(Status.Code.UNAUTHENTICATED);
-      assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_CREDENTIALS_MISSING);
-    }
-
-    @Test
-    void authenticationComesBeforeValidation() {
-      var bare = WorkflowServiceGrpc.newBlockingStub(channel);
-      ErrorDetails error =
-          failure(() -> bare.getWorkflow(GetWorkflowRequest.newBuilder().setId("Bad Id").build()));
-      assertThat(error.code()).isEqualTo(Status.Code.UNAUTHENTICATED);
-      assertThat(error.violations()).isEmpty();
-    }
-
-    @Test
-    void wrongAudienceIsRefused() {
-      String gatewayToken =
-          issuer.mint(TokenRequest.user("alice", "acme", Audiences.GATEWAY, "admin"));
-      ErrorDetails error = failure(() -> stub(gatewayToken).getWorkflow(get));
-      assertThat(error.code()).isEqualTo(Status.Code.UNAUTHENTICATED);
-      assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_WRONG_AUDIENCE);
-    }
-
-    @Test
-    void expiredTokenIsRefused() {
-      String expired =
-          issuer.mint(
-              new TokenRequest(
-                  "alice",
-                  "acme",
-                  List.of("admin"),
-                  List.of(Audiences.MANAGEMENT),
-                  Duration.ofMinutes(-5),
-                  Map.of()));
-      ErrorDetails error = failure(() -> stub(expired).getWorkflow(get));
-      assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_CREDENTIALS_INVALID);
-    }
-
-    @Test
-    void tokenSignedByAnotherKeyIsRefused() {
-      String forged =
-          strangerIssuer.mint(TokenRequest.user("mallory", "acme", Audiences.MANAGEMENT, "admin"));
-      ErrorDetails error = failure(() -> stub(forged).getWorkflow(get));
-      assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_CREDENTIALS_INVALID);
-    }
-
-    @Test
-    void tamperedTokenIsRefused() {
-      String[] parts = token.split("\\.");
-      String otherClaims =
-          issuer.mint(TokenRequest.user("alice", "globex", Audiences.MANAGEMENT, "admin"))
-              .split("\\.")[1];
-      String tampered = parts[0] + "." + otherClaims + "." + parts[2];
-      ErrorDetails error = failure(() -> stub(tampered).getWorkflow(get));
-      assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_CREDENTIALS_INVALID);
-    }
-
-    @Test
-    void apiKeyGoesThroughTheHook() {
-      assertThat(
-              stub(API_KEY)
-                  .createWorkflow(
-                      CreateWorkflowRequest.newBuilder()
-                          .setWorkflow(Workflow.newBuilder().setId("from-key"))
-                          .build())
-                  .getWorkflow()
-                  .getName())
-          .isEqualTo("workflows/from-key");
-      ErrorDetails error = failure(() -> stub(ApiKeys.generate().secret()).getWorkflow(get));
-      assertThat(error.reason()).isEqualTo(ErrorReason.ERROR_REASON_CREDENTIALS_INVALID);
-    }
-
-    @Test
-    void healthNeedsNoCredential() {
-      HealthCheckResponse health =
-          HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance());
-      assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
     }
   }
 
@@ -483,97 +378,6 @@ class NexusServerTest {
       assertThat(response.headers().firstValue("access-control-allow-headers").orElse(""))
           .contains("x-grpc-web")
           .contains("authorization");
-    }
-  }
-
-  @Nested
-  class Reflection {
-    @Test
-    void v1ListsServices() throws Exception {
-      var responses = new CompletableFuture<List<String>>();
-      var names = new ArrayList<String>();
-      var requests =
-          io.grpc.reflection.v1.ServerReflectionGrpc.newStub(channel)
-              .serverReflectionInfo(
-                  new StreamObserver<>() {
-                    @Override
-                    public void onNext(io.grpc.reflection.v1.ServerReflectionResponse value) {
-                      value
-                          .getListServicesResponse()
-                          .getServiceList()
-                          .forEach(s -> names.add(s.getName()));
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                      responses.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                      responses.complete(names);
-                    }
-                  });
-      requests.onNext(
-          io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
-      requests.onCompleted();
-      assertThat(responses.get(10, TimeUnit.SECONDS))
-          .contains("nexus.controlplane.v1.WorkflowService", "grpc.health.v1.Health");
-    }
-
-    @Test
-    void v1alphaListsServicesAndResolvesSymbols() throws Exception {
-      var done = new CompletableFuture<Void>();
-      var names = new ArrayList<String>();
-      var files = new ArrayList<String>();
-      var requests =
-          io.grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(channel)
-              .serverReflectionInfo(
-                  new StreamObserver<>() {
-                    @Override
-                    public void onNext(io.grpc.reflection.v1alpha.ServerReflectionResponse value) {
-                      value
-                          .getListServicesResponse()
-                          .getServiceList()
-                          .forEach(s -> names.add(s.getName()));
-                      value
-                          .getFileDescriptorResponse()
-                          .getFileDescriptorProtoList()
-                          .forEach(
-                              f -> {
-                                try {
-                                  files.add(
-                                      com.google.protobuf.DescriptorProtos.FileDescriptorProto
-                                          .parseFrom(f)
-                                          .getName());
-                                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                                  done.completeExceptionally(e);
-                                }
-                              });
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                      done.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                      done.complete(null);
-                    }
-                  });
-      requests.onNext(
-          io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder()
-              .setListServices("")
-              .build());
-      requests.onNext(
-          io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder()
-              .setFileContainingSymbol("nexus.controlplane.v1.WorkflowService")
-              .build());
-      requests.onCompleted();
-      done.get(10, TimeUnit.SECONDS);
-      assertThat(names).contains("nexus.controlplane.v1.WorkflowService");
-      assertThat(files).contains("nexus/controlplane/v1/workflow_service.proto");
     }
   }
 

@@ -1,11 +1,21 @@
 package io.nexusmesh.runtime.server;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.Server;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc;
+import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc.WorkflowServiceBlockingStub;
+import io.nexusmesh.client.ErrorDetails;
 import io.nexusmesh.runtime.auth.ApiKeys;
 import io.nexusmesh.runtime.auth.Audiences;
 import io.nexusmesh.runtime.auth.BearerAuthenticator;
@@ -96,6 +106,27 @@ final class SampleServer implements AutoCloseable {
             .build();
     server.start().join();
     return new SampleServer(issuerServer, issuer, DevTokenIssuer.create(issuerUri), server);
+  }
+
+  /** The channel, sending {@code Authorization: Bearer <bearer>} on every call. */
+  Channel as(String bearer) {
+    var headers = new Metadata();
+    headers.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + bearer);
+    return ClientInterceptors.intercept(
+        channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+  }
+
+  /** The sample workflow service as {@code bearer}, with a deadline. */
+  WorkflowServiceBlockingStub workflows(String bearer) {
+    return WorkflowServiceGrpc.newBlockingStub(as(bearer)).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  /** The error details of a call that must fail with a gRPC status. */
+  static ErrorDetails failure(Runnable call) {
+    var thrown = new AtomicReference<Throwable>();
+    assertThatThrownBy(call::run).isInstanceOf(StatusRuntimeException.class).satisfies(thrown::set);
+    return ErrorDetails.from(thrown.get());
   }
 
   @Override
