@@ -158,6 +158,18 @@ class ExecutionApiTest {
     var unknownField = post("/v1/workflows/hello:execute", harness.apiKey(org), "{\"inptu\": {}}");
     assertThat(unknownField.statusCode()).isEqualTo(400);
     assertThat(unknownField.body()).doesNotContain("Exception").doesNotContain("at io.");
+    // The gateway names the field and the problem, as the control plane does.
+    assertThat(unknownField.body())
+        .contains("invalid inptu: unknown field of nexus.gateway.v1.ExecuteRequest")
+        .contains("\"field\":\"inptu\"");
+    var wrongType =
+        post(
+            "/v1/workflows/hello:execute",
+            harness.apiKey(org),
+            "{\"input\": {}, \"sessionId\": {\"a\": 1}}");
+    assertThat(wrongType.statusCode()).isEqualTo(400);
+    assertThat(wrongType.body())
+        .contains("invalid session_id: expected a string, got {\\\"a\\\":1}");
   }
 
   @Test
