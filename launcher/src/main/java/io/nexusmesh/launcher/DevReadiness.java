@@ -6,6 +6,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.grpc.StatusRuntimeException;
 import io.nexusmesh.api.controlplane.v1.Deployment;
+import io.nexusmesh.api.controlplane.v1.Environment;
 import io.nexusmesh.api.controlplane.v1.Gateway;
 import io.nexusmesh.api.controlplane.v1.GatewayRollout;
 import io.nexusmesh.api.controlplane.v1.RolloutState;
@@ -82,6 +83,8 @@ final class DevReadiness {
     for (String workflowId : workflowIds) {
       Deployment current =
           admin.deployments().list(workflowId).stream()
+              // The current one in dev: one promoted to staging or prod never reaches gw-dev.
+              .filter(d -> d.getEnvironment() == Environment.ENVIRONMENT_DEV)
               .filter(d -> d.getState() != RolloutState.ROLLOUT_STATE_SUPERSEDED)
               .findFirst()
               .orElseThrow(() -> new DevStackException(workflowId + " was not deployed"));

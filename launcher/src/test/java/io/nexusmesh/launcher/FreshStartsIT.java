@@ -2,6 +2,7 @@ package io.nexusmesh.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,8 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The seeding path of {@code ./nexus dev}, as a newcomer meets it: started again and again with a
  * fresh {@code $NEXUS_HOME}, it comes up every time with an API key that works; and gateways that
- * registered with the stack and then died (their admin ports refuse connections) do not hold up the
- * next start. Prints each start's "ready in" time (a figure, not an assertion).
+ * registered with the stack and then died (their admin ports refuse connections), or a deployment
+ * promoted to staging, do not hold up the next start. Prints each start's "ready in" time (a
+ * figure, not an assertion).
  *
  * <p>Start-up order: each test starts {@code ./nexus dev} as a process on ports of its own, waits
  * for its env file, drives it with the CLI and HTTP, and stops it as Ctrl-C does.
@@ -87,9 +89,13 @@ class FreshStartsIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(registered.statusCode()).as(registered.body()).isEqualTo(200);
       }
-      // A deployment made while they still count as alive targets them too.
-      var deployed = nexus.nexus("deploy", "create", "hello");
+      // A deployment made while they still count as alive targets them too; promoted to staging,
+      // it leaves a current deployment that no dev gateway serves.
+      var deployed = nexus.nexus("deploy", "create", "hello", "-o", "json");
       assertThat(deployed.exit()).as(deployed.all()).isZero();
+      String id = new ObjectMapper().readTree(deployed.stdout()).path("id").asText();
+      var promoted = nexus.nexus("deploy", "promote", id, "--to", "staging");
+      assertThat(promoted.exit()).as(promoted.all()).isZero();
     } finally {
       stop(nexus);
     }
