@@ -110,8 +110,11 @@ public class RolloutPusher implements AutoCloseable {
         .ifPresent(
             gateway -> {
               GatewayPushQueue queue = queue(org, gatewayId);
-              queue.offer(new KeySetPush());
-              for (var row : deployments.currentIn(org, gateway.gateway().getEnvironment())) {
+              var current = deployments.currentIn(org, gateway.gateway().getEnvironment());
+              if (current.isEmpty()) {
+                queue.offer(new KeySetPush()); // else the key set travels with each deployment
+              }
+              for (var row : current) {
                 record(
                     org,
                     row.deployment().getId(),
@@ -146,21 +149,24 @@ public class RolloutPusher implements AutoCloseable {
       long keyGeneration,
       Collection<String> servedDeploymentIds) {
     String gatewayId = gateway.gateway().getId();
-    if (heldKeyGeneration < keyGeneration) {
+    GatewayPushQueue queue = queue(org, gatewayId);
+    Set<String> served = Set.copyOf(servedDeploymentIds);
+    boolean pushed = false;
+    for (var row : deployments.currentIn(org, gateway.gateway().getEnvironment())) {
+      if (!served.contains(row.deployment().getId())) {
+        log.info("gateway {} lacks deployment {}: pushing it", gatewayId, row.deployment().getId());
+        queue.offer(new DeploymentPush(row.deployment().getId()));
+        pushed = true;
+      }
+    }
+    if (heldKeyGeneration < keyGeneration && !pushed) { // a deployment push carries the key set
       log.info(
           "gateway {} holds key generation {} of {} (current {}): pushing the key set",
           gatewayId,
           heldKeyGeneration,
           org,
           keyGeneration);
-      queue(org, gatewayId).offer(new KeySetPush());
-    }
-    Set<String> served = Set.copyOf(servedDeploymentIds);
-    for (var row : deployments.currentIn(org, gateway.gateway().getEnvironment())) {
-      if (!served.contains(row.deployment().getId())) {
-        log.info("gateway {} lacks deployment {}: pushing it", gatewayId, row.deployment().getId());
-        queue(org, gatewayId).offer(new DeploymentPush(row.deployment().getId()));
-      }
+      queue.offer(new KeySetPush());
     }
   }
 

@@ -37,12 +37,17 @@ final class DescriptiveJsonMarshaller implements GrpcJsonMarshaller {
 
   @Override
   public <T> T deserializeMessage(Marshaller<T> marshaller, InputStream is) throws IOException {
-    byte[] json = is.readAllBytes();
+    // Armeria hands over its buffer as a stream that can be reset: the body is read again only
+    // when it did not parse, so the hot path makes no copy.
+    InputStream body = is.markSupported() ? is : new ByteArrayInputStream(is.readAllBytes());
+    body.mark(Integer.MAX_VALUE);
     try {
-      return delegate.deserializeMessage(marshaller, new ByteArrayInputStream(json));
+      return delegate.deserializeMessage(marshaller, body);
     } catch (IOException | RuntimeException e) {
       if (marshaller instanceof PrototypeMarshaller<T> prototyped
           && prototyped.getMessagePrototype() instanceof Message prototype) {
+        body.reset();
+        byte[] json = body.readAllBytes();
         String parserSaid = e.getMessage() == null ? "could not be parsed" : e.getMessage();
         FieldViolation problem = JsonProblems.locate(prototype, json, parserSaid, this::problem);
         if (problem.field().isEmpty()) {
