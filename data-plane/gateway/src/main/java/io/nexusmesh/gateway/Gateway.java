@@ -2,6 +2,7 @@ package io.nexusmesh.gateway;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.protobuf.ByteString;
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
@@ -15,6 +16,9 @@ import io.nexusmesh.gateway.deploy.ControlPlaneLink;
 import io.nexusmesh.gateway.deploy.DeploymentRegistry;
 import io.nexusmesh.gateway.deploy.GatewayAdminGrpcService;
 import io.nexusmesh.gateway.durable.Executions;
+import io.nexusmesh.gateway.egress.EgressGuard;
+import io.nexusmesh.gateway.egress.HostResolver;
+import io.nexusmesh.gateway.egress.MeshEndpointSet;
 import io.nexusmesh.gateway.engine.Expressions;
 import io.nexusmesh.gateway.engine.HttpCaller;
 import io.nexusmesh.gateway.mcp.McpService;
@@ -28,6 +32,7 @@ import io.nexusmesh.runtime.auth.Audiences;
 import io.nexusmesh.runtime.auth.Authenticator;
 import io.nexusmesh.runtime.auth.BearerAuthenticator;
 import io.nexusmesh.runtime.auth.JwtVerifier;
+import io.nexusmesh.runtime.secrets.SecretSealing;
 import io.nexusmesh.runtime.server.NexusServer;
 import io.nexusmesh.runtime.server.NexusServerOptions;
 import io.nexusmesh.runtime.telemetry.Telemetry;
@@ -79,7 +84,17 @@ public final class Gateway implements AutoCloseable {
     try {
       Clock clock = Clock.systemUTC();
       Telemetry telemetry = Telemetry.fromEnvironment("nexus-gateway");
-      var registry = new DeploymentRegistry(redis, config.gatewayId());
+      // Made per run and kept in memory only: the control plane seals the orgs' secrets to it.
+      var recipient = SecretSealing.Recipient.generate();
+      var mesh = new MeshEndpointSet().addUrl(config.redisUrl()).addUrl(config.advertisedUrl());
+      if (config.port() != 0) {
+        mesh.addLocalPort(config.port());
+      }
+      if (config.controlPlaneUrl() != null) {
+        mesh.addUrl(config.controlPlaneUrl());
+      }
+      config.meshEndpoints().forEach(e -> mesh.addUrl("http://" + e));
+      var registry = new DeploymentRegistry(redis, config.gatewayId(), recipient, mesh);
       registry.load();
       var expressions = new Expressions();
       var usage = new UsageMeter(clock, telemetry.meterRegistry());
@@ -103,7 +118,11 @@ public final class Gateway implements AutoCloseable {
           new Executions(
               redis,
               expressions,
-              new HttpCaller(ClientFactory.ofDefault(), expressions),
+              new HttpCaller(
+                  ClientFactory.ofDefault(),
+                  expressions,
+                  new EgressGuard(registry::egressPolicy, HostResolver.SYSTEM),
+                  registry),
               registry,
               clock,
               ended,
@@ -165,6 +184,7 @@ public final class Gateway implements AutoCloseable {
       sb.service(McpService.METADATA_PATH, mcp.metadata());
       Server server = sb.build();
       server.start().join();
+      mesh.addLocalPort(server.activeLocalPort());
       ControlPlaneLink link = null;
       if (config.controlPlaneUrl() != null && config.controlPlaneToken() != null) {
         String advertised =
@@ -179,7 +199,8 @@ public final class Gateway implements AutoCloseable {
                     config.gatewayId(),
                     config.environment(),
                     advertised,
-                    buildVersion()),
+                    buildVersion(),
+                    ByteString.copyFrom(recipient.publicKey())),
                 registry,
                 usage);
         link.start();

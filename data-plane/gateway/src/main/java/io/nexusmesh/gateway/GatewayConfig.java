@@ -31,6 +31,8 @@ import org.jspecify.annotations.Nullable;
  * @param maxExecuteWait how long Execute waits for an output when the caller set no deadline
  * @param shutdownTimeout the longest a graceful shutdown waits for in-flight calls
  * @param mcpAllowedOrigins browser origins besides the gateway's own that may call {@code /mcp}
+ * @param meshEndpoints {@code host:port} endpoints of the mesh (besides this gateway, its control
+ *     plane and its Redis, which count anyway) that no workflow may call, e.g. Kafka's
  */
 public record GatewayConfig(
     int port,
@@ -47,7 +49,8 @@ public record GatewayConfig(
     long rateLimitPerOrg,
     Duration maxExecuteWait,
     Duration shutdownTimeout,
-    List<String> mcpAllowedOrigins) {
+    List<String> mcpAllowedOrigins,
+    List<String> meshEndpoints) {
   private static final Pattern DURATION = Pattern.compile("^(\\d+)(ms|s|m|h|d)$");
 
   public GatewayConfig {
@@ -60,6 +63,7 @@ public record GatewayConfig(
     requireNonNull(retention, "retention");
     requireNonNull(maxExecuteWait, "maxExecuteWait");
     mcpAllowedOrigins = List.copyOf(requireNonNull(mcpAllowedOrigins, "mcpAllowedOrigins"));
+    meshEndpoints = List.copyOf(requireNonNull(meshEndpoints, "meshEndpoints"));
     requireNonNull(shutdownTimeout, "shutdownTimeout");
   }
 
@@ -87,11 +91,15 @@ public record GatewayConfig(
         Long.parseLong(env.getOrDefault("NEXUS_GATEWAY_RATE_LIMIT_PER_ORG", "2000")),
         duration(env.getOrDefault("NEXUS_GATEWAY_MAX_EXECUTE_WAIT", "25s")),
         duration(env.getOrDefault("NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "15s")),
-        java.util.Arrays.stream(
-                env.getOrDefault("NEXUS_GATEWAY_MCP_ALLOWED_ORIGINS", "").split(","))
-            .map(String::strip)
-            .filter(origin -> !origin.isEmpty())
-            .toList());
+        list(env.getOrDefault("NEXUS_GATEWAY_MCP_ALLOWED_ORIGINS", "")),
+        list(env.getOrDefault("NEXUS_EGRESS_MESH_ENDPOINTS", "")));
+  }
+
+  private static List<String> list(String commaSeparated) {
+    return java.util.Arrays.stream(commaSeparated.split(","))
+        .map(String::strip)
+        .filter(item -> !item.isEmpty())
+        .toList();
   }
 
   /**

@@ -2,6 +2,7 @@ package io.nexusmesh.gateway.deploy;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Durations;
 import com.linecorp.armeria.client.grpc.GrpcClients;
 import io.grpc.Status;
@@ -41,7 +42,8 @@ public final class ControlPlaneLink implements AutoCloseable {
       String gatewayId,
       String environment,
       String adminEndpoint,
-      String buildVersion) {
+      String buildVersion,
+      ByteString secretsPublicKey) {
     public Options {
       requireNonNull(controlPlaneUrl, "controlPlaneUrl");
       requireNonNull(token, "token");
@@ -49,6 +51,7 @@ public final class ControlPlaneLink implements AutoCloseable {
       requireNonNull(environment, "environment");
       requireNonNull(adminEndpoint, "adminEndpoint");
       requireNonNull(buildVersion, "buildVersion");
+      requireNonNull(secretsPublicKey, "secretsPublicKey");
     }
   }
 
@@ -171,6 +174,7 @@ public final class ControlPlaneLink implements AutoCloseable {
                         "ENVIRONMENT_" + options.environment().toUpperCase(Locale.ROOT)))
                 .setAdminEndpoint(options.adminEndpoint())
                 .setBuildVersion(options.buildVersion())
+                .setSecretsPublicKey(options.secretsPublicKey())
                 .build());
     if (response.hasHeartbeatInterval()) {
       heartbeatInterval =

@@ -7,10 +7,13 @@ import io.nexusmesh.api.gateway.v1.ApplyDeploymentRequest;
 import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
 import io.nexusmesh.api.gateway.v1.KeySet;
 import io.nexusmesh.api.gateway.v1.KeySetState;
+import io.nexusmesh.gateway.engine.OrgAccess;
 import io.nexusmesh.gateway.engine.WorkflowCatalog;
 import io.nexusmesh.runtime.auth.ApiKeyVerifier;
 import io.nexusmesh.runtime.auth.Principal;
+import io.nexusmesh.runtime.egress.EgressPolicy;
 import io.nexusmesh.runtime.error.NexusException;
+import io.nexusmesh.runtime.secrets.SecretSealing;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +34,7 @@ import org.redisson.codec.CompositeCodec;
  * cannot roll a workflow back; the same generation again is a no-op when its content is the same
  * and refused when it differs, since one generation names exactly one content.
  */
-public final class DeploymentRegistry implements WorkflowCatalog, ApiKeyVerifier {
+public final class DeploymentRegistry implements WorkflowCatalog, ApiKeyVerifier, OrgAccess {
   /** What a push left in place: the workflow's generation and the org's key generation. */
   public record Applied(long generation, long keyGeneration) {}
 
@@ -39,14 +42,23 @@ public final class DeploymentRegistry implements WorkflowCatalog, ApiKeyVerifier
   private final KeySets keySets;
   private final Map<String, ApplyDeploymentRequest> byWorkflow = new ConcurrentHashMap<>();
 
-  public DeploymentRegistry(RedissonClient redis, String gatewayId) {
+  /**
+   * @param recipient this run's key pair, which the organisations' secrets are sealed to
+   * @param mesh the mesh's own endpoints, which no policy opens
+   */
+  public DeploymentRegistry(
+      RedissonClient redis,
+      String gatewayId,
+      SecretSealing.Recipient recipient,
+      EgressPolicy.MeshEndpoints mesh) {
     var codec = new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE);
     requireNonNull(redis, "redis");
     this.mirror =
         new Mirror<>(
             redis.getMap("nx:gateway:{" + gatewayId + "}:deployments", codec),
             ApplyDeploymentRequest.parser());
-    this.keySets = new KeySets(redis.getMap("nx:gateway:{" + gatewayId + "}:keysets", codec));
+    this.keySets =
+        new KeySets(redis.getMap("nx:gateway:{" + gatewayId + "}:keysets", codec), recipient, mesh);
   }
 
   /** Loads what was deployed before a restart. */
@@ -151,6 +163,16 @@ public final class DeploymentRegistry implements WorkflowCatalog, ApiKeyVerifier
   public Optional<DeployedWorkflow> find(String org, String workflowId) {
     ApplyDeploymentRequest request = byWorkflow.get(key(org, workflowId));
     return request == null ? Optional.empty() : Optional.of(request.getDeployment());
+  }
+
+  @Override
+  public EgressPolicy egressPolicy(String org) {
+    return keySets.policy(org);
+  }
+
+  @Override
+  public SecretLookup secret(String org, String name) {
+    return keySets.secret(org, name);
   }
 
   @Override

@@ -5,11 +5,16 @@ import static java.util.Objects.requireNonNull;
 import io.nexusmesh.api.gateway.v1.ApiKeyHash;
 import io.nexusmesh.api.gateway.v1.KeySet;
 import io.nexusmesh.api.gateway.v1.KeySetState;
+import io.nexusmesh.api.gateway.v1.SealedSecret;
+import io.nexusmesh.gateway.engine.OrgAccess;
 import io.nexusmesh.runtime.auth.ApiKeyVerifier;
 import io.nexusmesh.runtime.auth.ApiKeys;
 import io.nexusmesh.runtime.auth.Audiences;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.auth.PrincipalKind;
+import io.nexusmesh.runtime.egress.EgressPolicy;
+import io.nexusmesh.runtime.secrets.SecretSealing;
+import java.security.GeneralSecurityException;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -18,27 +23,47 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.redisson.api.RMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The API keys this gateway accepts: one {@link KeySet} per organisation, each stamped with the
- * organisation's key generation. A set replaces the one held only when its generation is higher, so
- * a push built before a key was created or revoked can never undo one built after it, whatever
- * order they arrive in. Mirrored in Redis under the gateway's id so a restart keeps them.
+ * Each organisation's access material on this gateway, one {@link KeySet} per organisation stamped
+ * with its key generation: the API keys it accepts, the egress destinations its workflows may
+ * reach, and its secrets, opened with this gateway's private key and held in memory only. A set
+ * replaces the one held only when its generation is higher, so a push built before a change can
+ * never undo one built after it, whatever order they arrive in; the one exception is the same
+ * generation sealed to this run's key replacing one whose secrets this run cannot open. Mirrored in
+ * Redis under the gateway's id (secrets sealed, as pushed) so a restart keeps keys and policy.
  */
 final class KeySets implements ApiKeyVerifier {
+  private static final Logger log = LoggerFactory.getLogger(KeySets.class);
+
   private record KeyEntry(String org, ApiKeyHash hash) {}
 
+  /** A held set with what it means: its policy and its opened secrets. */
+  private record Held(
+      KeySet set, EgressPolicy policy, Map<String, String> secrets, boolean readable) {}
+
   private final Mirror<KeySet> mirror;
-  private final Map<String, KeySet> byOrg = new ConcurrentHashMap<>();
+  private final SecretSealing.Recipient recipient;
+  private final EgressPolicy.MeshEndpoints mesh;
+  private final EgressPolicy defaultPolicy;
+  private final Map<String, Held> byOrg = new ConcurrentHashMap<>();
   private volatile Map<String, KeyEntry> byKeyId = Map.of();
 
-  KeySets(RMap<String, byte[]> mirror) {
+  KeySets(
+      RMap<String, byte[]> mirror,
+      SecretSealing.Recipient recipient,
+      EgressPolicy.MeshEndpoints mesh) {
     this.mirror = new Mirror<>(requireNonNull(mirror, "mirror"), KeySet.parser());
+    this.recipient = requireNonNull(recipient, "recipient");
+    this.mesh = requireNonNull(mesh, "mesh");
+    this.defaultPolicy = EgressPolicy.of(List.of(), mesh);
   }
 
   /** Loads the key sets held before a restart. */
   void load() {
-    byOrg.putAll(mirror.readAll());
+    mirror.readAll().forEach((org, set) -> byOrg.put(org, open(set)));
     reindex();
   }
 
@@ -47,34 +72,96 @@ final class KeySets implements ApiKeyVerifier {
    * generation held afterwards.
    */
   synchronized long apply(KeySet keySet) {
-    KeySet held = byOrg.get(keySet.getOrg());
-    if (held != null && held.getGeneration() >= keySet.getGeneration()) {
-      return held.getGeneration();
+    Held held = byOrg.get(keySet.getOrg());
+    if (held != null && held.set().getGeneration() > keySet.getGeneration()) {
+      return held.set().getGeneration();
     }
+    if (held != null && held.set().getGeneration() == keySet.getGeneration()) {
+      if (held.readable() || !sealedToMe(keySet)) {
+        return held.set().getGeneration();
+      }
+    }
+    Held opened = open(keySet);
     mirror.put(keySet.getOrg(), keySet);
-    byOrg.put(keySet.getOrg(), keySet);
+    byOrg.put(keySet.getOrg(), opened);
     reindex();
     return keySet.getGeneration();
+  }
+
+  /** The organisation's egress policy. */
+  EgressPolicy policy(String org) {
+    Held held = byOrg.get(org);
+    return held == null ? defaultPolicy : held.policy();
+  }
+
+  /** The organisation's secret {@code name}. */
+  OrgAccess.SecretLookup secret(String org, String name) {
+    Held held = byOrg.get(org);
+    if (held == null) {
+      return new OrgAccess.SecretLookup.Missing();
+    }
+    String value = held.secrets().get(name);
+    if (value != null) {
+      return new OrgAccess.SecretLookup.Found(value);
+    }
+    return held.readable()
+        ? new OrgAccess.SecretLookup.Missing()
+        : new OrgAccess.SecretLookup.NotYetDelivered();
   }
 
   /** The key generation held per organisation. */
   Map<String, Long> generations() {
     Map<String, Long> out = new java.util.TreeMap<>();
-    byOrg.forEach((org, set) -> out.put(org, set.getGeneration()));
+    byOrg.forEach((org, held) -> out.put(org, held.set().getGeneration()));
     return out;
+  }
+
+  private boolean sealedToMe(KeySet set) {
+    return set.getSecretsCount() == 0 || set.getSecretsRecipient().equals(recipient.fingerprint());
+  }
+
+  private Held open(KeySet set) {
+    EgressPolicy policy = EgressPolicy.parse(set.getEgressAllowList(), mesh);
+    if (!sealedToMe(set)) {
+      return new Held(set, policy, Map.of(), false);
+    }
+    Map<String, String> secrets = new HashMap<>();
+    boolean readable = true;
+    for (SealedSecret sealed : set.getSecretsList()) {
+      try {
+        secrets.put(
+            sealed.getName(),
+            recipient.open(
+                set.getOrg(),
+                sealed.getName(),
+                sealed.getVersion(),
+                sealed.getCiphertext().toByteArray()));
+      } catch (GeneralSecurityException e) {
+        readable = false;
+        log.warn(
+            "secret {} of org {} does not open with this gateway's key; not held",
+            sealed.getName(),
+            set.getOrg());
+      }
+    }
+    return new Held(set, policy, Map.copyOf(secrets), readable);
   }
 
   /** What is held per organisation, without the hashes, optionally of one organisation. */
   List<KeySetState> states(String org) {
     return byOrg.values().stream()
-        .filter(k -> org.isEmpty() || k.getOrg().equals(org))
-        .sorted(Comparator.comparing(KeySet::getOrg))
+        .filter(h -> org.isEmpty() || h.set().getOrg().equals(org))
+        .sorted(Comparator.comparing(h -> h.set().getOrg()))
         .map(
-            k ->
+            h ->
                 KeySetState.newBuilder()
-                    .setOrg(k.getOrg())
-                    .setGeneration(k.getGeneration())
-                    .setKeyCount(k.getApiKeysCount())
+                    .setOrg(h.set().getOrg())
+                    .setGeneration(h.set().getGeneration())
+                    .setKeyCount(h.set().getApiKeysCount())
+                    .addAllEgressAllow(h.set().getEgressAllowList())
+                    .addAllSecretNames(
+                        h.set().getSecretsList().stream().map(SealedSecret::getName).toList())
+                    .setSecretsReadable(h.readable())
                     .build())
         .toList();
   }
@@ -102,8 +189,10 @@ final class KeySets implements ApiKeyVerifier {
   private void reindex() {
     Map<String, KeyEntry> index = new HashMap<>();
     byOrg.forEach(
-        (org, set) ->
-            set.getApiKeysList().forEach(h -> index.put(h.getKeyId(), new KeyEntry(org, h))));
+        (org, held) ->
+            held.set()
+                .getApiKeysList()
+                .forEach(h -> index.put(h.getKeyId(), new KeyEntry(org, h))));
     byKeyId = Map.copyOf(index);
   }
 }

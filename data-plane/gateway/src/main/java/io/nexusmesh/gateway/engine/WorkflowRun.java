@@ -254,6 +254,7 @@ public final class WorkflowRun {
                       services
                           .http()
                           .call(
+                              org,
                               node.getHttp(),
                               scope.vars(),
                               executionId + "/" + path + "/" + attempt,
