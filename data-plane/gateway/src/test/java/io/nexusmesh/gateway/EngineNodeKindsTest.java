@@ -98,6 +98,7 @@ class EngineNodeKindsTest {
   static void start(RedisEndpoint redis) {
     harness = GatewayHarness.start(redis);
     org = GatewayHarness.newOrg();
+    harness.allowEgress(org, "127.0.0.1:" + downstream.httpPort());
   }
 
   @AfterAll

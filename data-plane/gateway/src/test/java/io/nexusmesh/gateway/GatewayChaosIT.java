@@ -97,8 +97,9 @@ class GatewayChaosIT {
       String org = GatewayHarness.newOrg();
       ApiKeys.NewKey key = ApiKeys.generate();
       String spec = WORKFLOW.formatted("http://127.0.0.1:" + downstream.activeLocalPort());
-      a.deploy(issuer, org, "five-steps", spec, key);
-      b.deploy(issuer, org, "five-steps", spec, key);
+      String allow = "127.0.0.1:" + downstream.activeLocalPort();
+      a.deploy(issuer, org, "five-steps", spec, key, allow);
+      b.deploy(issuer, org, "five-steps", spec, key, allow);
       var onA = as(ExecutionServiceGrpc.newBlockingStub(toA), key.secret());
       var onB = as(ExecutionServiceGrpc.newBlockingStub(toB), key.secret());
 

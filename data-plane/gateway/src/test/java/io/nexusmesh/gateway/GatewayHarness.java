@@ -40,6 +40,10 @@ final class GatewayHarness implements AutoCloseable {
   private static final Map<String, ApiKeys.NewKey> keys =
       new java.util.concurrent.ConcurrentHashMap<>();
 
+  // Destinations each org allows beyond the default egress policy, shipped with every deployment.
+  private final Map<String, java.util.List<String>> egress =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private GatewayHarness(Gateway gateway) {
     this.gateway = gateway;
     this.channel =
@@ -72,6 +76,13 @@ final class GatewayHarness implements AutoCloseable {
     return keys.computeIfAbsent(org, o -> ApiKeys.generate()).secret();
   }
 
+  /** Lets {@code org}'s workflows reach {@code destination} (from its next deployment on). */
+  void allowEgress(String org, String destination) {
+    egress
+        .computeIfAbsent(org, o -> new java.util.concurrent.CopyOnWriteArrayList<>())
+        .add(destination);
+  }
+
   /**
    * Deploys {@code specJson} (protobuf JSON of a WorkflowSpec) as {@code workflowId} of {@code
    * org}.
@@ -91,7 +102,11 @@ final class GatewayHarness implements AutoCloseable {
             .setWorkflowId(workflowId)
             .setVersion(1)
             .setSpec(spec);
-    var keySet = KeySet.newBuilder().setOrg(org).setGeneration(GENERATION.incrementAndGet());
+    var keySet =
+        KeySet.newBuilder()
+            .setOrg(org)
+            .setGeneration(GENERATION.incrementAndGet())
+            .addAllEgressAllow(egress.getOrDefault(org, java.util.List.of()));
     synchronized (this) {
       keys.forEach(
           (o, key) -> {

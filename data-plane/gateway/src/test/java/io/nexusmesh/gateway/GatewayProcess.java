@@ -78,7 +78,13 @@ record GatewayProcess(Process process, int port) {
    * Pushes {@code specJson} as workflow {@code workflowId} of {@code org} to this gateway, with
    * {@code key}'s hash, as the control plane would.
    */
-  void deploy(TestIssuer issuer, String org, String workflowId, String specJson, ApiKeys.NewKey key)
+  void deploy(
+      TestIssuer issuer,
+      String org,
+      String workflowId,
+      String specJson,
+      ApiKeys.NewKey key,
+      String... egressAllow)
       throws Exception {
     WorkflowSpec.Builder spec = WorkflowSpec.newBuilder();
     JsonFormat.parser().merge(specJson, spec);
@@ -101,6 +107,7 @@ record GatewayProcess(Process process, int port) {
                       KeySet.newBuilder()
                           .setOrg(org)
                           .setGeneration(System.nanoTime())
+                          .addAllEgressAllow(java.util.List.of(egressAllow))
                           .addApiKeys(
                               ApiKeyHash.newBuilder().setKeyId(key.id()).setSha256(key.sha256())))
                   .build());
