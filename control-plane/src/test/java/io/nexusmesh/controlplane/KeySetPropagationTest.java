@@ -37,6 +37,7 @@ import io.nexusmesh.api.workflow.v1.WorkflowSpec;
 import io.nexusmesh.controlplane.deployment.PushRequests;
 import io.nexusmesh.controlplane.deployment.RolloutPusher;
 import io.nexusmesh.controlplane.store.DeploymentStore;
+import io.nexusmesh.controlplane.store.GatewayStore;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
 import java.net.InetAddress;
@@ -158,12 +159,14 @@ class KeySetPropagationTest {
                 .orElseThrow();
         var admin2gateway =
             cp.as(GatewayAdminServiceGrpc.newBlockingStub(channel), cp.controlPlaneToken());
+        GatewayStore.Row gatewayRow =
+            cp.context.getBean(GatewayStore.class).find(org, "gw-order").orElseThrow();
 
-        ApplyDeploymentRequest builtBeforeCreate = requests.deployment(row);
+        ApplyDeploymentRequest builtBeforeCreate = requests.deployment(row, gatewayRow);
         var keys = cp.as(ApiKeyServiceGrpc.newBlockingStub(cp.channel), admin);
         var created =
             keys.createApiKey(CreateApiKeyRequest.newBuilder().setDisplayName("app").build());
-        ApplyDeploymentRequest builtAfterCreate = requests.deployment(row);
+        ApplyDeploymentRequest builtAfterCreate = requests.deployment(row, gatewayRow);
         assertThat(builtAfterCreate.getKeySet().getGeneration())
             .isGreaterThan(builtBeforeCreate.getKeySet().getGeneration());
         awaitIdle(cp, org, "gw-order");
@@ -173,10 +176,10 @@ class KeySetPropagationTest {
         admin2gateway.applyDeployment(builtBeforeCreate);
         assertThat(codeOf(() -> greet(cp, channel, created.getSecret()))).isEqualTo(Status.Code.OK);
 
-        ApplyKeySetRequest builtBeforeRevoke = requests.keySet(org);
+        ApplyKeySetRequest builtBeforeRevoke = requests.keySet(org, gatewayRow);
         keys.revokeApiKey(
             RevokeApiKeyRequest.newBuilder().setId(created.getApiKey().getId()).build());
-        ApplyKeySetRequest builtAfterRevoke = requests.keySet(org);
+        ApplyKeySetRequest builtAfterRevoke = requests.keySet(org, gatewayRow);
         awaitIdle(cp, org, "gw-order");
         admin2gateway.applyKeySet(builtAfterRevoke);
         admin2gateway.applyKeySet(builtBeforeRevoke);

@@ -15,6 +15,11 @@ public enum Permission {
   GATEWAYS_READ(Roles.ADMIN, Roles.DEVELOPER, Roles.VIEWER),
   DEPLOYMENTS_READ(Roles.ADMIN, Roles.DEVELOPER, Roles.VIEWER),
   DEPLOYMENTS_WRITE(Roles.ADMIN, Roles.DEVELOPER),
+  /** Secret names, versions and times (never values). */
+  SECRETS_READ(Roles.ADMIN, Roles.DEVELOPER, Roles.VIEWER),
+  SECRETS_MANAGE(Roles.ADMIN),
+  EGRESS_READ(Roles.ADMIN, Roles.DEVELOPER, Roles.VIEWER),
+  EGRESS_MANAGE(Roles.ADMIN),
   /** Held by gateways' service accounts only: register, heartbeat, report usage. */
   GATEWAY_SELF(Roles.GATEWAY);
 

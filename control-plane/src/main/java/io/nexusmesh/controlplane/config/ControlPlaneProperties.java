@@ -21,6 +21,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     issuer when unset in dev mode
  * @param rolloutAttempts how many times a deployment is pushed to an unreachable gateway before its
  *     rollout there is FAILED
+ * @param secrets the key that encrypts organisation secrets at rest
  */
 @ConfigurationProperties("nexus.control-plane")
 public record ControlPlaneProperties(
@@ -31,7 +32,17 @@ public record ControlPlaneProperties(
     @DefaultValue("10s") Duration gatewayHeartbeatInterval,
     @DefaultValue("15s") Duration shutdownTimeout,
     @Nullable String gatewayToken,
-    @DefaultValue("8") int rolloutAttempts) {
+    @DefaultValue("8") int rolloutAttempts,
+    @DefaultValue Secrets secrets) {
+
+  /**
+   * Where the Tink AEAD keyset that encrypts secrets at rest comes from: the keyset itself (JSON,
+   * e.g. from a Kubernetes Secret in an environment variable) or a file holding it. With neither,
+   * the control plane makes a keyset file under {@code home} on first start (fine on a laptop; set
+   * one of them in production). Rotate by adding a key and making it primary (Tinkey's {@code
+   * rotate-keyset}): at start the control plane re-encrypts every secret under the primary key.
+   */
+  public record Secrets(@Nullable String keyset, @Nullable String keysetFile) {}
 
   /** The trusted OIDC issuer (Keycloak's realm URL) and the audience its tokens must carry. */
   public record Oidc(

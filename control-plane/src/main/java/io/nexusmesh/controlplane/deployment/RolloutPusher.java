@@ -220,8 +220,10 @@ public class RolloutPusher implements AutoCloseable {
                 .withDeadlineAfter(PUSH_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
         long confirmed =
             row.isPresent()
-                ? admin.applyDeployment(requests.deployment(row.get())).getAppliedKeyGeneration()
-                : admin.applyKeySet(requests.keySet(org)).getAppliedKeyGeneration();
+                ? admin
+                    .applyDeployment(requests.deployment(row.get(), gateway.get()))
+                    .getAppliedKeyGeneration()
+                : admin.applyKeySet(requests.keySet(org, gateway.get())).getAppliedKeyGeneration();
         gateways.confirmKeyGeneration(org, gatewayId, confirmed);
         recordIf(deploymentId, org, gatewayId, RolloutState.ROLLOUT_STATE_ACTIVE, "", attempt);
         return;

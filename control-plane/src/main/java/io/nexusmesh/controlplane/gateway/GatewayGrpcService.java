@@ -31,6 +31,7 @@ import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.auth.PrincipalKind;
 import io.nexusmesh.runtime.error.FieldViolation;
 import io.nexusmesh.runtime.error.NexusException;
+import io.nexusmesh.runtime.secrets.SecretSealing;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,6 +82,14 @@ public class GatewayGrpcService extends GatewayServiceGrpc.GatewayServiceImplBas
   public void registerGateway(
       RegisterGatewayRequest request, StreamObserver<RegisterGatewayResponse> response) {
     Principal gateway = requireGateway();
+    if (!request.getSecretsPublicKey().isEmpty()) {
+      try {
+        SecretSealing.checkPublicKey(request.getSecretsPublicKey().toByteArray());
+      } catch (java.security.GeneralSecurityException | RuntimeException e) {
+        throw NexusException.invalidArgument(
+            "secrets_public_key", "not a Tink HPKE public keyset: " + e.getMessage());
+      }
+    }
     RegisterGatewayResponse registered =
         mutations.run(
             gateway,
@@ -95,6 +104,7 @@ public class GatewayGrpcService extends GatewayServiceGrpc.GatewayServiceImplBas
                       request.getEnvironment(),
                       request.getAdminEndpoint(),
                       request.getBuildVersion(),
+                      request.getSecretsPublicKey().toByteArray(),
                       now);
               return new Change<>(
                   RegisterGatewayResponse.newBuilder()

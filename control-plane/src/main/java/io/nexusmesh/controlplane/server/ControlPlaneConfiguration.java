@@ -2,6 +2,9 @@ package io.nexusmesh.controlplane.server;
 
 import io.grpc.BindableService;
 import io.nexusmesh.controlplane.config.ControlPlaneProperties;
+import io.nexusmesh.controlplane.secret.SecretCipher;
+import io.nexusmesh.controlplane.secret.SecretReencryption;
+import io.nexusmesh.controlplane.store.SecretStore;
 import io.nexusmesh.runtime.auth.Authenticator;
 import io.nexusmesh.runtime.auth.BearerAuthenticator;
 import io.nexusmesh.runtime.auth.JwtVerifier;
@@ -24,6 +27,14 @@ public class ControlPlaneConfiguration {
   @Bean
   Telemetry telemetry() {
     return Telemetry.fromEnvironment("nexus-control-plane");
+  }
+
+  /** The secrets keyset; re-encrypts what an older key encrypted before anything is served. */
+  @Bean
+  SecretCipher secretCipher(ControlPlaneProperties properties, SecretStore secrets) {
+    SecretCipher cipher = SecretCipher.fromSettings(properties);
+    new SecretReencryption(secrets, cipher).run();
+    return cipher;
   }
 
   @Bean

@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -30,8 +31,11 @@ public class GatewayStore {
     this.jdbc = requireNonNull(jdbc, "jdbc");
   }
 
-  /** A stored gateway and the time of its last heartbeat. */
-  public record Row(Gateway gateway, Instant lastHeartbeat) {}
+  /**
+   * A stored gateway, the time of its last heartbeat and the public key it registered for secrets
+   * (empty when it takes none).
+   */
+  public record Row(Gateway gateway, Instant lastHeartbeat, byte[] secretsPublicKey) {}
 
   /** Adds a gateway, or refreshes a re-registering one (a registration counts as a heartbeat). */
   public Row upsert(
@@ -40,12 +44,15 @@ public class GatewayStore {
       Environment environment,
       String adminEndpoint,
       String buildVersion,
+      byte[] secretsPublicKey,
       Instant now) {
+    String publicKey = Base64.getEncoder().encodeToString(secretsPublicKey);
     int updated =
         jdbc.sql(
                 """
                 UPDATE gateways SET environment = ?, admin_endpoint = ?, build_version = ?,
-                                    register_time = ?, last_heartbeat_time = ?
+                                    register_time = ?, last_heartbeat_time = ?,
+                                    secrets_public_key = ?
                 WHERE org = ? AND id = ?""")
             .params(
                 environment.name(),
@@ -53,6 +60,7 @@ public class GatewayStore {
                 buildVersion,
                 WorkflowStore.time(now),
                 WorkflowStore.time(now),
+                publicKey,
                 org,
                 id)
             .update();
@@ -60,8 +68,9 @@ public class GatewayStore {
       jdbc.sql(
               """
               INSERT INTO gateways (org, id, environment, admin_endpoint, build_version,
-                                    register_time, last_heartbeat_time, applied_generation)
-              VALUES (?, ?, ?, ?, ?, ?, ?, 0)""")
+                                    register_time, last_heartbeat_time, applied_generation,
+                                    secrets_public_key)
+              VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)""")
           .params(
               org,
               id,
@@ -69,7 +78,8 @@ public class GatewayStore {
               adminEndpoint,
               buildVersion,
               WorkflowStore.time(now),
-              WorkflowStore.time(now))
+              WorkflowStore.time(now),
+              publicKey)
           .update();
     }
     return find(org, id).orElseThrow();
@@ -169,6 +179,7 @@ public class GatewayStore {
             .setLastHeartbeatTime(WorkflowStore.timestamp(rs, "last_heartbeat_time"))
             .setAppliedKeyGeneration(rs.getLong("applied_key_generation"))
             .build(),
-        lastHeartbeat);
+        lastHeartbeat,
+        Base64.getDecoder().decode(rs.getString("secrets_public_key")));
   }
 }

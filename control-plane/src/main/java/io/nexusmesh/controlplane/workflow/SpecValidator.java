@@ -27,6 +27,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Checks what protovalidate cannot about a {@link WorkflowSpec} before it is stored: node ids are
@@ -36,6 +38,9 @@ import java.util.Set;
  * violation with its path under {@code spec}.
  */
 public final class SpecValidator {
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{(.+?)}}");
+  private static final Pattern SECRET_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+
   /** Nodes in a spec, nested ones included. */
   public static final int MAX_NODES = 500;
 
@@ -92,7 +97,16 @@ public final class SpecValidator {
       switch (node.getKindCase()) {
         case TRANSFORM ->
             checkCel(at + ".transform.expression", node.getTransform().getExpression(), problems);
-        case HTTP -> checkCel(at + ".http.body", node.getHttp().getBody(), problems);
+        case HTTP -> {
+          HttpNodeUrls.check(at + ".http.url", node.getHttp().getUrl(), problems);
+          checkPlaceholders(at + ".http.url", node.getHttp().getUrl(), problems);
+          node.getHttp()
+              .getHeadersMap()
+              .forEach(
+                  (name, value) ->
+                      checkPlaceholders(at + ".http.headers[\"" + name + "\"]", value, problems));
+          checkCel(at + ".http.body", node.getHttp().getBody(), problems);
+        }
         case BRANCH -> {
           for (int c = 0; c < node.getBranch().getCasesCount(); c++) {
             checkCel(
@@ -214,6 +228,27 @@ public final class SpecValidator {
                 path + "[" + i + "].branch.default_target",
                 "no top-level node '" + branch.getDefaultTarget() + "'"));
       }
+    }
+  }
+
+  /**
+   * Compiles each CEL {@code {{...}}} placeholder of a URL or header; {@code {{secrets.NAME}}} is
+   * not CEL (the gateway fills it in) and is only checked for its form.
+   */
+  private void checkPlaceholders(String path, String template, List<FieldViolation> problems) {
+    Matcher m = PLACEHOLDER.matcher(template);
+    while (m.find()) {
+      String inside = m.group(1).strip();
+      if (inside.startsWith("secrets.")) {
+        if (!SECRET_NAME.matcher(inside.substring("secrets.".length())).matches()) {
+          problems.add(
+              new FieldViolation(
+                  path,
+                  "'" + inside + "': a secret name is a letter or _, then letters, digits or _"));
+        }
+        continue;
+      }
+      checkCel(path, inside, problems);
     }
   }
 

@@ -101,6 +101,17 @@ public final class SecretSealing {
     return encrypt.encrypt(value.getBytes(StandardCharsets.UTF_8), context(org, name, version));
   }
 
+  /**
+   * Whether {@code publicKey} is a public keyset values can be sealed to.
+   *
+   * @throws GeneralSecurityException naming why not
+   */
+  public static void checkPublicKey(byte[] publicKey) throws GeneralSecurityException {
+    Registration.ensure();
+    TinkProtoKeysetFormat.parseKeysetWithoutSecret(publicKey)
+        .getPrimitive(RegistryConfiguration.get(), HybridEncrypt.class);
+  }
+
   /** SHA-256 (hex) of a public key. */
   public static String fingerprint(byte[] publicKey) {
     try {
