@@ -32,7 +32,12 @@ final class DescriptiveJsonMarshaller implements GrpcJsonMarshaller {
   @Override
   public <T> void serializeMessage(Marshaller<T> marshaller, T message, OutputStream os)
       throws IOException {
-    delegate.serializeMessage(marshaller, message, os);
+    try {
+      delegate.serializeMessage(marshaller, message, os);
+    } catch (IOException | RuntimeException e) {
+      // A response that does not print is our bug, never the caller's malformed request.
+      throw new IllegalStateException("a response message could not be printed as JSON", e);
+    }
   }
 
   @Override

@@ -103,7 +103,14 @@ public final class NexusServer {
                 service ->
                     new DescriptiveJsonMarshaller(
                         GrpcJsonMarshaller.builder()
-                            .jsonMarshallerCustomizer(json -> json.ignoringUnknownFields(false))
+                            .jsonMarshallerCustomizer(
+                                json ->
+                                    // The error details executions carry (Any) print by type.
+                                    json.ignoringUnknownFields(false)
+                                        .register(com.google.rpc.ErrorInfo.class)
+                                        .register(com.google.rpc.BadRequest.class)
+                                        .register(com.google.rpc.ResourceInfo.class)
+                                        .register(com.google.rpc.RetryInfo.class))
                             .build(service)))
             .exceptionHandler(new NexusExceptionHandler())
             .unframedGrpcErrorHandler(UnframedGrpcErrorHandler.ofJson())

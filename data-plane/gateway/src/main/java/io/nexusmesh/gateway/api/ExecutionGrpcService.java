@@ -303,6 +303,10 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
         .orElseThrow(() -> NexusException.notFound("execution", id));
   }
 
+  /**
+   * The error of an execution that ended without an output: the step's own reason when the step
+   * failed with one (e.g. EGRESS_DENIED, with its metadata), else FAILED_PRECONDITION.
+   */
   private static NexusException failed(Execution ended) {
     ErrorReason reason =
         switch (ended.getStatus()) {
@@ -310,15 +314,34 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
           case EXECUTION_STATUS_TIMED_OUT -> ErrorReason.ERROR_REASON_DEADLINE_EXCEEDED;
           default -> ErrorReason.ERROR_REASON_FAILED_PRECONDITION;
         };
-    return NexusException.of(
+    java.util.Map<String, String> metadata = java.util.Map.of();
+    for (com.google.protobuf.Any detail : ended.getError().getDetailsList()) {
+      if (detail.is(com.google.rpc.ErrorInfo.class)) {
+        try {
+          var info = detail.unpack(com.google.rpc.ErrorInfo.class);
+          var stepReason = ErrorReason.valueOf("ERROR_REASON_" + info.getReason());
+          if (ended.getStatus() == ExecutionStatus.EXECUTION_STATUS_FAILED) {
+            reason = stepReason;
+            metadata = info.getMetadataMap();
+          }
+        } catch (com.google.protobuf.InvalidProtocolBufferException | IllegalArgumentException e) {
+          // Not one of ours: the generic reason stands.
+        }
+      }
+    }
+    NexusException error =
+        NexusException.of(
             reason,
             "execution "
                 + ended.getId()
                 + " ended "
                 + ended.getStatus().name().substring("EXECUTION_STATUS_".length())
                 + ": "
-                + ended.getError().getMessage())
-        .withMetadata("execution_id", ended.getId());
+                + ended.getError().getMessage());
+    for (var entry : metadata.entrySet()) {
+      error = error.withMetadata(entry.getKey(), entry.getValue());
+    }
+    return error.withMetadata("execution_id", ended.getId());
   }
 
   private static boolean matches(ListExecutionsRequest request, Execution e) {
