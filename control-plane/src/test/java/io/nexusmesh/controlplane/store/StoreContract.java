@@ -9,6 +9,8 @@ import io.nexusmesh.api.controlplane.v1.Workflow;
 import io.nexusmesh.api.workflow.v1.Node;
 import io.nexusmesh.api.workflow.v1.TransformNode;
 import io.nexusmesh.api.workflow.v1.WorkflowSpec;
+import io.nexusmesh.controlplane.secret.SecretCipher;
+import io.nexusmesh.controlplane.secret.SecretReencryption;
 import io.nexusmesh.controlplane.store.Mutations.Change;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.auth.PrincipalKind;
@@ -187,6 +189,112 @@ abstract class StoreContract {
         .extracting(v -> v.getVersion())
         .containsExactly(8L, 7L, 6L);
     assertThat(workflows.get(org, "hello").getLatestVersion()).isEqualTo(8);
+  }
+
+  @Test
+  void secretsAreStoredAsCiphertextAndSurviveAKeyRotation() {
+    SecretStore secrets = new SecretStore(jdbc);
+    String keyset = SecretCipher.newKeysetJson();
+    SecretCipher before = SecretCipher.ofJson(keyset);
+    String value = "value-" + UUID.randomUUID();
+    var encrypted = before.encrypt(org, "TOKEN", value);
+    var first =
+        secrets.put(
+            org, "TOKEN", encrypted.ciphertext(), encrypted.keyId(), "alice", Instant.now());
+    assertThat(first.secret().getVersion()).isEqualTo(1);
+    var again = before.encrypt(org, "TOKEN", value + "2");
+    assertThat(
+            secrets
+                .put(org, "TOKEN", again.ciphertext(), again.keyId(), "alice", Instant.now())
+                .secret()
+                .getVersion())
+        .isEqualTo(2);
+    // The database holds no plaintext, and a ciphertext is bound to its org and name.
+    String raw =
+        jdbc.sql("SELECT ciphertext FROM secrets WHERE org = ?")
+            .param(org)
+            .query(String.class)
+            .single();
+    assertThat(
+            new String(
+                java.util.Base64.getDecoder().decode(raw),
+                java.nio.charset.StandardCharsets.ISO_8859_1))
+        .doesNotContain(value);
+    byte[] stored = secrets.find(org, "TOKEN").orElseThrow().ciphertext();
+    assertThat(before.decrypt(org, "TOKEN", stored)).isEqualTo(value + "2");
+    assertThatThrownBy(() -> before.decrypt("other-" + org, "TOKEN", stored))
+        .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> before.decrypt(org, "OTHER", stored))
+        .isInstanceOf(IllegalStateException.class);
+
+    // Rotate: a new primary key; the start-up pass re-encrypts, and the old key can then go.
+    String rotatedJson = SecretCipher.rotatedKeysetJson(keyset);
+    SecretCipher rotated = SecretCipher.ofJson(rotatedJson);
+    assertThat(rotated.primaryKeyId()).isNotEqualTo(before.primaryKeyId());
+    new SecretReencryption(secrets, rotated).run();
+    var row = secrets.find(org, "TOKEN").orElseThrow();
+    assertThat(row.keyId()).isEqualTo(rotated.primaryKeyId());
+    assertThat(row.secret().getVersion()).isEqualTo(2);
+    String onlyNewKey = onlyPrimary(rotatedJson);
+    assertThat(SecretCipher.ofJson(onlyNewKey).decrypt(org, "TOKEN", row.ciphertext()))
+        .isEqualTo(value + "2");
+    assertThat(secrets.list(org, "", 10))
+        .extracting(r -> r.secret().getName())
+        .containsExactly("TOKEN");
+    assertThat(secrets.delete(org, "TOKEN")).isPresent();
+    assertThat(secrets.find(org, "TOKEN")).isEmpty();
+  }
+
+  /** {@code keysetJson} without its non-primary keys. */
+  private static String onlyPrimary(String keysetJson) {
+    try {
+      var handle =
+          com.google.crypto.tink.TinkJsonProtoKeysetFormat.parseKeyset(
+              keysetJson, com.google.crypto.tink.InsecureSecretKeyAccess.get());
+      var builder = com.google.crypto.tink.KeysetHandle.newBuilder(handle);
+      for (int i = builder.size() - 1; i >= 0; i--) {
+        if (!builder.getAt(i).isPrimary()) {
+          builder.deleteAt(i);
+        }
+      }
+      return com.google.crypto.tink.TinkJsonProtoKeysetFormat.serializeKeyset(
+          builder.build(), com.google.crypto.tink.InsecureSecretKeyAccess.get());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void anEgressPolicyKeepsItsOrderAndRefusesAStaleEtag() {
+    EgressPolicyStore egress = new EgressPolicyStore(jdbc);
+    assertThat(egress.get(org).getAllowList()).isEmpty();
+    assertThat(egress.get(org).getEtag()).isEqualTo("r0");
+    var rules =
+        List.of(
+            io.nexusmesh.api.controlplane.v1.EgressRule.newBuilder()
+                .setDestination("b.example")
+                .build(),
+            io.nexusmesh.api.controlplane.v1.EgressRule.newBuilder()
+                .setDestination("127.0.0.1:8089")
+                .setDescription("local")
+                .build());
+    var policy = egress.replace(org, java.util.OptionalLong.of(0), rules, "alice", Instant.now());
+    assertThat(policy.getEtag()).isEqualTo("r1");
+    assertThat(egress.destinations(org)).containsExactly("b.example", "127.0.0.1:8089");
+    assertThatThrownBy(
+            () ->
+                egress.replace(org, java.util.OptionalLong.of(0), List.of(), "bob", Instant.now()))
+        .isInstanceOfSatisfying(
+            NexusException.class,
+            e ->
+                assertThat(e.reason())
+                    .isEqualTo(io.nexusmesh.api.common.v1.ErrorReason.ERROR_REASON_ETAG_MISMATCH));
+    assertThat(
+            egress
+                .replace(org, java.util.OptionalLong.empty(), List.of(), "bob", Instant.now())
+                .getAllowList())
+        .isEmpty();
+    assertThat(egress.get(org).getUpdater()).isEqualTo("bob");
   }
 
   @Test
