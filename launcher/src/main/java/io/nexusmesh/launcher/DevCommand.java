@@ -43,12 +43,13 @@ final class DevCommand implements Callable<Integer> {
                   stopped.countDown();
                 },
                 "nexus-dev-shutdown"));
-    printReady(out, settings, (System.nanoTime() - began) / 1_000_000);
+    printReady(out, settings, (System.nanoTime() - began) / 1_000_000, stack.egressAllowed());
     stopped.await();
     return 0;
   }
 
-  private static void printReady(PrintStream out, DevSettings s, long millis) {
+  private static void printReady(
+      PrintStream out, DevSettings s, long millis, List<String> egressAllowed) {
     out.printf("Nexus Mesh is ready in %.1f s.%n", millis / 1000.0);
     out.println(
         "  control plane  " + s.controlPlaneUrl() + "   gRPC, REST, gRPC-Web; API docs at /docs");
@@ -59,6 +60,12 @@ final class DevCommand implements Callable<Integer> {
     out.println("  redis          redis://127.0.0.1:" + s.redisPort());
     out.println("  kafka          127.0.0.1:" + s.kafkaPort());
     out.println("Org demo has the workflows " + String.join(", ", names()) + ", deployed to dev.");
+    out.println(
+        "Egress of org demo: the public internet"
+            + (egressAllowed.isEmpty() ? "" : ", and " + String.join(", ", egressAllowed))
+            + "; loopback, private ranges and the mesh itself are refused.");
+    out.println("  to let workflows call a local service:  ./nexus egress allow 127.0.0.1:8089");
+    out.println("  secrets for http nodes ({{secrets.NAME}}):  ./nexus secrets set NAME < file");
     out.println("Credentials (admin token, API key):  source " + s.envFile());
     out.println("Then:  ./nexus run hello --input '{\"name\": \"Ada\"}'");
     out.println("Ctrl-C stops everything.");

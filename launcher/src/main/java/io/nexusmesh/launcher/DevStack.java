@@ -4,6 +4,7 @@ import io.nexusmesh.cli.EnvFile;
 import io.nexusmesh.cli.PrivateFiles;
 import io.nexusmesh.client.NexusClient;
 import io.nexusmesh.controlplane.ControlPlaneApplication;
+import io.nexusmesh.controlplane.store.EgressPolicyStore;
 import io.nexusmesh.gateway.Gateway;
 import io.nexusmesh.gateway.GatewayConfig;
 import io.nexusmesh.runtime.auth.Audiences;
@@ -16,10 +17,12 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.Banner;
@@ -39,6 +42,7 @@ final class DevStack implements AutoCloseable {
 
   private final DevSettings settings;
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  private volatile @Nullable ConfigurableApplicationContext controlPlane;
 
   private DevStack(DevSettings settings) {
     this.settings = settings;
@@ -162,7 +166,16 @@ final class DevStack implements AutoCloseable {
                 "--spring.datasource.username=nexus",
                 "--spring.datasource.password=",
                 "--logging.config=classpath:nexus-dev-logback.xml");
+    controlPlane = context;
     return context::close;
+  }
+
+  /** The destinations the dev org allows beyond the default egress policy. */
+  List<String> egressAllowed() {
+    var context = controlPlane;
+    return context == null
+        ? List.of()
+        : context.getBean(EgressPolicyStore.class).destinations(DevSettings.ORG);
   }
 
   private Map<String, String> gatewayEnv(EmbeddedRedis redis, DevTokens tokens) {
@@ -175,6 +188,8 @@ final class DevStack implements AutoCloseable {
     env.put("NEXUS_CONTROL_PLANE_URL", settings.controlPlaneUrl());
     env.put("NEXUS_GATEWAY_TOKEN", tokens.gateway(DevSettings.ORG));
     env.put("NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "2s");
+    // Kafka is part of the mesh too: no workflow may call it.
+    env.put("NEXUS_EGRESS_MESH_ENDPOINTS", "127.0.0.1:" + settings.kafkaPort());
     return env;
   }
 

@@ -245,6 +245,78 @@ class DevStackIT {
 
   @Test
   @Order(8)
+  void aWorkflowReachesALocalServiceOnlyOnceAllowedAndUsesASecretItNeverShows() throws Exception {
+    var seen = new java.util.concurrent.CopyOnWriteArrayList<String>();
+    var server =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/echo",
+        exchange -> {
+          String auth = exchange.getRequestHeaders().getFirst("authorization");
+          seen.add(auth);
+          byte[] body =
+              JSON.writeValueAsBytes(java.util.Map.of("authorization", auth == null ? "" : auth));
+          exchange.getResponseHeaders().add("content-type", "application/json");
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    server.start();
+    try {
+      int port = server.getAddress().getPort();
+      assertThat(nexus.nexus("egress", "show").stdout()).contains("default policy");
+      Path spec = home.resolve("echo.yaml");
+      Files.writeString(
+          spec,
+          """
+          id: call-echo
+          description: Calls a local echo service with a secret
+          spec:
+            nodes:
+              - id: call
+                retry: {maxAttempts: 1}
+                http:
+                  url: "http://127.0.0.1:%d/echo"
+                  headers: {Authorization: "Bearer {{secrets.ECHO_TOKEN}}"}
+          """
+              .formatted(port));
+      assertThat(nexus.nexus("workflows", "apply", "-f", spec.toString()).exit()).isZero();
+      var deployed = nexus.nexus("deploy", "create", "call-echo", "--watch");
+      assertThat(deployed.exit()).as(deployed.all()).isZero();
+
+      // Refused by the default policy, with the command that allows it.
+      var refused = nexus.nexus("run", "call-echo");
+      assertThat(refused.exit()).isNotZero();
+      assertThat(refused.stderr())
+          .contains("egress refused", "nexus egress allow 127.0.0.1:" + port);
+      assertThat(seen).isEmpty();
+
+      String value = "cli-secret-" + java.util.UUID.randomUUID();
+      var set = nexus.nexusWithInput(value + "\n", "secrets", "set", "ECHO_TOKEN");
+      assertThat(set.exit()).as(set.all()).isZero();
+      assertThat(set.all()).doesNotContain(value);
+      var allowed = nexus.nexus("egress", "allow", "127.0.0.1:" + port, "--why", "local echo");
+      assertThat(allowed.exit()).as(allowed.all()).isZero();
+      assertThat(allowed.stdout()).contains("127.0.0.1:" + port, "local echo");
+
+      awaitExitCode(0, "run", "call-echo");
+      var run = nexus.nexus("run", "call-echo");
+      assertThat(run.stdout()).contains("[redacted:secrets.ECHO_TOKEN]").doesNotContain(value);
+      assertThat(seen).contains("Bearer " + value);
+      var listed = nexus.nexus("secrets", "list", "-o", "json");
+      assertThat(listed.stdout()).contains("ECHO_TOKEN").doesNotContain(value);
+
+      assertThat(nexus.nexus("secrets", "delete", "ECHO_TOKEN").exit()).isZero();
+      assertThat(nexus.nexus("egress", "remove", "127.0.0.1:" + port).stdout())
+          .contains("default policy");
+      assertThat(nexus.devOutput()).doesNotContain(value);
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  @Order(9)
   void aSecondStackExplainsWhatIsInTheWay(@TempDir Path otherHome) throws Exception {
     try (var other = new NexusProcess(otherHome, ports)) {
       var portTaken = other.nexus("dev");
@@ -259,7 +331,7 @@ class DevStackIT {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void aMissingJdkIsExplained(@TempDir Path fakeJdk) throws Exception {
     var none = nexus.nexusWith(Map.of("NEXUS_JDK_CANDIDATES", "/nonexistent"), "--version");
     assertThat(none.exit()).isEqualTo(1);
@@ -278,7 +350,7 @@ class DevStackIT {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void loginDevSavesAContextThatCommandsUseWithoutCredentialsInTheEnvironment() {
     var login = nexus.nexusWith(Map.of(), "login", "--dev");
     assertThat(login.exit()).as(login.all()).isZero();
@@ -290,7 +362,7 @@ class DevStackIT {
   }
 
   @Test
-  @Order(11)
+  @Order(12)
   void aKilledStackRestartsWithItsDataAndClearsWhatItLeftBehind() throws Exception {
     String before =
         nexus

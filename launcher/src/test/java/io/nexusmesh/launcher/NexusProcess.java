@@ -183,6 +183,24 @@ final class NexusProcess implements AutoCloseable {
     return run(command, extraEnv);
   }
 
+  /** Runs {@code ./nexus args...} with the dev stack's credentials and {@code stdin} as input. */
+  Result nexusWithInput(String stdin, String... args) {
+    try {
+      Path input = Files.createTempFile("nexus-in", ".txt");
+      Files.writeString(input, stdin, StandardCharsets.UTF_8);
+      List<String> command = new ArrayList<>();
+      command.add(ROOT.resolve("nexus").toString());
+      command.addAll(List.of(args));
+      try {
+        return run(command, credentials(), input.toFile());
+      } finally {
+        Files.deleteIfExists(input);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Runs a bash script from the repository root. */
   Result bash(String script) {
     return run(List.of("bash", "-c", script), Map.of());
@@ -198,6 +216,10 @@ final class NexusProcess implements AutoCloseable {
   }
 
   private Result run(List<String> command, Map<String, String> extraEnv) {
+    return run(command, extraEnv, new File("/dev/null"));
+  }
+
+  private Result run(List<String> command, Map<String, String> extraEnv, File stdin) {
     try {
       Path out = Files.createTempFile("nexus-out", ".txt");
       Path err = Files.createTempFile("nexus-err", ".txt");
@@ -206,7 +228,7 @@ final class NexusProcess implements AutoCloseable {
               .directory(ROOT.toFile())
               .redirectOutput(out.toFile())
               .redirectError(err.toFile())
-              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+              .redirectInput(ProcessBuilder.Redirect.from(stdin));
       // Only what this test says: none of the developer's own Nexus settings leak in.
       builder.environment().keySet().removeIf(name -> name.startsWith("NEXUS_"));
       builder.environment().putAll(env);

@@ -32,6 +32,8 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       ExecutionsCommand.class,
       KeysCommand.class,
+      SecretsCommand.class,
+      EgressCommand.class,
       AuditCommand.class,
       GatewaysCommand.class,
       ConfigCommand.class,

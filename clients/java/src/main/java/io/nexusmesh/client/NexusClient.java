@@ -56,6 +56,16 @@ public final class NexusClient implements AutoCloseable {
     return new ApiKeys(controlPlane());
   }
 
+  /** Secrets of the caller's organisation, write-only (control plane). */
+  public Secrets secrets() {
+    return new Secrets(controlPlane());
+  }
+
+  /** The egress policy of the caller's organisation (control plane). */
+  public Egress egress() {
+    return new Egress(controlPlane());
+  }
+
   /** The audit trail (control plane). */
   public AuditTrail audit() {
     return new AuditTrail(controlPlane());
