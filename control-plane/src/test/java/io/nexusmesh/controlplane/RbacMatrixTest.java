@@ -180,6 +180,63 @@ class RbacMatrixTest {
             ADMINS,
             t -> keys(t).revokeApiKey(RevokeApiKeyRequest.newBuilder().setId("nokey").build())));
     rpcs.put(
+        "SetSecret",
+        new Rpc(
+            ADMINS,
+            t ->
+                secrets(t)
+                    .setSecret(
+                        io.nexusmesh.api.controlplane.v1.SetSecretRequest.newBuilder()
+                            .setName("RBAC")
+                            .setValue("v")
+                            .build())));
+    rpcs.put(
+        "GetSecret",
+        new Rpc(
+            ALL,
+            t ->
+                secrets(t)
+                    .getSecret(
+                        io.nexusmesh.api.controlplane.v1.GetSecretRequest.newBuilder()
+                            .setName("NONE")
+                            .build())));
+    rpcs.put(
+        "ListSecrets",
+        new Rpc(
+            ALL,
+            t ->
+                secrets(t)
+                    .listSecrets(
+                        io.nexusmesh.api.controlplane.v1.ListSecretsRequest.getDefaultInstance())));
+    rpcs.put(
+        "DeleteSecret",
+        new Rpc(
+            ADMINS,
+            t ->
+                secrets(t)
+                    .deleteSecret(
+                        io.nexusmesh.api.controlplane.v1.DeleteSecretRequest.newBuilder()
+                            .setName("NONE")
+                            .build())));
+    rpcs.put(
+        "GetEgressPolicy",
+        new Rpc(
+            ALL,
+            t ->
+                egress(t)
+                    .getEgressPolicy(
+                        io.nexusmesh.api.controlplane.v1.GetEgressPolicyRequest
+                            .getDefaultInstance())));
+    rpcs.put(
+        "UpdateEgressPolicy",
+        new Rpc(
+            ADMINS,
+            t ->
+                egress(t)
+                    .updateEgressPolicy(
+                        io.nexusmesh.api.controlplane.v1.UpdateEgressPolicyRequest
+                            .getDefaultInstance())));
+    rpcs.put(
         "ListGateways",
         new Rpc(
             ALL,
@@ -266,6 +323,17 @@ class RbacMatrixTest {
 
   private DeploymentServiceGrpc.DeploymentServiceBlockingStub deployments(String token) {
     return cp.as(DeploymentServiceGrpc.newBlockingStub(cp.channel), token);
+  }
+
+  private io.nexusmesh.api.controlplane.v1.SecretServiceGrpc.SecretServiceBlockingStub secrets(
+      String token) {
+    return cp.as(io.nexusmesh.api.controlplane.v1.SecretServiceGrpc.newBlockingStub(cp.channel), token);
+  }
+
+  private io.nexusmesh.api.controlplane.v1.EgressPolicyServiceGrpc.EgressPolicyServiceBlockingStub
+      egress(String token) {
+    return cp.as(
+        io.nexusmesh.api.controlplane.v1.EgressPolicyServiceGrpc.newBlockingStub(cp.channel), token);
   }
 
   private ApiKeyServiceGrpc.ApiKeyServiceBlockingStub keys(String token) {

@@ -98,22 +98,26 @@ public final class HttpCaller {
       Duration timeout) {
     var expansion = new SecretExpansion(org, access, expressions, variables);
     try {
-      Outgoing request = build(node, expansion, idempotencyKey);
-      return send(org, node, request, timeout, expansion.redactor());
+      URI uri = uri(expansion.text(node.getUrl()));
+      // The policy first: a call that may not go needs none of its headers or secrets.
+      EgressGuard.Destination first = check(org, uri, false);
+      Outgoing request = build(node, uri, expansion, idempotencyKey);
+      return send(org, node, request, first, timeout, expansion.redactor());
     } catch (NodeFailure failure) {
       throw failure.redacted(expansion.redactor());
     }
   }
 
-  private Outgoing build(HttpNode node, SecretExpansion expansion, String idempotencyKey) {
-    String url = expansion.text(node.getUrl());
-    URI uri;
+  private static URI uri(String url) {
     try {
-      uri = new URI(url);
+      return new URI(url);
     } catch (URISyntaxException e) {
       throw new NodeFailure(
           Status.Code.INVALID_ARGUMENT, "the node's url is not a URL: " + e.getReason());
     }
+  }
+
+  private Outgoing build(HttpNode node, URI uri, SecretExpansion expansion, String idempotencyKey) {
     HttpMethod method =
         node.getMethod().isEmpty() ? HttpMethod.GET : HttpMethod.valueOf(node.getMethod());
     Map<String, String> headers = new LinkedHashMap<>();
@@ -136,10 +140,16 @@ public final class HttpCaller {
   }
 
   private Value send(
-      String org, HttpNode node, Outgoing first, Duration timeout, Redactor redactor) {
+      String org,
+      HttpNode node,
+      Outgoing first,
+      EgressGuard.Destination firstDestination,
+      Duration timeout,
+      Redactor redactor) {
     Outgoing request = first;
     for (int hop = 0; ; hop++) {
-      EgressGuard.Destination destination = check(org, request.uri(), hop > 0);
+      EgressGuard.Destination destination =
+          hop == 0 ? firstDestination : check(org, request.uri(), true);
       AggregatedHttpResponse response = execute(destination, request, timeout);
       int code = response.status().code();
       boolean wanted =
