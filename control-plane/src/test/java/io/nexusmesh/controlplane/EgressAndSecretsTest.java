@@ -108,6 +108,8 @@ class EgressAndSecretsTest {
     String echoBase = "http://127.0.0.1:" + echo.activeLocalPort();
     try (var cp = ControlPlaneHarness.start()) {
       var gateway = cp.startGateway(redis, org, "gw-sec", "dev", true);
+      var restarted = new java.util.ArrayList<io.nexusmesh.gateway.Gateway>();
+      boolean[] firstClosed = {false};
       ManagedChannel gw =
           NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
       try {
@@ -313,9 +315,37 @@ class EgressAndSecretsTest {
                       : event.getThrowableProxy().getMessage());
           assertThat(line).doesNotContain(secretCore(secret));
         }
-      } finally {
+
+        // A restart makes a new key pair: the gateway re-registers and gets the secrets sealed
+        // to it (the key set it mirrored in Redis no longer opens).
+        secrets.setSecret(
+            SetSecretRequest.newBuilder().setName("TOKEN").setValue(secret + "-v3").build());
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> callEchoSeen(executions, secret + "-v3"));
         gw.shutdownNow();
         gateway.close();
+        firstClosed[0] = true;
+        var again = cp.startGateway(redis, org, "gw-sec", "dev", true);
+        restarted.add(again);
+        ManagedChannel gw2 =
+            NettyChannelBuilder.forAddress("127.0.0.1", again.port()).usePlaintext().build();
+        try {
+          var executions2 = cp.as(ExecutionServiceGrpc.newBlockingStub(gw2), key);
+          seenAuthorization.clear();
+          await()
+              .atMost(Duration.ofSeconds(20))
+              .ignoreExceptions()
+              .until(() -> callEchoSeen(executions2, secret + "-v3"));
+        } finally {
+          gw2.shutdownNow();
+        }
+      } finally {
+        gw.shutdownNow();
+        if (!firstClosed[0]) {
+          gateway.close();
+        }
+        restarted.forEach(io.nexusmesh.gateway.Gateway::close);
       }
     } finally {
       root.detachAppender(logs);

@@ -327,13 +327,15 @@ class RbacMatrixTest {
 
   private io.nexusmesh.api.controlplane.v1.SecretServiceGrpc.SecretServiceBlockingStub secrets(
       String token) {
-    return cp.as(io.nexusmesh.api.controlplane.v1.SecretServiceGrpc.newBlockingStub(cp.channel), token);
+    return cp.as(
+        io.nexusmesh.api.controlplane.v1.SecretServiceGrpc.newBlockingStub(cp.channel), token);
   }
 
   private io.nexusmesh.api.controlplane.v1.EgressPolicyServiceGrpc.EgressPolicyServiceBlockingStub
       egress(String token) {
     return cp.as(
-        io.nexusmesh.api.controlplane.v1.EgressPolicyServiceGrpc.newBlockingStub(cp.channel), token);
+        io.nexusmesh.api.controlplane.v1.EgressPolicyServiceGrpc.newBlockingStub(cp.channel),
+        token);
   }
 
   private ApiKeyServiceGrpc.ApiKeyServiceBlockingStub keys(String token) {

@@ -265,6 +265,8 @@ class DevStackIT {
     try {
       int port = server.getAddress().getPort();
       assertThat(nexus.nexus("egress", "show").stdout()).contains("default policy");
+      assertThat(nexus.devOutput())
+          .contains("Egress of org demo", "./nexus egress allow 127.0.0.1:8089");
       Path spec = home.resolve("echo.yaml");
       Files.writeString(
           spec,
