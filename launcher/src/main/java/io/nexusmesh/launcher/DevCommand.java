@@ -78,8 +78,24 @@ final class DevCommand implements Callable<Integer> {
   /** {@code nexus dev token}: a dev-issuer token for any organisation and role. */
   @Command(
       name = "token",
-      description = "Print a token signed by the dev issuer (the dev stack must have run once).")
+      description = {
+        "Print a token signed by the dev issuer (the dev stack must have run once).",
+        "A person's token by default; --service gateway prints the service-account token a"
+            + " second gateway registers with (NEXUS_GATEWAY_TOKEN), for --gateway-id."
+      })
   static final class Token implements Callable<Integer> {
+    @Option(
+        names = "--service",
+        paramLabel = "KIND",
+        description = "gateway: a gateway's service-account token instead of a person's.")
+    String service;
+
+    @Option(
+        names = "--gateway-id",
+        defaultValue = "gw-2",
+        description = "The gateway the service token is for (default: ${DEFAULT-VALUE}).")
+    String gatewayId;
+
     @Option(
         names = "--org",
         defaultValue = "demo",
@@ -107,6 +123,15 @@ final class DevCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+      DevSettings settings = DevSettings.fromEnvironment(System.getenv());
+      if (service != null) {
+        if (!service.equalsIgnoreCase("gateway")) {
+          throw new IllegalArgumentException(
+              "unknown service '" + service + "' (expected: gateway)");
+        }
+        System.out.println(DevTokens.of(settings).gateway(org, gatewayId));
+        return 0;
+      }
       String aud =
           switch (audience.toLowerCase(Locale.ROOT)) {
             case "management" -> Audiences.MANAGEMENT;
@@ -115,7 +140,6 @@ final class DevCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(
                     "unknown audience '" + audience + "' (expected: management or gateway)");
           };
-      DevSettings settings = DevSettings.fromEnvironment(System.getenv());
       System.out.println(
           DevTokens.of(settings).user(subject, org, aud, roles.toArray(String[]::new)));
       return 0;

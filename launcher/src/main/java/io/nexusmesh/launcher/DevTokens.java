@@ -54,9 +54,17 @@ final class DevTokens {
 
   /** The dev gateway's service-account token (role {@code gateway}), valid 30 days. */
   String gateway(String org) {
+    return gateway(org, "gw-dev");
+  }
+
+  /**
+   * The service-account token (role {@code gateway}, valid 30 days) of gateway {@code gatewayId} of
+   * {@code org}: what {@code NEXUS_GATEWAY_TOKEN} of a gateway joining the dev stack holds.
+   */
+  String gateway(String org, String gatewayId) {
     return issuer.mint(
         DevTokenIssuer.TokenRequest.service(
-            "service-account-gw-dev",
+            "service-account-" + gatewayId,
             org,
             Audiences.MANAGEMENT,
             Duration.ofDays(30),

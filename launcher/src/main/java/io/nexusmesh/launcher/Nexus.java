@@ -10,9 +10,15 @@ public final class Nexus {
   public static void main(String[] args) {
     boolean dev = args.length == 1 && args[0].equals("dev");
     configureLogging(dev);
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The whole {@code nexus} command line: the CLI's commands and {@code dev}. */
+  static picocli.CommandLine commandLine() {
     var cli = NexusCli.commandLine();
     cli.addSubcommand("dev", new DevCommand());
-    System.exit(cli.execute(args));
+    cli.addSubcommand("gateway", new GatewayCommand());
+    return NexusCli.withHelpEverywhere(cli);
   }
 
   /**

@@ -319,6 +319,52 @@ class DevStackIT {
 
   @Test
   @Order(9)
+  void aSecondGatewayJoinsTheDevStackWithAServiceTokenFromTheCli() throws Exception {
+    var token = nexus.nexus("dev", "token", "--service", "gateway", "--gateway-id", "gw-2");
+    assertThat(token.exit()).as(token.all()).isZero();
+    String port = Integer.toString(NexusProcess.freePort());
+    String controlPlane = "http://127.0.0.1:" + ports.get("NEXUS_CONTROL_PLANE_PORT");
+    try (var gateway =
+        nexus.followWith(
+            Map.of(
+                "NEXUS_GATEWAY_ID",
+                "gw-2",
+                "NEXUS_GATEWAY_PORT",
+                port,
+                "NEXUS_GATEWAY_TOKEN",
+                token.stdout().strip(),
+                "NEXUS_REDIS_URL",
+                "redis://127.0.0.1:" + ports.get("NEXUS_DEV_REDIS_PORT"),
+                "NEXUS_CONTROL_PLANE_URL",
+                controlPlane,
+                "NEXUS_OIDC_ISSUER",
+                controlPlane + "/dev-issuer"),
+            "gateway")) {
+      gateway.awaitLine("gateway gw-2 serving on port " + port);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> nexus.nexus("gateways", "list").stdout().contains("gw-2"));
+      assertThat(nexus.nexus("gateways", "list").stdout()).contains("gw-2", "HEALTHY");
+      // The control plane pushed it the dev deployments: it runs hello itself.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  nexus
+                      .nexus(
+                          "run",
+                          "hello",
+                          "--gateway",
+                          "http://127.0.0.1:" + port,
+                          "--input",
+                          "{\"name\": \"Two\"}")
+                      .stdout()
+                      .contains("Two"));
+    }
+  }
+
+  @Test
+  @Order(10)
   void aSecondStackExplainsWhatIsInTheWay(@TempDir Path otherHome) throws Exception {
     try (var other = new NexusProcess(otherHome, ports)) {
       var portTaken = other.nexus("dev");
@@ -333,7 +379,7 @@ class DevStackIT {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void aMissingJdkIsExplained(@TempDir Path fakeJdk) throws Exception {
     var none = nexus.nexusWith(Map.of("NEXUS_JDK_CANDIDATES", "/nonexistent"), "--version");
     assertThat(none.exit()).isEqualTo(1);
@@ -352,7 +398,7 @@ class DevStackIT {
   }
 
   @Test
-  @Order(11)
+  @Order(12)
   void loginDevSavesAContextThatCommandsUseWithoutCredentialsInTheEnvironment() {
     var login = nexus.nexusWith(Map.of(), "login", "--dev");
     assertThat(login.exit()).as(login.all()).isZero();
@@ -364,7 +410,7 @@ class DevStackIT {
   }
 
   @Test
-  @Order(12)
+  @Order(13)
   void aKilledStackRestartsWithItsDataAndClearsWhatItLeftBehind() throws Exception {
     String before =
         nexus

@@ -164,6 +164,11 @@ final class NexusProcess implements AutoCloseable {
 
   /** Starts {@code ./nexus args...} with the dev stack's credentials, stdout and stderr merged. */
   Follower follow(String... args) throws IOException {
+    return followWith(Map.of(), args);
+  }
+
+  /** Like {@link #follow}, with {@code extraEnv} on top of the dev stack's credentials. */
+  Follower followWith(Map<String, String> extraEnv, String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(ROOT.resolve("nexus").toString());
     command.addAll(List.of(args));
@@ -172,6 +177,7 @@ final class NexusProcess implements AutoCloseable {
     builder.environment().keySet().removeIf(name -> name.startsWith("NEXUS_"));
     builder.environment().putAll(env);
     builder.environment().putAll(credentials());
+    builder.environment().putAll(extraEnv);
     return new Follower(builder.start());
   }
 

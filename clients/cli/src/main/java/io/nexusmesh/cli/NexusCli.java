@@ -47,6 +47,31 @@ public final class NexusCli {
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     // `--input @file` is the command's own syntax, not picocli's argument files.
     cli.setExpandAtFiles(false);
+    return withHelpEverywhere(cli);
+  }
+
+  /**
+   * Gives every command and command group under {@code cli} the standard {@code --help} and {@code
+   * --version} options. Done on the model rather than with picocli's inherited scope, because
+   * inherited help options do not lift the check for required parameters ({@code nexus deploy
+   * create --help} would complain that WORKFLOW is missing).
+   */
+  public static CommandLine withHelpEverywhere(CommandLine cli) {
+    var spec = cli.getCommandSpec();
+    if (spec.findOption("--version") != null && spec.findOption("--help") == null) {
+      // Its own --version (e.g. `deploy create --version N`) wins; it gets --help alone.
+      spec.addOption(
+          CommandLine.Model.OptionSpec.builder("-h", "--help")
+              .usageHelp(true)
+              .description("Show this help message and exit.")
+              .build());
+    } else if (!spec.mixinStandardHelpOptions()) {
+      spec.mixinStandardHelpOptions(true);
+    }
+    if (spec.versionProvider() == null) {
+      spec.versionProvider(new Version());
+    }
+    cli.getSubcommands().values().forEach(NexusCli::withHelpEverywhere);
     return cli;
   }
 
@@ -54,12 +79,20 @@ public final class NexusCli {
     System.exit(commandLine().execute(args));
   }
 
-  /** The build's version, from the jar manifest ("dev" when run from classes). */
+  /** The build's version, written into {@code version.properties} by the Maven build. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
-    public String[] getVersion() {
-      String version = NexusCli.class.getPackage().getImplementationVersion();
-      return new String[] {"nexus " + (version == null ? "dev" : version)};
+    public String[] getVersion() throws java.io.IOException {
+      var properties = new java.util.Properties();
+      try (var in = NexusCli.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          properties.load(in);
+        }
+      }
+      return new String[] {
+        "nexus " + properties.getProperty("version", "unknown"),
+        "Java " + Runtime.version() + " (" + System.getProperty("java.vm.vendor", "?") + ")"
+      };
     }
   }
 }
