@@ -44,4 +44,30 @@ class OutputTest {
     assertThat(print(Output.Format.yaml))
         .contains("- id: hello", "  latestVersion: 2", "- id: approval-flow");
   }
+
+  @Test
+  void aWorkflowOutputKeepsItsIntegersInEveryFormat() {
+    var output =
+        io.nexusmesh.client.Json.struct(
+            "{\"one\": 1, \"max\": 9007199254740992, \"min\": -9007199254740992, \"half\": 1.5}");
+    for (Output.Format format : Output.Format.values()) {
+      var bytes = new ByteArrayOutputStream();
+      new Output(format, new PrintStream(bytes, true, StandardCharsets.UTF_8)).value(output);
+      String printed = bytes.toString(StandardCharsets.UTF_8).replaceAll("[\\s\"]", "");
+      assertThat(printed)
+          .as(format.name())
+          .containsAnyOf("one:1,", "one:1\n", "one:1")
+          .contains("9007199254740992", "-9007199254740992", "1.5")
+          .doesNotContain("1.0", "E15");
+    }
+  }
+
+  @Test
+  void anInputIntegerBeyond2To53IsRefusedNotRounded() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> io.nexusmesh.client.Json.struct("{\"id\": 12345678901234567}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("input.id")
+        .hasMessageContaining("2^53");
+  }
 }

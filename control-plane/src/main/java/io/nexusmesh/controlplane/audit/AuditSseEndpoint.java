@@ -110,7 +110,8 @@ public class AuditSseEndpoint implements HttpEndpoint {
 
   private static String json(AuditEvent event) {
     try {
-      return JsonFormat.printer().omittingInsignificantWhitespace().print(event);
+      return io.nexusmesh.api.json.JsonNumbers.integral(
+          JsonFormat.printer().omittingInsignificantWhitespace().print(event));
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException(e);
     }

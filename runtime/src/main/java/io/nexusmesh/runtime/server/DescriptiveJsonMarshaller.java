@@ -7,6 +7,7 @@ import com.linecorp.armeria.common.grpc.GrpcJsonMarshaller;
 import io.grpc.MethodDescriptor.Marshaller;
 import io.grpc.MethodDescriptor.PrototypeMarshaller;
 import io.grpc.protobuf.ProtoUtils;
+import io.nexusmesh.api.json.JsonNumbers;
 import io.nexusmesh.runtime.error.FieldViolation;
 import io.nexusmesh.runtime.error.NexusException;
 import java.io.ByteArrayInputStream;
@@ -33,7 +34,10 @@ final class DescriptiveJsonMarshaller implements GrpcJsonMarshaller {
   public <T> void serializeMessage(Marshaller<T> marshaller, T message, OutputStream os)
       throws IOException {
     try {
-      delegate.serializeMessage(marshaller, message, os);
+      // Integral numbers as integers: a caller's 1 comes back as 1, not 1.0 (see JsonNumbers).
+      var buffer = new java.io.ByteArrayOutputStream();
+      delegate.serializeMessage(marshaller, message, buffer);
+      os.write(JsonNumbers.integral(buffer.toByteArray()));
     } catch (IOException | RuntimeException e) {
       // A response that does not print is our bug, never the caller's malformed request.
       throw new IllegalStateException("a response message could not be printed as JSON", e);
@@ -42,17 +46,19 @@ final class DescriptiveJsonMarshaller implements GrpcJsonMarshaller {
 
   @Override
   public <T> T deserializeMessage(Marshaller<T> marshaller, InputStream is) throws IOException {
-    // Armeria hands over its buffer as a stream that can be reset: the body is read again only
-    // when it did not parse, so the hot path makes no copy.
-    InputStream body = is.markSupported() ? is : new ByteArrayInputStream(is.readAllBytes());
-    body.mark(Integer.MAX_VALUE);
+    byte[] json = is.readAllBytes();
+    if (marshaller instanceof PrototypeMarshaller<T> prototyped
+        && prototyped.getMessagePrototype() instanceof Message prototype) {
+      var inexact = JsonNumbers.inexactInteger(prototype.getDescriptorForType(), json);
+      if (inexact.isPresent()) {
+        throw NexusException.invalidArgument(inexact.get().path(), inexact.get().description());
+      }
+    }
     try {
-      return delegate.deserializeMessage(marshaller, body);
+      return delegate.deserializeMessage(marshaller, new ByteArrayInputStream(json));
     } catch (IOException | RuntimeException e) {
       if (marshaller instanceof PrototypeMarshaller<T> prototyped
           && prototyped.getMessagePrototype() instanceof Message prototype) {
-        body.reset();
-        byte[] json = body.readAllBytes();
         String parserSaid = e.getMessage() == null ? "could not be parsed" : e.getMessage();
         FieldViolation problem = JsonProblems.locate(prototype, json, parserSaid, this::problem);
         if (problem.field().isEmpty()) {

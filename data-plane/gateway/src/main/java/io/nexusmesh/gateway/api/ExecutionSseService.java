@@ -108,7 +108,8 @@ public final class ExecutionSseService {
 
   private static String json(ExecutionEvent event) {
     try {
-      return JsonFormat.printer().omittingInsignificantWhitespace().print(event);
+      return io.nexusmesh.api.json.JsonNumbers.integral(
+          JsonFormat.printer().omittingInsignificantWhitespace().print(event));
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException(e);
     }

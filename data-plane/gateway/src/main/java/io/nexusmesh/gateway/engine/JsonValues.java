@@ -105,7 +105,8 @@ public final class JsonValues {
   /** Compact JSON text of {@code value}. */
   public static String toJson(Value value) {
     try {
-      return JsonFormat.printer().omittingInsignificantWhitespace().print(value);
+      return io.nexusmesh.api.json.JsonNumbers.integral(
+          JsonFormat.printer().omittingInsignificantWhitespace().print(value));
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalArgumentException("not printable as JSON", e);
     }

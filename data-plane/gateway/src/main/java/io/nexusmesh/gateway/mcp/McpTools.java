@@ -223,13 +223,22 @@ final class McpTools {
   static JsonNode tree(Message message) {
     try {
       return JsonRpc.JSON.readTree(
-          JsonFormat.printer().omittingInsignificantWhitespace().print(message));
+          io.nexusmesh.api.json.JsonNumbers.integral(
+              JsonFormat.printer().omittingInsignificantWhitespace().print(message)));
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e);
     }
   }
 
   private static Struct struct(JsonNode object) {
+    var inexact =
+        io.nexusmesh.api.json.JsonNumbers.inexactIntegerInValue(
+            object.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            "params.arguments");
+    if (inexact.isPresent()) {
+      throw new JsonRpc.Failure(
+          JsonRpc.INVALID_PARAMS, inexact.get().path() + ": " + inexact.get().description());
+    }
     Struct.Builder struct = Struct.newBuilder();
     try {
       JsonFormat.parser().merge(object.toString(), struct);

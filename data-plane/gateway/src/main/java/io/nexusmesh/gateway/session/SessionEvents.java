@@ -140,7 +140,8 @@ public final class SessionEvents {
   /** The event as one line of protobuf JSON. */
   public static String json(SessionEvent event) {
     try {
-      return JsonFormat.printer().omittingInsignificantWhitespace().print(event);
+      return io.nexusmesh.api.json.JsonNumbers.integral(
+          JsonFormat.printer().omittingInsignificantWhitespace().print(event));
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException(e);
     }
