@@ -160,4 +160,25 @@ class JsonNumbersChannelsTest {
     assertThat(refused.body().path("error").path("message").asText())
         .contains("params.arguments.big", "2^53");
   }
+
+  @Test
+  void celSeesInputNumbersAsDoubles() throws Exception {
+    gateway.deploy(
+        org,
+        "arith",
+        "{\"nodes\": [{\"id\": \"a\", \"transform\": {\"expression\":"
+            + " \"{'twice': input.n * 2.0, 'asInt': int(input.n), 'big': input.n > 1.0}\"}}]}");
+    var ok = rest("POST", "/v1/workflows/arith:execute", "{\"input\": {\"n\": 3}}");
+    assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+    assertThat(ok.body().replaceAll("\\s", ""))
+        .contains("\"twice\":6", "\"asInt\":3", "\"big\":true");
+
+    gateway.deploy(
+        org,
+        "mixed",
+        "{\"nodes\": [{\"id\": \"a\", \"transform\": {\"expression\": \"input.n * 2\"}}]}");
+    var mixed = rest("POST", "/v1/workflows/mixed:execute", "{\"input\": {\"n\": 3}}");
+    assertThat(mixed.statusCode()).isEqualTo(400);
+    assertThat(mixed.body()).contains("FAILED_PRECONDITION", "overload");
+  }
 }
