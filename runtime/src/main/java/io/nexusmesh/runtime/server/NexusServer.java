@@ -135,7 +135,7 @@ public final class NexusServer {
         .service(grpc)
         .service(HEALTH_PATH, HealthCheckService.builder().build())
         .service(METRICS_PATH, PrometheusExpositionService.of(registry.getPrometheusRegistry()))
-        .serviceUnder(DOCS_PATH, DocService.builder().build())
+        .serviceUnder(DOCS_PATH, DocExamples.addTo(DocService.builder(), services).build())
         .accessLogWriter(AccessLogWriter.combined(), true)
         .errorHandler(new JsonErrorRenderer())
         .decorator(RequestMetrics.decorator(registry, serviceNames(grpc)))
