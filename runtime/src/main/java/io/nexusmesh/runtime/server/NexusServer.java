@@ -2,10 +2,16 @@ package io.nexusmesh.runtime.server;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.protobuf.Descriptors;
+import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.grpc.GrpcJsonMarshaller;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
+import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.annotation.Blocking;
@@ -20,6 +26,7 @@ import com.linecorp.armeria.server.logging.AccessLogWriter;
 import com.linecorp.armeria.server.prometheus.PrometheusExpositionService;
 import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -28,6 +35,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.nexusmesh.runtime.auth.AuthInterceptor;
 import io.nexusmesh.runtime.auth.Authenticator;
 import io.nexusmesh.runtime.error.NexusExceptionHandler;
+import io.nexusmesh.runtime.openapi.OpenApiDocument;
 import io.nexusmesh.runtime.telemetry.RequestMetrics;
 import io.nexusmesh.runtime.telemetry.Telemetry;
 import io.nexusmesh.runtime.telemetry.Tracing;
@@ -66,6 +74,25 @@ public final class NexusServer {
 
   /** The HTTP health check path (the gRPC one is {@code grpc.health.v1.Health/Check}). */
   public static final String HEALTH_PATH = "/health";
+
+  /** {@code /openapi.json}: the REST form of {@code services}, generated from their descriptors. */
+  private static HttpService openApi(
+      NexusServerOptions options, List<? extends BindableService> services) {
+    List<Descriptors.ServiceDescriptor> descriptors = new ArrayList<>();
+    for (BindableService service : services) {
+      if (service.bindService().getServiceDescriptor().getSchemaDescriptor()
+          instanceof ProtoServiceDescriptorSupplier supplier) {
+        descriptors.add(supplier.getServiceDescriptor());
+      }
+    }
+    String version = NexusServer.class.getPackage().getImplementationVersion();
+    byte[] document =
+        OpenApiDocument.of(options.component(), version == null ? "dev" : version, descriptors)
+            .toPrettyString()
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return (ctx, req) ->
+        HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, HttpData.wrap(document));
+  }
 
   /** The DocService path. */
   public static final String DOCS_PATH = "/docs";
@@ -136,6 +163,7 @@ public final class NexusServer {
         .service(HEALTH_PATH, HealthCheckService.builder().build())
         .service(METRICS_PATH, PrometheusExpositionService.of(registry.getPrometheusRegistry()))
         .serviceUnder(DOCS_PATH, DocExamples.addTo(DocService.builder(), services).build())
+        .service(OpenApiDocument.PATH, openApi(options, services))
         .accessLogWriter(AccessLogWriter.combined(), true)
         .errorHandler(new JsonErrorRenderer())
         .decorator(RequestMetrics.decorator(registry, serviceNames(grpc)))
