@@ -23,7 +23,6 @@ import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc;
 import io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc;
 import io.nexusmesh.api.gateway.v1.SessionServiceGrpc;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
