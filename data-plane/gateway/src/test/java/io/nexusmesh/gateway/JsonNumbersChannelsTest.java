@@ -1,6 +1,7 @@
 package io.nexusmesh.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
@@ -180,5 +181,51 @@ class JsonNumbersChannelsTest {
     var mixed = rest("POST", "/v1/workflows/mixed:execute", "{\"input\": {\"n\": 3}}");
     assertThat(mixed.statusCode()).isEqualTo(400);
     assertThat(mixed.body()).contains("FAILED_PRECONDITION", "overload");
+  }
+
+  @Test
+  void sessionEventsOverWebSocketKeepNumbersAndAMessageBeyond2To53IsRefused() throws Exception {
+    var created = rest("POST", "/v1/sessions", "{}");
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+    String id = created.body().replaceAll("(?s).*?\"id\":\\s*\"([0-9a-f]+)\".*", "$1");
+    java.util.concurrent.BlockingQueue<String> frames =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    var socket =
+        http.newWebSocketBuilder()
+            .header("authorization", "Bearer " + gateway.apiKey(org))
+            .header("origin", gateway.baseUrl())
+            .buildAsync(
+                URI.create(
+                    gateway.baseUrl().replace("http:", "ws:") + "/v1/sessions/" + id + "/ws"),
+                new java.net.http.WebSocket.Listener() {
+                  @Override
+                  public java.util.concurrent.CompletionStage<?> onText(
+                      java.net.http.WebSocket ws, CharSequence data, boolean last) {
+                    frames.add(data.toString());
+                    ws.request(1);
+                    return null;
+                  }
+                })
+            .join();
+    try {
+      await()
+          .atMost(java.time.Duration.ofSeconds(20))
+          .until(
+              () -> {
+                var posted =
+                    rest(
+                        "POST",
+                        "/v1/sessions/" + id + "/messages",
+                        "{\"message\": " + NUMBERS + "}");
+                assertThat(posted.statusCode()).as(posted.body()).isEqualTo(200);
+                return !frames.isEmpty();
+              });
+      assertExact(frames.take());
+      var refused = rest("POST", "/v1/sessions/" + id + "/messages", "{\"message\": " + BIG + "}");
+      assertThat(refused.statusCode()).isEqualTo(400);
+      assertThat(refused.body()).contains("message.big", "2^53");
+    } finally {
+      socket.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").join();
+    }
   }
 }
