@@ -7,33 +7,20 @@ import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
-import com.google.protobuf.util.JsonFormat;
-import com.google.rpc.BadRequest;
-import com.google.rpc.ErrorInfo;
-import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpStatus;
-import com.linecorp.armeria.common.MediaType;
-import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.server.Server;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.protobuf.StatusProto;
 import io.nexusmesh.api.controlplane.v1.ApiKeyServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.AuditServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.CreateApiKeyRequest;
-import io.nexusmesh.api.controlplane.v1.CreateDeploymentRequest;
-import io.nexusmesh.api.controlplane.v1.CreateWorkflowRequest;
 import io.nexusmesh.api.controlplane.v1.CreateWorkflowVersionRequest;
 import io.nexusmesh.api.controlplane.v1.DeleteSecretRequest;
-import io.nexusmesh.api.controlplane.v1.DeploymentServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.EgressPolicyServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.EgressRule;
-import io.nexusmesh.api.controlplane.v1.Environment;
 import io.nexusmesh.api.controlplane.v1.GetEgressPolicyRequest;
 import io.nexusmesh.api.controlplane.v1.GetSecretRequest;
 import io.nexusmesh.api.controlplane.v1.ListAuditEventsRequest;
@@ -41,7 +28,6 @@ import io.nexusmesh.api.controlplane.v1.ListSecretsRequest;
 import io.nexusmesh.api.controlplane.v1.SecretServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.SetSecretRequest;
 import io.nexusmesh.api.controlplane.v1.UpdateEgressPolicyRequest;
-import io.nexusmesh.api.controlplane.v1.Workflow;
 import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc;
 import io.nexusmesh.api.gateway.v1.ExecuteRequest;
 import io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc;
@@ -49,13 +35,9 @@ import io.nexusmesh.api.gateway.v1.GatewayAdminServiceGrpc;
 import io.nexusmesh.api.gateway.v1.GetExecutionRequest;
 import io.nexusmesh.api.gateway.v1.GetGatewayStateRequest;
 import io.nexusmesh.api.gateway.v1.ListExecutionsRequest;
-import io.nexusmesh.api.workflow.v1.WorkflowSpec;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,10 +46,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.redisson.Redisson;
-import org.redisson.api.RScript;
-import org.redisson.client.codec.ByteArrayCodec;
-import org.redisson.config.Config;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -103,8 +81,8 @@ class EgressAndSecretsTest {
             LoggerFactory.getLogger(ch.qos.logback.classic.Logger.ROOT_LOGGER_NAME);
     logs.start();
     root.addAppender(logs);
-    Server closed = closedServer();
-    Server echo = echoServer(closed.activeLocalPort());
+    Server closed = MeshTestSupport.closedServer(closedHits);
+    Server echo = MeshTestSupport.echoServer(closed.activeLocalPort(), seenAuthorization);
     String echoBase = "http://127.0.0.1:" + echo.activeLocalPort();
     try (var cp = ControlPlaneHarness.start()) {
       var gateway = cp.startGateway(redis, org, "gw-sec", "dev", true);
@@ -123,8 +101,8 @@ class EgressAndSecretsTest {
             cp.as(ApiKeyServiceGrpc.newBlockingStub(cp.channel), admin)
                 .createApiKey(CreateApiKeyRequest.newBuilder().setDisplayName("app").build())
                 .getSecret();
-        deploy(cp, admin, "probe", PROBE);
-        deploy(cp, admin, "call-echo", CALL_ECHO.formatted(echoBase));
+        MeshTestSupport.deploy(cp, admin, "probe", PROBE);
+        MeshTestSupport.deploy(cp, admin, "call-echo", CALL_ECHO.formatted(echoBase));
         var executions = cp.as(ExecutionServiceGrpc.newBlockingStub(gw), key);
 
         // The default policy refuses loopback, by address and by name, and says how to allow it.
@@ -134,8 +112,9 @@ class EgressAndSecretsTest {
           assertThat(refused.getStatus().getCode())
               .as(refused.getStatus().toString())
               .isEqualTo(Status.Code.PERMISSION_DENIED);
-          assertThat(errorInfo(refused).getReason()).isEqualTo("EGRESS_DENIED");
-          assertThat(errorInfo(refused).getMetadataMap()).containsEntry("host", host);
+          assertThat(MeshTestSupport.errorInfo(refused).getReason()).isEqualTo("EGRESS_DENIED");
+          assertThat(MeshTestSupport.errorInfo(refused).getMetadataMap())
+              .containsEntry("host", host);
           assertThat(refused.getStatus().getDescription())
               .contains("nexus egress allow 127.0.0.1:" + echo.activeLocalPort());
         }
@@ -151,7 +130,7 @@ class EgressAndSecretsTest {
                             .addAllow(rule("169.254.169.254"))
                             .build()));
         assertThat(badRule.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(violations(badRule)).containsExactly("allow[1].destination");
+        assertThat(MeshTestSupport.violations(badRule)).containsExactly("allow[1].destination");
         assertThat(
                 codeOf(
                     () ->
@@ -171,7 +150,7 @@ class EgressAndSecretsTest {
                         .setEtag("r0")
                         .build())
                 .getPolicy();
-        answers.add(print(policy));
+        answers.add(MeshTestSupport.print(policy));
         assertThat(policy.getUpdater()).isEqualTo("ada");
         assertThat(
                 codeOf(
@@ -232,22 +211,22 @@ class EgressAndSecretsTest {
                             CreateWorkflowVersionRequest.newBuilder()
                                 .setWorkflowId("probe")
                                 .setSpec(
-                                    spec(
+                                    MeshTestSupport.spec(
                                         """
                                         {"nodes": [{"id": "peek", "http": {"url": "http://169.254.169.254/latest/meta-data"}}]}"""))
                                 .build()));
         assertThat(metadata.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(violations(metadata)).containsExactly("spec.nodes[0].http.url");
+        assertThat(MeshTestSupport.violations(metadata)).containsExactly("spec.nodes[0].http.url");
 
         // Secrets: an admin sets one; values never come back, to anyone.
         var set =
             secrets.setSecret(
                 SetSecretRequest.newBuilder().setName("TOKEN").setValue(secret).build());
-        answers.add(print(set));
+        answers.add(MeshTestSupport.print(set));
         assertThat(set.getSecret().getVersion()).isEqualTo(1);
         var viewerSecrets = cp.as(SecretServiceGrpc.newBlockingStub(cp.channel), viewer);
         var listed = viewerSecrets.listSecrets(ListSecretsRequest.getDefaultInstance());
-        answers.add(print(listed));
+        answers.add(MeshTestSupport.print(listed));
         assertThat(listed.getSecretsList()).extracting(s -> s.getName()).containsExactly("TOKEN");
         assertThat(
                 codeOf(
@@ -305,7 +284,7 @@ class EgressAndSecretsTest {
         for (String answer : answers) {
           assertThat(answer).doesNotContain(secret).doesNotContain(secretCore(secret));
         }
-        assertThat(redisContents(redis)).doesNotContain(secretCore(secret));
+        assertThat(MeshTestSupport.redisContents(redis)).doesNotContain(secretCore(secret));
         assertThat(logs.list).isNotEmpty();
         for (ILoggingEvent event : logs.list) {
           String line =
@@ -378,7 +357,7 @@ class EgressAndSecretsTest {
                     Struct.newBuilder()
                         .putFields("who", Value.newBuilder().setStringValue("Ada").build()))
                 .build());
-    answers.add(print(response));
+    answers.add(MeshTestSupport.print(response));
     return response.getOutput();
   }
 
@@ -388,13 +367,13 @@ class EgressAndSecretsTest {
     var executions = cp.as(ExecutionServiceGrpc.newBlockingStub(gw), key);
     var listed =
         executions.listExecutions(ListExecutionsRequest.newBuilder().setPageSize(100).build());
-    answers.add(print(listed));
+    answers.add(MeshTestSupport.print(listed));
     for (var e : listed.getExecutionsList()) {
       answers.add(
-          print(
+          MeshTestSupport.print(
               executions.getExecution(GetExecutionRequest.newBuilder().setId(e.getId()).build())));
       answers.add(
-          rest(
+          MeshTestSupport.rest(
               URI.create(
                   "http://127.0.0.1:"
                       + gw.authority().split(":")[1]
@@ -403,70 +382,21 @@ class EgressAndSecretsTest {
               key));
     }
     answers.add(
-        print(
+        MeshTestSupport.print(
             cp.as(AuditServiceGrpc.newBlockingStub(cp.channel), admin)
                 .listAuditEvents(ListAuditEventsRequest.newBuilder().setPageSize(1000).build())));
     answers.add(
-        print(
+        MeshTestSupport.print(
             cp.as(EgressPolicyServiceGrpc.newBlockingStub(cp.channel), admin)
                 .getEgressPolicy(GetEgressPolicyRequest.getDefaultInstance())));
-    answers.add(rest(URI.create(cp.baseUrl() + "/v1/secrets"), admin));
-    answers.add(rest(URI.create(cp.baseUrl() + "/v1/auditEvents?pageSize=1000"), admin));
+    answers.add(MeshTestSupport.rest(URI.create(cp.baseUrl() + "/v1/secrets"), admin));
     answers.add(
-        print(
+        MeshTestSupport.rest(URI.create(cp.baseUrl() + "/v1/auditEvents?pageSize=1000"), admin));
+    answers.add(
+        MeshTestSupport.print(
             cp.as(GatewayAdminServiceGrpc.newBlockingStub(gw), cp.controlPlaneToken())
                 .getGatewayState(GetGatewayStateRequest.newBuilder().setOrg(org).build())));
     assertThat(answers.stream().filter(a -> a.contains("secrets/TOKEN")).count()).isPositive();
-  }
-
-  private static String rest(URI uri, String credential) throws Exception {
-    var response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(uri).header("authorization", "Bearer " + credential).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as(uri + ": " + response.body()).isEqualTo(200);
-    return response.body();
-  }
-
-  /** Every value of every key in the test Redis, read by type. */
-  private static String redisContents(RedisEndpoint endpoint) {
-    Config config = new Config();
-    config.useSingleServer().setAddress(endpoint.uri());
-    var client = Redisson.create(config);
-    try {
-      List<Object> values =
-          client
-              .getScript(ByteArrayCodec.INSTANCE)
-              .eval(
-                  RScript.Mode.READ_ONLY,
-                  """
-                  local out = {}
-                  for _, k in ipairs(redis.call('KEYS', '*')) do
-                    local t = redis.call('TYPE', k).ok
-                    table.insert(out, k)
-                    if t == 'string' then table.insert(out, redis.call('GET', k))
-                    elseif t == 'hash' then for _, v in ipairs(redis.call('HGETALL', k)) do table.insert(out, v) end
-                    elseif t == 'list' then for _, v in ipairs(redis.call('LRANGE', k, 0, -1)) do table.insert(out, v) end
-                    elseif t == 'set' then for _, v in ipairs(redis.call('SMEMBERS', k)) do table.insert(out, v) end
-                    elseif t == 'zset' then for _, v in ipairs(redis.call('ZRANGE', k, 0, -1)) do table.insert(out, v) end
-                    elseif t == 'stream' then
-                      for _, e in ipairs(redis.call('XRANGE', k, '-', '+')) do
-                        for _, v in ipairs(e[2]) do table.insert(out, v) end
-                      end
-                    end
-                  end
-                  return out""",
-                  RScript.ReturnType.LIST);
-      StringBuilder all = new StringBuilder();
-      for (Object v : values) {
-        all.append(new String((byte[]) v, StandardCharsets.ISO_8859_1)).append('\n');
-      }
-      assertThat(all.toString()).contains("nx:");
-      return all.toString();
-    } finally {
-      client.shutdown();
-    }
   }
 
   private StatusRuntimeException probe(
@@ -490,124 +420,7 @@ class EgressAndSecretsTest {
         .build();
   }
 
-  private static ErrorInfo errorInfo(StatusRuntimeException e) throws Exception {
-    for (var detail : StatusProto.fromThrowable(e).getDetailsList()) {
-      if (detail.is(ErrorInfo.class)) {
-        return detail.unpack(ErrorInfo.class);
-      }
-    }
-    throw new AssertionError("no ErrorInfo in " + e);
-  }
-
-  private static List<String> violations(StatusRuntimeException e) throws Exception {
-    for (var detail : StatusProto.fromThrowable(e).getDetailsList()) {
-      if (detail.is(BadRequest.class)) {
-        return detail.unpack(BadRequest.class).getFieldViolationsList().stream()
-            .map(BadRequest.FieldViolation::getField)
-            .toList();
-      }
-    }
-    throw new AssertionError("no BadRequest in " + e);
-  }
-
   private static EgressRule rule(String destination) {
     return EgressRule.newBuilder().setDestination(destination).build();
-  }
-
-  private static String print(Message m) {
-    try {
-      var types =
-          com.google.protobuf.TypeRegistry.newBuilder()
-              .add(ErrorInfo.getDescriptor())
-              .add(BadRequest.getDescriptor())
-              .add(com.google.rpc.ResourceInfo.getDescriptor())
-              .add(com.google.rpc.RetryInfo.getDescriptor())
-              .build();
-      return JsonFormat.printer().usingTypeRegistry(types).print(m) + m;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static WorkflowSpec spec(String json) throws Exception {
-    WorkflowSpec.Builder spec = WorkflowSpec.newBuilder();
-    JsonFormat.parser().merge(json, spec);
-    return spec.build();
-  }
-
-  private static void deploy(ControlPlaneHarness cp, String admin, String id, String specJson)
-      throws Exception {
-    var workflows = cp.as(WorkflowServiceGrpc.newBlockingStub(cp.channel), admin);
-    workflows.createWorkflow(
-        CreateWorkflowRequest.newBuilder().setWorkflow(Workflow.newBuilder().setId(id)).build());
-    workflows.createWorkflowVersion(
-        CreateWorkflowVersionRequest.newBuilder()
-            .setWorkflowId(id)
-            .setSpec(spec(specJson))
-            .build());
-    var deployments = cp.as(DeploymentServiceGrpc.newBlockingStub(cp.channel), admin);
-    String deploymentId =
-        deployments
-            .createDeployment(
-                CreateDeploymentRequest.newBuilder()
-                    .setWorkflowId(id)
-                    .setVersion(1)
-                    .setEnvironment(Environment.ENVIRONMENT_DEV)
-                    .build())
-            .getDeployment()
-            .getId();
-    ControlPlaneHarness.awaitActive(deployments, deploymentId);
-  }
-
-  private Server closedServer() {
-    Server server =
-        Server.builder()
-            .http(new java.net.InetSocketAddress("127.0.0.1", 0))
-            .serviceUnder(
-                "/",
-                (ctx, req) -> {
-                  closedHits.incrementAndGet();
-                  return HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, "{}");
-                })
-            .build();
-    server.start().join();
-    return server;
-  }
-
-  private Server echoServer(int closedPort) {
-    Server server =
-        Server.builder()
-            .http(new java.net.InetSocketAddress("127.0.0.1", 0))
-            .service(
-                "/echo",
-                (ctx, req) ->
-                    HttpResponse.of(
-                        req.aggregate()
-                            .thenApply(
-                                agg -> {
-                                  String auth = agg.headers().get("authorization", "");
-                                  seenAuthorization.add(auth);
-                                  String body =
-                                      agg.contentUtf8().isEmpty() ? "null" : agg.contentUtf8();
-                                  return HttpResponse.of(
-                                      HttpStatus.OK,
-                                      MediaType.JSON_UTF_8,
-                                      "{\"authorization\": "
-                                          + new com.google.gson.Gson().toJson(auth)
-                                          + ", \"body\": "
-                                          + body
-                                          + "}");
-                                })))
-            .service(
-                "/away",
-                (ctx, req) ->
-                    HttpResponse.of(
-                        ResponseHeaders.of(
-                            HttpStatus.FOUND,
-                            "location",
-                            "http://127.0.0.1:" + closedPort + "/stolen")))
-            .build();
-    server.start().join();
-    return server;
   }
 }
