@@ -43,8 +43,17 @@ public final class JsonNumbers {
 
   /** Like {@link #integral(String)}, on UTF-8 bytes. */
   public static byte[] integral(byte[] json) {
-    String text = new String(json, StandardCharsets.UTF_8);
-    return mayNeedRewrite(text) ? rewrite(text).getBytes(StandardCharsets.UTF_8) : json;
+    boolean mayNeed = false;
+    for (byte b : json) {
+      if (b == '.' || b == 'e' || b == 'E') {
+        mayNeed = true;
+        break;
+      }
+    }
+    // Most answers hold no float literal at all: they pass through without being decoded.
+    return mayNeed
+        ? rewrite(new String(json, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8)
+        : json;
   }
 
   /**
