@@ -65,11 +65,6 @@ public final class EgressPolicy {
     return new EgressPolicy(rules, mesh);
   }
 
-  /** The organisation's rules. */
-  public List<EgressRule> rules() {
-    return rules;
-  }
-
   /**
    * Decides a call to {@code host} (as written in the URL) on {@code port}, which resolved to
    * {@code addresses}: every address is checked, and the call may go to the first allowed one (and

@@ -24,20 +24,4 @@ public interface OrgAccess {
 
   /** The organisation's secret {@code name}. */
   SecretLookup secret(String org, String name);
-
-  /** An {@link OrgAccess} with the default policy and no secrets (for tests and tools). */
-  static OrgAccess defaults(EgressPolicy.MeshEndpoints mesh) {
-    EgressPolicy policy = EgressPolicy.of(java.util.List.of(), mesh);
-    return new OrgAccess() {
-      @Override
-      public EgressPolicy egressPolicy(String org) {
-        return policy;
-      }
-
-      @Override
-      public SecretLookup secret(String org, String name) {
-        return new SecretLookup.Missing();
-      }
-    };
-  }
 }
