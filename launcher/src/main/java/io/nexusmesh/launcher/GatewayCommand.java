@@ -1,9 +1,8 @@
 package io.nexusmesh.launcher;
 
-import io.nexusmesh.gateway.Gateway;
 import io.nexusmesh.gateway.GatewayConfig;
+import io.nexusmesh.gateway.GatewayMain;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 
 /** {@code nexus gateway}: one more gateway, e.g. beside {@code nexus dev}. */
@@ -22,24 +21,16 @@ final class GatewayCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     GatewayConfig config = GatewayConfig.fromEnvironment();
-    Gateway gateway = Gateway.start(config);
-    System.out.printf(
-        "gateway %s serving on port %d (%s)%n",
-        config.gatewayId(),
-        gateway.port(),
-        config.controlPlaneToken() == null
-            ? "unregistered: set NEXUS_GATEWAY_TOKEN"
-            : "registering with " + config.controlPlaneUrl());
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  gateway.close();
-                  stopped.countDown();
-                },
-                "nexus-gateway-shutdown"));
-    stopped.await();
+    GatewayMain.run(
+        config,
+        gateway ->
+            System.out.printf(
+                "gateway %s serving on port %d (%s)%n",
+                config.gatewayId(),
+                gateway.port(),
+                config.controlPlaneToken() == null
+                    ? "unregistered: set NEXUS_GATEWAY_TOKEN"
+                    : "registering with " + config.controlPlaneUrl()));
     return 0;
   }
 }
