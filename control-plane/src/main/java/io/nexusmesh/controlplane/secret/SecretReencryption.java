@@ -26,27 +26,26 @@ public final class SecretReencryption {
   /** Re-encrypts what needs it; returns how many secrets it re-encrypted. */
   public int run() {
     int done = 0;
-    java.util.Set<String> skipped = new java.util.HashSet<>();
+    String afterOrg = "";
+    String afterName = "";
     while (true) {
-      var rows = store.notEncryptedWith(cipher.primaryKeyId(), BATCH + skipped.size());
-      var todo =
-          rows.stream()
-              .filter(r -> !skipped.contains(r.org() + "/" + r.secret().getName()))
-              .toList();
-      if (todo.isEmpty()) {
+      var rows = store.notEncryptedWith(cipher.primaryKeyId(), afterOrg, afterName, BATCH);
+      if (rows.isEmpty()) {
         break;
       }
-      for (var row : todo) {
+      for (var row : rows) {
         String name = row.secret().getName();
+        afterOrg = row.org();
+        afterName = name;
         String value;
         try {
           value = cipher.decrypt(row.org(), name, row.ciphertext());
         } catch (IllegalStateException e) {
           log.error("{}: put the key that made it back in the keyset", e.getMessage());
-          skipped.add(row.org() + "/" + name);
           continue;
         }
         var encrypted = cipher.encrypt(row.org(), name, value);
+        // False when the secret changed meanwhile: its new value is under the primary key already.
         if (store.reencrypt(
             row.org(),
             name,
@@ -54,8 +53,6 @@ public final class SecretReencryption {
             encrypted.ciphertext(),
             encrypted.keyId())) {
           done++;
-        } else {
-          skipped.add(row.org() + "/" + name);
         }
       }
     }

@@ -84,10 +84,16 @@ public class SecretStore {
     return existing;
   }
 
-  /** Up to {@code limit} secrets (of any org) encrypted by a key other than {@code keyId}. */
-  public List<Row> notEncryptedWith(long keyId, int limit) {
-    return jdbc.sql("SELECT * FROM secrets WHERE key_id <> ? ORDER BY org, name LIMIT ?")
-        .params(keyId, limit)
+  /**
+   * Up to {@code limit} secrets (of any org) encrypted by a key other than {@code keyId}, in (org,
+   * name) order after {@code afterOrg}/{@code afterName} (empty strings: from the start).
+   */
+  public List<Row> notEncryptedWith(long keyId, String afterOrg, String afterName, int limit) {
+    return jdbc.sql(
+            """
+            SELECT * FROM secrets WHERE key_id <> ? AND (org > ? OR (org = ? AND name > ?))
+            ORDER BY org, name LIMIT ?""")
+        .params(keyId, afterOrg, afterOrg, afterName, limit)
         .query((rs, n) -> row(rs))
         .list();
   }
