@@ -18,6 +18,7 @@ import io.nexusmesh.api.workflow.v1.RetryPolicy;
 import io.nexusmesh.api.workflow.v1.Steps;
 import io.nexusmesh.api.workflow.v1.WorkflowSpec;
 import io.nexusmesh.runtime.error.FieldViolation;
+import io.nexusmesh.runtime.workflow.Placeholders;
 import io.nexusmesh.runtime.workflow.WorkflowCel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -28,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Checks what protovalidate cannot about a {@link WorkflowSpec} before it is stored: node ids are
@@ -38,8 +38,6 @@ import java.util.regex.Pattern;
  * violation with its path under {@code spec}.
  */
 public final class SpecValidator {
-  private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{(.+?)}}");
-  private static final Pattern SECRET_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
   /** Nodes in a spec, nested ones included. */
   public static final int MAX_NODES = 500;
@@ -236,11 +234,11 @@ public final class SpecValidator {
    * not CEL (the gateway fills it in) and is only checked for its form.
    */
   private void checkPlaceholders(String path, String template, List<FieldViolation> problems) {
-    Matcher m = PLACEHOLDER.matcher(template);
+    Matcher m = Placeholders.PLACEHOLDER.matcher(template);
     while (m.find()) {
       String inside = m.group(1).strip();
-      if (inside.startsWith("secrets.")) {
-        if (!SECRET_NAME.matcher(inside.substring("secrets.".length())).matches()) {
+      if (Placeholders.refersToSecret(inside)) {
+        if (Placeholders.secretName(inside).isEmpty()) {
           problems.add(
               new FieldViolation(
                   path,

@@ -5,10 +5,10 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.Value;
 import io.grpc.Status;
 import io.nexusmesh.api.common.v1.ErrorReason;
+import io.nexusmesh.runtime.workflow.Placeholders;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Fills the {@code {{...}}} placeholders of one HTTP node attempt: {@code {{secrets.NAME}}} with
@@ -17,10 +17,6 @@ import java.util.regex.Pattern;
  * so that {@link #redactor()} can scrub them from whatever the call brings back.
  */
 final class SecretExpansion {
-  private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{(.+?)}}");
-  private static final Pattern SECRET =
-      Pattern.compile("\\s*secrets\\.([A-Za-z_][A-Za-z0-9_]*)\\s*");
-
   private final String org;
   private final OrgAccess access;
   private final Expressions expressions;
@@ -41,13 +37,13 @@ final class SecretExpansion {
     if (!template.contains("{{")) {
       return template;
     }
-    Matcher m = PLACEHOLDER.matcher(template);
+    Matcher m = Placeholders.PLACEHOLDER.matcher(template);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
-      Matcher secret = SECRET.matcher(m.group(1));
+      var secret = Placeholders.secretName(m.group(1));
       String text;
-      if (secret.matches()) {
-        text = secret(secret.group(1));
+      if (secret.isPresent()) {
+        text = secret(secret.get());
       } else {
         Value v = expressions.eval(m.group(1).trim(), variables);
         text = v.hasStringValue() ? v.getStringValue() : JsonValues.toJson(v);
@@ -66,11 +62,11 @@ final class SecretExpansion {
     if (!json.contains("{{")) {
       return json;
     }
-    Matcher m = PLACEHOLDER.matcher(json);
+    Matcher m = Placeholders.PLACEHOLDER.matcher(json);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
-      Matcher secret = SECRET.matcher(m.group(1));
-      String text = secret.matches() ? Redactor.jsonEscaped(secret(secret.group(1))) : m.group();
+      var secret = Placeholders.secretName(m.group(1));
+      String text = secret.isPresent() ? Redactor.jsonEscaped(secret(secret.get())) : m.group();
       m.appendReplacement(out, Matcher.quoteReplacement(text));
     }
     m.appendTail(out);
