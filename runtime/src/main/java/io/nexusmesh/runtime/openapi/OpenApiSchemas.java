@@ -10,6 +10,7 @@ import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * JSON Schemas (OpenAPI 3.1's dialect) of protobuf messages in their JSON mapping: lowerCamel
@@ -167,42 +168,51 @@ final class OpenApiSchemas {
     }
     if (rules.hasInt32()) {
       var r = rules.getInt32();
-      if (r.hasGte()) {
-        schema.put("minimum", r.getGte());
-      }
-      if (r.hasGt()) {
-        schema.put("exclusiveMinimum", r.getGt());
-      }
-      if (r.hasLte()) {
-        schema.put("maximum", r.getLte());
-      }
-      if (r.hasLt()) {
-        schema.put("exclusiveMaximum", r.getLt());
-      }
+      bounds(
+          schema,
+          r.hasGte() ? r.getGte() : null,
+          r.hasGt() ? r.getGt() : null,
+          r.hasLte() ? r.getLte() : null,
+          r.hasLt() ? r.getLt() : null);
     }
     if (rules.hasInt64()) {
       var r = rules.getInt64();
-      if (r.hasGte()) {
-        schema.put("minimum", r.getGte());
-      }
-      if (r.hasGt()) {
-        schema.put("exclusiveMinimum", r.getGt());
-      }
-      if (r.hasLte()) {
-        schema.put("maximum", r.getLte());
-      }
-      if (r.hasLt()) {
-        schema.put("exclusiveMaximum", r.getLt());
-      }
+      bounds(
+          schema,
+          r.hasGte() ? r.getGte() : null,
+          r.hasGt() ? r.getGt() : null,
+          r.hasLte() ? r.getLte() : null,
+          r.hasLt() ? r.getLt() : null);
     }
     if (rules.hasDouble()) {
       var r = rules.getDouble();
-      if (r.hasGte()) {
-        schema.put("minimum", r.getGte());
-      }
-      if (r.hasLte()) {
-        schema.put("maximum", r.getLte());
-      }
+      bounds(
+          schema,
+          r.hasGte() ? r.getGte() : null,
+          r.hasGt() ? r.getGt() : null,
+          r.hasLte() ? r.getLte() : null,
+          r.hasLt() ? r.getLt() : null);
+    }
+  }
+
+  /** The JSON Schema keywords of a numeric rule's bounds (each null when the rule has none). */
+  private static void bounds(
+      ObjectNode schema,
+      @Nullable Number gte,
+      @Nullable Number gt,
+      @Nullable Number lte,
+      @Nullable Number lt) {
+    put(schema, "minimum", gte);
+    put(schema, "exclusiveMinimum", gt);
+    put(schema, "maximum", lte);
+    put(schema, "exclusiveMaximum", lt);
+  }
+
+  private static void put(ObjectNode schema, String keyword, @Nullable Number value) {
+    if (value instanceof Double d) {
+      schema.put(keyword, d);
+    } else if (value != null) {
+      schema.put(keyword, value.longValue());
     }
   }
 
