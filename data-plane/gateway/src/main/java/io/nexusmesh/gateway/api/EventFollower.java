@@ -65,6 +65,11 @@ public final class EventFollower {
                       return;
                     }
                     if (Executions.isFinal(now.getStatus())) {
+                      // Events written between the read above and this one (the last node's,
+                      // the completion) are still to be sent: read once more before ending.
+                      if (!executions.store().events(id, next).isEmpty()) {
+                        continue;
+                      }
                       if (now.getMode() == ExecutionMode.EXECUTION_MODE_EPHEMERAL && offset == 0) {
                         sink.accept(completion(now));
                       }
