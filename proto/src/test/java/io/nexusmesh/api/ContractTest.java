@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class ContractTest {
   /** Services called only inside the mesh; they need validation but no REST mapping. */
   private static final Set<String> INTERNAL_SERVICES =
-      Set.of("nexus.gateway.v1.GatewayAdminService", "nexus.sidecar.v1alpha1.SidecarService");
+      Set.of("nexus.gateway.v1.GatewayAdminService", "nexus.sidecar.v1.SidecarService");
 
   private static final List<FileDescriptor> files = new ArrayList<>();
 
@@ -70,7 +70,8 @@ class ContractTest {
             "nexus.gateway.v1.ExecutionService",
             "nexus.gateway.v1.SessionService",
             "nexus.gateway.v1.GatewayAdminService",
-            "nexus.sidecar.v1alpha1.SidecarService");
+            "nexus.controlplane.v1.PanelService",
+            "nexus.sidecar.v1.SidecarService");
   }
 
   @Test

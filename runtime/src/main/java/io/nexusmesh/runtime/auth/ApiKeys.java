@@ -17,8 +17,14 @@ public final class ApiKeys {
   /** Every API key starts with this. */
   public static final String PREFIX = "nxk_";
 
+  /**
+   * Every panel credential (a panel's sidecar's, issued by the control plane) starts with this; it
+   * has the API keys' format otherwise.
+   */
+  public static final String PANEL_PREFIX = "nxp_";
+
   private static final Pattern FORMAT =
-      Pattern.compile("^nxk_([a-z0-9]{8,32})_([A-Za-z0-9]{32,64})$");
+      Pattern.compile("^nx[kp]_([a-z0-9]{8,32})_([A-Za-z0-9]{32,64})$");
   private static final String ALPHABET =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -30,8 +36,13 @@ public final class ApiKeys {
 
   /** Mints a key with a random id and 43 random base62 characters (> 256 bits). */
   public static NewKey generate() {
+    return generate(PREFIX);
+  }
+
+  /** Mints a key of this format with {@code prefix} ({@link #PREFIX} or {@link #PANEL_PREFIX}). */
+  public static NewKey generate(String prefix) {
     String id = randomString(12, "0123456789abcdefghijklmnopqrstuvwxyz");
-    String secret = PREFIX + id + "_" + randomString(43, ALPHABET);
+    String secret = prefix + id + "_" + randomString(43, ALPHABET);
     return new NewKey(id, secret, sha256Hex(secret));
   }
 
@@ -40,7 +51,12 @@ public final class ApiKeys {
     return credential.startsWith(PREFIX);
   }
 
-  /** The id inside a well-formed key, or empty when the key is malformed. */
+  /** Whether {@code credential} is shaped like a panel credential. */
+  public static boolean looksLikePanelCredential(String credential) {
+    return credential.startsWith(PANEL_PREFIX);
+  }
+
+  /** The id inside a well-formed key (or panel credential), or empty when it is malformed. */
   public static Optional<String> idOf(String key) {
     var matcher = FORMAT.matcher(key);
     return matcher.matches() ? Optional.of(matcher.group(1)) : Optional.empty();

@@ -14,9 +14,21 @@ public final class BearerAuthenticator implements Authenticator {
 
   private final @Nullable JwtVerifier jwtVerifier;
   private final @Nullable ApiKeyVerifier apiKeyVerifier;
+  private final @Nullable ApiKeyVerifier panelVerifier;
 
   public BearerAuthenticator(
       @Nullable JwtVerifier jwtVerifier, @Nullable ApiKeyVerifier apiKeyVerifier) {
+    this(jwtVerifier, apiKeyVerifier, null);
+  }
+
+  /**
+   * @param panelVerifier checks panel credentials ({@code nxp_}); null where none is accepted
+   */
+  public BearerAuthenticator(
+      @Nullable JwtVerifier jwtVerifier,
+      @Nullable ApiKeyVerifier apiKeyVerifier,
+      @Nullable ApiKeyVerifier panelVerifier) {
+    this.panelVerifier = panelVerifier;
     if (jwtVerifier == null && apiKeyVerifier == null) {
       throw new IllegalArgumentException(
           "at least one of jwtVerifier and apiKeyVerifier is needed");
@@ -35,6 +47,9 @@ public final class BearerAuthenticator implements Authenticator {
       return false;
     }
     String credential = credentialOrNull(authorization);
+    if (credential != null && ApiKeys.looksLikePanelCredential(credential)) {
+      return panelVerifier != null; // looked up in the store
+    }
     return credential != null && !credential.isEmpty() && !ApiKeys.looksLikeApiKey(credential);
   }
 
@@ -74,6 +89,20 @@ public final class BearerAuthenticator implements Authenticator {
       throw NexusException.of(
           ErrorReason.ERROR_REASON_CREDENTIALS_INVALID,
           "malformed bearer credential: a token or API key has no spaces");
+    }
+    if (ApiKeys.looksLikePanelCredential(credential)) {
+      if (panelVerifier == null) {
+        throw NexusException.of(
+            ErrorReason.ERROR_REASON_WRONG_AUDIENCE,
+            "panel credentials are not accepted by this service");
+      }
+      return panelVerifier
+          .verify(credential)
+          .orElseThrow(
+              () ->
+                  NexusException.of(
+                      ErrorReason.ERROR_REASON_CREDENTIALS_INVALID,
+                      "unknown, expired or revoked panel credential"));
     }
     if (ApiKeys.looksLikeApiKey(credential)) {
       if (apiKeyVerifier == null) {

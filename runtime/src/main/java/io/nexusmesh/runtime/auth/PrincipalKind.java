@@ -7,5 +7,7 @@ public enum PrincipalKind {
   /** A machine (service account, gateway, control plane), with an OIDC client-credentials token. */
   SERVICE,
   /** A holder of an organisation's data-plane API key. */
-  API_KEY
+  API_KEY,
+  /** A panel's sidecar, with the panel's credential: it may only speak for that panel. */
+  PANEL
 }

@@ -11,6 +11,12 @@ public final class ServiceRoles {
   /** Held by gateways' service accounts: register, heartbeat, report usage. */
   public static final String GATEWAY = "gateway";
 
+  /**
+   * Held by a panel's credential only (subject {@code panel:<name>}): renew it, report the panel's
+   * running instance.
+   */
+  public static final String PANEL = "panel";
+
   /** The {@code org} claim of the control plane's own tokens, which belong to no tenant. */
   public static final String SYSTEM_ORG = "nexus-system";
 

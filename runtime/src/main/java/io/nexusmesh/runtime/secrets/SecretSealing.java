@@ -84,6 +84,16 @@ public final class SecretSealing {
       return new String(
           decrypt.decrypt(ciphertext, context(org, name, version)), StandardCharsets.UTF_8);
     }
+
+    /**
+     * Opens a panel instance's invoke key sealed to this key pair.
+     *
+     * @throws GeneralSecurityException when it was sealed to another key or for another instance
+     */
+    public byte[] openInvokeKey(String org, String panel, String instance, byte[] ciphertext)
+        throws GeneralSecurityException {
+      return decrypt.decrypt(ciphertext, invokeKeyContext(org, panel, instance));
+    }
   }
 
   /**
@@ -119,6 +129,26 @@ public final class SecretSealing {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Seals a panel instance's invoke key to a gateway's public key, bound to the org, the panel and
+   * the instance.
+   *
+   * @throws GeneralSecurityException when the public key is not an HPKE public keyset
+   */
+  public static byte[] sealInvokeKey(
+      byte[] recipientPublicKey, String org, String panel, String instance, byte[] key)
+      throws GeneralSecurityException {
+    Registration.ensure();
+    HybridEncrypt encrypt =
+        TinkProtoKeysetFormat.parseKeysetWithoutSecret(recipientPublicKey)
+            .getPrimitive(RegistryConfiguration.get(), HybridEncrypt.class);
+    return encrypt.encrypt(key, invokeKeyContext(org, panel, instance));
+  }
+
+  static byte[] invokeKeyContext(String org, String panel, String instance) {
+    return ("nexus-panel/" + org + "/" + panel + "/" + instance).getBytes(StandardCharsets.UTF_8);
   }
 
   private static byte[] context(String org, String name, long version) {
