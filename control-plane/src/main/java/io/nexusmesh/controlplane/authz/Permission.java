@@ -20,6 +20,11 @@ public enum Permission {
   SECRETS_MANAGE(Roles.ADMIN),
   EGRESS_READ(Roles.ADMIN, Roles.DEVELOPER, Roles.VIEWER),
   EGRESS_MANAGE(Roles.ADMIN),
+  PANELS_READ(Roles.ADMIN, Roles.DEVELOPER, Roles.VIEWER),
+  /** Create and delete panels, issue their sidecars' credentials. */
+  PANELS_WRITE(Roles.ADMIN, Roles.DEVELOPER),
+  /** Held by panel credentials only: renew the credential, report the panel's instance. */
+  PANEL_SELF(Roles.PANEL),
   /** Held by gateways' service accounts only: register, heartbeat, report usage. */
   GATEWAY_SELF(Roles.GATEWAY);
 
@@ -40,6 +45,7 @@ public enum Permission {
     public static final String DEVELOPER = "developer";
     public static final String VIEWER = "viewer";
     public static final String GATEWAY = "gateway";
+    public static final String PANEL = "panel";
 
     private Roles() {}
   }

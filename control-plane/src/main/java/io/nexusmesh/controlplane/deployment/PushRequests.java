@@ -8,12 +8,15 @@ import io.nexusmesh.api.gateway.v1.ApplyDeploymentRequest;
 import io.nexusmesh.api.gateway.v1.ApplyKeySetRequest;
 import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
 import io.nexusmesh.api.gateway.v1.KeySet;
+import io.nexusmesh.api.gateway.v1.PanelRoute;
 import io.nexusmesh.api.gateway.v1.SealedSecret;
+import io.nexusmesh.controlplane.panel.InvokeKeys;
 import io.nexusmesh.controlplane.secret.SecretCipher;
 import io.nexusmesh.controlplane.store.ApiKeyStore;
 import io.nexusmesh.controlplane.store.DeploymentStore;
 import io.nexusmesh.controlplane.store.EgressPolicyStore;
 import io.nexusmesh.controlplane.store.GatewayStore;
+import io.nexusmesh.controlplane.store.PanelStore;
 import io.nexusmesh.controlplane.store.SecretStore;
 import io.nexusmesh.controlplane.store.WorkflowStore;
 import io.nexusmesh.runtime.secrets.SecretSealing;
@@ -30,7 +33,7 @@ import org.springframework.stereotype.Component;
  * the secrets, read after it: they can only be as new as the generation or newer, never older, and
  * a newer content under an older label is corrected by the push of the newer generation. Each
  * secret is decrypted here and sealed to the receiving gateway's public key, so the push carries no
- * value any other party can open.
+ * value any other party can open; so is each running panel's invoke key.
  */
 @Component
 public class PushRequests {
@@ -39,13 +42,19 @@ public class PushRequests {
   private final EgressPolicyStore egress;
   private final SecretStore secrets;
   private final SecretCipher cipher;
+  private final PanelStore panels;
+  private final InvokeKeys invokeKeys;
 
   public PushRequests(
       WorkflowStore workflows,
       ApiKeyStore apiKeys,
       EgressPolicyStore egress,
       SecretStore secrets,
-      SecretCipher cipher) {
+      SecretCipher cipher,
+      PanelStore panels,
+      InvokeKeys invokeKeys) {
+    this.panels = requireNonNull(panels, "panels");
+    this.invokeKeys = requireNonNull(invokeKeys, "invokeKeys");
     this.workflows = requireNonNull(workflows, "workflows");
     this.apiKeys = requireNonNull(apiKeys, "apiKeys");
     this.egress = requireNonNull(egress, "egress");
@@ -100,6 +109,29 @@ public class PushRequests {
                             name,
                             version,
                             cipher.decrypt(org, name, row.ciphertext())))));
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException(
+            "gateway " + gateway.gateway().getId() + " registered an unusable public key", e);
+      }
+    }
+    for (PanelStore.Row row : panels.running(org)) {
+      var instance = row.panel().getInstance();
+      try {
+        set.addPanels(
+            PanelRoute.newBuilder()
+                .setPanel(row.panel().getName())
+                .setEndpoint(instance.getEndpoint())
+                .addAllTools(instance.getToolsList())
+                .setInstance(instance.getInstance())
+                .setSealedInvokeKey(
+                    ByteString.copyFrom(
+                        SecretSealing.sealInvokeKey(
+                            publicKey,
+                            org,
+                            row.panel().getName(),
+                            instance.getInstance(),
+                            invokeKeys.decrypt(
+                                org, row.panel().getName(), row.encryptedInvokeKey())))));
       } catch (GeneralSecurityException e) {
         throw new IllegalStateException(
             "gateway " + gateway.gateway().getId() + " registered an unusable public key", e);

@@ -2,6 +2,7 @@ package io.nexusmesh.controlplane.server;
 
 import io.grpc.BindableService;
 import io.nexusmesh.controlplane.config.ControlPlaneProperties;
+import io.nexusmesh.controlplane.panel.PanelCredentials;
 import io.nexusmesh.controlplane.secret.SecretCipher;
 import io.nexusmesh.controlplane.secret.SecretReencryption;
 import io.nexusmesh.controlplane.store.SecretStore;
@@ -42,11 +43,16 @@ public class ControlPlaneConfiguration {
     return TrustedIssuer.from(properties);
   }
 
-  /** OIDC tokens of the management audience only; API keys belong to the data plane. */
+  /**
+   * OIDC tokens of the management audience, and panel credentials (which only PanelService's
+   * sidecar RPCs accept); API keys belong to the data plane.
+   */
   @Bean
-  Authenticator authenticator(TrustedIssuer issuer) {
+  Authenticator authenticator(TrustedIssuer issuer, PanelCredentials panelCredentials) {
     return new BearerAuthenticator(
-        new JwtVerifier(JwtVerifier.Options.of(issuer.issuer(), issuer.audience())), null);
+        new JwtVerifier(JwtVerifier.Options.of(issuer.issuer(), issuer.audience())),
+        null,
+        panelCredentials);
   }
 
   @Bean

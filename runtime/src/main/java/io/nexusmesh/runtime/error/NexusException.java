@@ -119,6 +119,20 @@ public final class NexusException extends RuntimeException {
         null);
   }
 
+  /**
+   * Returns a copy of this error with a {@code RetryInfo}: retrying after {@code delay} may work.
+   */
+  public NexusException withRetryDelay(Duration delay) {
+    return new NexusException(
+        reason,
+        getMessage(),
+        metadata,
+        violations,
+        resource,
+        requireNonNull(delay, "delay"),
+        getCause());
+  }
+
   /** Returns a copy of this error with one more {@code ErrorInfo} metadata entry. */
   public NexusException withMetadata(String key, String value) {
     var merged = new java.util.LinkedHashMap<>(metadata);
