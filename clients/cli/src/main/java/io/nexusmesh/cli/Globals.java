@@ -81,6 +81,15 @@ final class Globals {
     return builder.build();
   }
 
+  /** The control plane's URL these options name. */
+  String controlPlaneUrl() {
+    return pick(
+        controlPlane,
+        "NEXUS_CONTROL_PLANE_URL",
+        savedContext().controlPlane(),
+        "http://127.0.0.1:8080");
+  }
+
   Output out() {
     return new Output(output);
   }

@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
       KeysCommand.class,
       SecretsCommand.class,
       EgressCommand.class,
+      PanelCommand.class,
       AuditCommand.class,
       GatewaysCommand.class,
       ConfigCommand.class,

@@ -56,6 +56,11 @@ public final class NexusClient implements AutoCloseable {
     return new ApiKeys(controlPlane());
   }
 
+  /** Panels of the caller's organisation (control plane). */
+  public Panels panels() {
+    return new Panels(controlPlane());
+  }
+
   /** Secrets of the caller's organisation, write-only (control plane). */
   public Secrets secrets() {
     return new Secrets(controlPlane());

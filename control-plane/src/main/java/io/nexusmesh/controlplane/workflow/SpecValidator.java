@@ -137,6 +137,7 @@ public final class SpecValidator {
         }
         case SUB_WORKFLOW ->
             checkCel(at + ".sub_workflow.input", node.getSubWorkflow().getInput(), problems);
+        case TOOL -> checkCel(at + ".tool.arguments", node.getTool().getArguments(), problems);
         case WAIT, KIND_NOT_SET -> {}
       }
     }

@@ -22,6 +22,7 @@ import io.nexusmesh.gateway.egress.MeshEndpointSet;
 import io.nexusmesh.gateway.engine.Expressions;
 import io.nexusmesh.gateway.engine.HttpCaller;
 import io.nexusmesh.gateway.mcp.McpService;
+import io.nexusmesh.gateway.panel.PanelTools;
 import io.nexusmesh.gateway.session.SessionEvents;
 import io.nexusmesh.gateway.session.SessionGrpcService;
 import io.nexusmesh.gateway.session.SessionSseService;
@@ -61,13 +62,16 @@ public final class Gateway implements AutoCloseable {
   private final Server server;
   private final @Nullable ControlPlaneLink link;
   private final DeploymentRegistry registry;
+  private final PanelTools panelTools;
 
   private Gateway(
       RedissonClient redis,
       Executions executions,
       Server server,
       @Nullable ControlPlaneLink link,
-      DeploymentRegistry registry) {
+      DeploymentRegistry registry,
+      PanelTools panelTools) {
+    this.panelTools = panelTools;
     this.redis = redis;
     this.executions = executions;
     this.server = server;
@@ -114,6 +118,7 @@ public final class Gateway implements AutoCloseable {
               sessionEvents.progress(execution, path);
             }
           };
+      var panelTools = new PanelTools(registry);
       var executions =
           new Executions(
               redis,
@@ -123,6 +128,7 @@ public final class Gateway implements AutoCloseable {
                   expressions,
                   new EgressGuard(registry::egressPolicy, HostResolver.SYSTEM),
                   registry),
+              panelTools,
               registry,
               clock,
               ended,
@@ -213,7 +219,7 @@ public final class Gateway implements AutoCloseable {
           config.gatewayId(),
           server.activeLocalPort(),
           registry.deployments("").size());
-      return new Gateway(redis, executions, server, link, registry);
+      return new Gateway(redis, executions, server, link, registry, panelTools);
     } catch (RuntimeException e) {
       redis.shutdown();
       throw e;
@@ -263,6 +269,7 @@ public final class Gateway implements AutoCloseable {
     }
     server.stop().join();
     executions.close();
+    panelTools.close();
     redis.shutdown();
   }
 }

@@ -7,6 +7,8 @@ import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
 import io.nexusmesh.gateway.deploy.DeploymentRegistry;
 import io.nexusmesh.gateway.durable.Executions;
+import io.nexusmesh.gateway.panel.PanelToolWorkflows;
+import io.nexusmesh.gateway.panel.ReachablePanel;
 import io.nexusmesh.gateway.session.OpenSession;
 import io.nexusmesh.gateway.session.SessionEvents;
 import io.nexusmesh.gateway.session.Sessions;
@@ -115,6 +117,32 @@ public final class WorkflowStarter {
   public Executions.Started start(
       Principal caller, String workflow, Struct input, @Nullable OpenSession session) {
     return start(caller, runnable(caller, workflow), input, "", session);
+  }
+
+  /**
+   * Checks and starts a call of a panel's tool ({@link PanelToolWorkflows}): NOT_FOUND unless the
+   * caller's organisation has a running panel of that name serving that tool; PERMISSION_DENIED for
+   * an API key limited to some workflows (panel tools are not among them).
+   */
+  public Executions.Started startPanelTool(
+      Principal caller, String panel, String tool, Struct input, @Nullable OpenSession session) {
+    String name = PanelToolWorkflows.toolName(panel, tool);
+    ReachablePanel reachable =
+        deployments
+            .panel(caller.org(), panel)
+            .filter(p -> p.tool(tool).isPresent())
+            .orElseThrow(() -> NexusException.notFound("tool", name));
+    if (!caller.allowedWorkflows().isEmpty()) {
+      throw NexusException.of(
+          ErrorReason.ERROR_REASON_PERMISSION_DENIED,
+          "this API key is limited to some workflows and may not call panel tools");
+    }
+    return start(
+        caller,
+        PanelToolWorkflows.of(reachable, reachable.tool(tool).orElseThrow()),
+        input,
+        "",
+        session);
   }
 
   private Executions.Started start(

@@ -176,6 +176,17 @@ public final class DeploymentRegistry implements WorkflowCatalog, ApiKeyVerifier
   }
 
   @Override
+  public java.util.Optional<io.nexusmesh.gateway.panel.ReachablePanel> panel(
+      String org, String name) {
+    return keySets.panel(org, name);
+  }
+
+  @Override
+  public List<io.nexusmesh.gateway.panel.ReachablePanel> panels(String org) {
+    return keySets.panels(org);
+  }
+
+  @Override
   public Optional<Principal> verify(String presentedKey) {
     return keySets.verify(presentedKey);
   }

@@ -5,8 +5,10 @@ import static java.util.Objects.requireNonNull;
 import io.nexusmesh.api.gateway.v1.ApiKeyHash;
 import io.nexusmesh.api.gateway.v1.KeySet;
 import io.nexusmesh.api.gateway.v1.KeySetState;
+import io.nexusmesh.api.gateway.v1.PanelRoute;
 import io.nexusmesh.api.gateway.v1.SealedSecret;
 import io.nexusmesh.gateway.engine.OrgAccess;
+import io.nexusmesh.gateway.panel.ReachablePanel;
 import io.nexusmesh.runtime.auth.ApiKeyVerifier;
 import io.nexusmesh.runtime.auth.ApiKeys;
 import io.nexusmesh.runtime.auth.Audiences;
@@ -15,6 +17,7 @@ import io.nexusmesh.runtime.auth.PrincipalKind;
 import io.nexusmesh.runtime.egress.EgressPolicy;
 import io.nexusmesh.runtime.secrets.SecretSealing;
 import java.security.GeneralSecurityException;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -42,7 +45,11 @@ final class KeySets implements ApiKeyVerifier {
 
   /** A held set with what it means: its policy and its opened secrets. */
   private record Held(
-      KeySet set, EgressPolicy policy, Map<String, String> secrets, boolean readable) {}
+      KeySet set,
+      EgressPolicy policy,
+      Map<String, String> secrets,
+      boolean readable,
+      Map<String, ReachablePanel> panels) {}
 
   private final Mirror<KeySet> mirror;
   private final SecretSealing.Recipient recipient;
@@ -109,6 +116,24 @@ final class KeySets implements ApiKeyVerifier {
         : new OrgAccess.SecretLookup.NotYetDelivered();
   }
 
+  /**
+   * The organisation's panel of that name, when it has a running instance this gateway can call.
+   */
+  Optional<ReachablePanel> panel(String org, String panel) {
+    Held held = byOrg.get(org);
+    return held == null ? Optional.empty() : Optional.ofNullable(held.panels().get(panel));
+  }
+
+  /** The organisation's panels this gateway can call, by name. */
+  List<ReachablePanel> panels(String org) {
+    Held held = byOrg.get(org);
+    return held == null
+        ? List.of()
+        : held.panels().values().stream()
+            .sorted(Comparator.comparing(ReachablePanel::panel))
+            .toList();
+  }
+
   /** The key generation held per organisation. */
   Map<String, Long> generations() {
     Map<String, Long> out = new java.util.TreeMap<>();
@@ -117,13 +142,14 @@ final class KeySets implements ApiKeyVerifier {
   }
 
   private boolean sealedToMe(KeySet set) {
-    return set.getSecretsCount() == 0 || set.getSecretsRecipient().equals(recipient.fingerprint());
+    return (set.getSecretsCount() == 0 && set.getPanelsCount() == 0)
+        || set.getSecretsRecipient().equals(recipient.fingerprint());
   }
 
   private Held open(KeySet set) {
     EgressPolicy policy = EgressPolicy.parse(set.getEgressAllowList(), mesh);
     if (!sealedToMe(set)) {
-      return new Held(set, policy, Map.of(), false);
+      return new Held(set, policy, Map.of(), false, Map.of());
     }
     Map<String, String> secrets = new HashMap<>();
     boolean readable = true;
@@ -144,7 +170,33 @@ final class KeySets implements ApiKeyVerifier {
             set.getOrg());
       }
     }
-    return new Held(set, policy, Map.copyOf(secrets), readable);
+    Map<String, ReachablePanel> panels = new HashMap<>();
+    for (PanelRoute route : set.getPanelsList()) {
+      try {
+        byte[] key =
+            recipient.openInvokeKey(
+                set.getOrg(),
+                route.getPanel(),
+                route.getInstance(),
+                route.getSealedInvokeKey().toByteArray());
+        panels.put(
+            route.getPanel(),
+            new ReachablePanel(
+                set.getOrg(),
+                route.getPanel(),
+                route.getEndpoint(),
+                route.getInstance(),
+                route.getToolsList(),
+                Base64.getUrlEncoder().withoutPadding().encodeToString(key)));
+      } catch (GeneralSecurityException e) {
+        readable = false;
+        log.warn(
+            "the invoke key of panel {} of org {} does not open with this gateway's key",
+            route.getPanel(),
+            set.getOrg());
+      }
+    }
+    return new Held(set, policy, Map.copyOf(secrets), readable, Map.copyOf(panels));
   }
 
   /** What is held per organisation, without the hashes, optionally of one organisation. */

@@ -128,12 +128,13 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       RedissonClient redis,
       Expressions expressions,
       HttpCaller http,
+      io.nexusmesh.gateway.panel.PanelTools tools,
       WorkflowCatalog catalog,
       Clock clock,
       Listener listener,
       Options options) {
     this.store = new ExecutionStore(requireNonNull(redis, "redis"));
-    this.services = new WorkflowRun.Services(expressions, http, this, clock);
+    this.services = new WorkflowRun.Services(expressions, http, tools, this, clock);
     this.catalog = requireNonNull(catalog, "catalog");
     this.clock = requireNonNull(clock, "clock");
     this.listener = requireNonNull(listener, "listener");

@@ -24,4 +24,12 @@ public interface OrgAccess {
 
   /** The organisation's secret {@code name}. */
   SecretLookup secret(String org, String name);
+
+  /**
+   * The organisation's panel {@code name}, when it has a running instance this gateway can call.
+   */
+  java.util.Optional<io.nexusmesh.gateway.panel.ReachablePanel> panel(String org, String name);
+
+  /** The organisation's panels with a running instance this gateway can call. */
+  java.util.List<io.nexusmesh.gateway.panel.ReachablePanel> panels(String org);
 }

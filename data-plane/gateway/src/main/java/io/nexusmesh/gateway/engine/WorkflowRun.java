@@ -49,10 +49,15 @@ public final class WorkflowRun {
 
   /** What the run needs from the gateway around it. */
   public record Services(
-      Expressions expressions, HttpCaller http, ChildWorkflows children, Clock clock) {
+      Expressions expressions,
+      HttpCaller http,
+      io.nexusmesh.gateway.panel.PanelTools tools,
+      ChildWorkflows children,
+      Clock clock) {
     public Services {
       requireNonNull(expressions, "expressions");
       requireNonNull(http, "http");
+      requireNonNull(tools, "tools");
       requireNonNull(children, "children");
       requireNonNull(clock, "clock");
     }
@@ -259,6 +264,21 @@ public final class WorkflowRun {
                               scope.vars(),
                               executionId + "/" + path + "/" + attempt,
                               attemptTimeout(node)));
+          case TOOL ->
+              withRetries(
+                  node,
+                  path,
+                  attempt ->
+                      services
+                          .tools()
+                          .call(
+                              org,
+                              node.getTool().getPanel(),
+                              node.getTool().getTool(),
+                              toolArguments(node, scope),
+                              executionId + "/" + path + "/" + attempt,
+                              "",
+                              attemptTimeout(node)));
           case BRANCH -> once(path, () -> JsonValues.of(branch(node, scope)));
           case PARALLEL -> once(path, () -> parallel(node, path, scope));
           case MAP -> once(path, () -> map(node, path, scope));
@@ -278,6 +298,24 @@ public final class WorkflowRun {
                         .setAttempt(Math.max(1, journal.attempt(path)))
                         .setOutput(output))));
     return output;
+  }
+
+  /** The tool node's arguments: its CEL expression's value, which must be a map. */
+  private Struct toolArguments(Node node, Scope scope) {
+    String expression = node.getTool().getArguments();
+    if (expression.isEmpty()) {
+      return Struct.getDefaultInstance();
+    }
+    Value value = services.expressions().eval(expression, scope.vars());
+    if (!value.hasStructValue()) {
+      throw new NodeFailure(
+          Status.Code.INVALID_ARGUMENT,
+          "node "
+              + node.getId()
+              + ": arguments must evaluate to a map, got "
+              + value.getKindCase());
+    }
+    return value.getStructValue();
   }
 
   @FunctionalInterface

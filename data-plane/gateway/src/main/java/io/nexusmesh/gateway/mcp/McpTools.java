@@ -17,6 +17,8 @@ import io.nexusmesh.api.gateway.v1.Execution;
 import io.nexusmesh.gateway.api.WorkflowStarter;
 import io.nexusmesh.gateway.deploy.DeploymentRegistry;
 import io.nexusmesh.gateway.durable.Executions;
+import io.nexusmesh.gateway.panel.PanelToolWorkflows;
+import io.nexusmesh.gateway.panel.ReachablePanel;
 import io.nexusmesh.gateway.session.OpenSession;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.FieldViolation;
@@ -30,7 +32,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * The workflows deployed for the caller's organisation as MCP tools: {@code tools/list} describes
  * those the caller's key may run (name = workflow id, {@code inputSchema} and {@code outputSchema}
- * from the spec), {@code tools/call} runs one through the same checks as every other channel.
+ * from the spec), {@code tools/call} runs one through the same checks as every other channel. The
+ * organisation's running panels' tools are listed next to them as {@code <panel>.<tool>}; calling
+ * one runs it as a one-step execution (journaled, cancellable, with progress).
  */
 final class McpTools {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -79,6 +83,24 @@ final class McpTools {
         tool.set("outputSchema", tree(spec.getOutputSchema()));
       }
     }
+    if (caller.allowedWorkflows().isEmpty()) {
+      for (ReachablePanel panel : deployments.panels(caller.org())) {
+        for (var panelTool : panel.tools()) {
+          ObjectNode tool = tools.addObject();
+          tool.put("name", PanelToolWorkflows.toolName(panel.panel(), panelTool.getName()));
+          tool.put(
+              "description",
+              panelTool.getDesc().isEmpty()
+                  ? "Tool " + panelTool.getName() + " of panel " + panel.panel() + "."
+                  : panelTool.getDesc());
+          tool.set(
+              "inputSchema",
+              panelTool.hasInputSchema()
+                  ? tree(panelTool.getInputSchema())
+                  : NODES.objectNode().put("type", "object"));
+        }
+      }
+    }
     ObjectNode result = NODES.objectNode();
     result.set("tools", tools);
     return result;
@@ -96,6 +118,11 @@ final class McpTools {
     }
     Struct input = struct(arguments.isMissingNode() ? NODES.objectNode() : arguments);
     try {
+      var panelTool = PanelToolWorkflows.split(name);
+      if (panelTool.isPresent()) {
+        return starter.startPanelTool(
+            caller, panelTool.get()[0], panelTool.get()[1], input, session);
+      }
       return starter.start(caller, name, input, session);
     } catch (NexusException e) {
       if (e.reason() == ErrorReason.ERROR_REASON_INVALID_ARGUMENT) {

@@ -146,6 +146,17 @@ class HttpCallerTest {
             String v = secrets.get(name);
             return v == null ? new SecretLookup.Missing() : new SecretLookup.Found(v);
           }
+
+          @Override
+          public java.util.Optional<io.nexusmesh.gateway.panel.ReachablePanel> panel(
+              String org, String name) {
+            return java.util.Optional.empty();
+          }
+
+          @Override
+          public List<io.nexusmesh.gateway.panel.ReachablePanel> panels(String org) {
+            return List.of();
+          }
         };
     return new HttpCaller(
         factory, new Expressions(), new EgressGuard(o -> policy, rebinding), access);
