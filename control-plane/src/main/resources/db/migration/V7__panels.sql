@@ -2,7 +2,7 @@
 CREATE TABLE panels (
     org         VARCHAR(63)   NOT NULL,
     name        VARCHAR(63)   NOT NULL,
-    mode        VARCHAR(16)   NOT NULL,
+    mode        VARCHAR(32)   NOT NULL,
     description VARCHAR(1024) NOT NULL,
     creator     VARCHAR(256)  NOT NULL,
     create_time TIMESTAMP WITH TIME ZONE NOT NULL,
@@ -18,7 +18,7 @@ CREATE TABLE panel_instances (
     instance       VARCHAR(64)   NOT NULL,
     endpoint       VARCHAR(512)  NOT NULL,
     tools          BYTEA         NOT NULL,
-    manifest_state VARCHAR(16)   NOT NULL,
+    manifest_state VARCHAR(32)   NOT NULL,
     message        VARCHAR(2048) NOT NULL,
     invoke_key     BYTEA         NOT NULL,
     start_time     TIMESTAMP WITH TIME ZONE NOT NULL,

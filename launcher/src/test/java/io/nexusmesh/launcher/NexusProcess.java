@@ -212,6 +212,11 @@ final class NexusProcess implements AutoCloseable {
     return run(List.of("bash", "-c", script), Map.of());
   }
 
+  /** The dev stack's credentials ({@code $NEXUS_HOME/dev/env}). */
+  Map<String, String> devCredentials() {
+    return credentials();
+  }
+
   private Map<String, String> credentials() {
     try {
       Path file = home.resolve("dev").resolve("env");

@@ -122,7 +122,7 @@ public final class BusProxy {
                 topic.removeListener(listener);
                 return null;
               });
-      ctx.setRequestTimeoutMillis(0);
+      ctx.clearRequestTimeout();
       return ServerSentEvents.fromPublisher(
           ResponseHeaders.of(HttpStatus.OK, "content-type", MediaType.EVENT_STREAM.toString()),
           events);
