@@ -18,6 +18,7 @@ import io.nexusmesh.api.controlplane.v1.AuditServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.DeploymentServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.EgressPolicyServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.GatewayServiceGrpc;
+import io.nexusmesh.api.controlplane.v1.PanelServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.SecretServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc;
 import io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc;
@@ -43,6 +44,7 @@ class ExampleRequestsTest {
           DeploymentServiceGrpc.getServiceDescriptor(),
           EgressPolicyServiceGrpc.getServiceDescriptor(),
           GatewayServiceGrpc.getServiceDescriptor(),
+          PanelServiceGrpc.getServiceDescriptor(),
           SecretServiceGrpc.getServiceDescriptor(),
           WorkflowServiceGrpc.getServiceDescriptor(),
           ExecutionServiceGrpc.getServiceDescriptor(),
