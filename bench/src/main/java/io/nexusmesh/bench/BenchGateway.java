@@ -23,13 +23,50 @@ final class BenchGateway implements AutoCloseable {
   static final String ORG = "bench";
 
   private final RedisServer redis;
+  private final int redisPort;
   final Gateway gateway;
   final ApiKeys.NewKey key = ApiKeys.generate();
+  private final java.util.List<String> egressAllow = new java.util.ArrayList<>();
+  private final java.util.List<io.nexusmesh.api.gateway.v1.PanelRoute> panels =
+      new java.util.ArrayList<>();
   private long generation;
 
-  private BenchGateway(RedisServer redis, Gateway gateway) {
+  private BenchGateway(RedisServer redis, int redisPort, Gateway gateway) {
     this.redis = redis;
+    this.redisPort = redisPort;
     this.gateway = gateway;
+  }
+
+  /** The Redis the gateway uses. */
+  String redisUri() {
+    return "redis://127.0.0.1:" + redisPort;
+  }
+
+  /** Lets the org's workflows reach {@code destination} (sent with the next key set). */
+  void allowEgress(String destination) {
+    egressAllow.add(destination);
+  }
+
+  /** Routes the org's panel (its invoke key already sealed to this gateway) and applies it. */
+  void addPanel(io.nexusmesh.api.gateway.v1.PanelRoute route) {
+    panels.add(route);
+    gateway.deployments().applyKeySet(keySet(++generation));
+  }
+
+  private KeySet keySet(long at) {
+    var set =
+        KeySet.newBuilder()
+            .setOrg(ORG)
+            .setGeneration(at)
+            .addApiKeys(ApiKeyHash.newBuilder().setKeyId(key.id()).setSha256(key.sha256()))
+            .addAllEgressAllow(egressAllow)
+            .addAllPanels(panels);
+    if (!panels.isEmpty()) {
+      set.setSecretsRecipient(
+          io.nexusmesh.runtime.secrets.SecretSealing.fingerprint(
+              gateway.deployments().secretsPublicKey()));
+    }
+    return set.build();
   }
 
   static BenchGateway start() throws Exception {
@@ -53,7 +90,7 @@ final class BenchGateway implements AutoCloseable {
                     "NEXUS_GATEWAY_RATE_LIMIT_PER_KEY", "1000000",
                     "NEXUS_GATEWAY_RATE_LIMIT_PER_ORG", "1000000",
                     "NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "1s")));
-    return new BenchGateway(redis, gateway);
+    return new BenchGateway(redis, redisPort, gateway);
   }
 
   int port() {
@@ -76,12 +113,7 @@ final class BenchGateway implements AutoCloseable {
                         .setWorkflowId(id)
                         .setVersion(1)
                         .setSpec(spec))
-                .setKeySet(
-                    KeySet.newBuilder()
-                        .setOrg(ORG)
-                        .setGeneration(generation)
-                        .addApiKeys(
-                            ApiKeyHash.newBuilder().setKeyId(key.id()).setSha256(key.sha256())))
+                .setKeySet(keySet(generation))
                 .build());
   }
 

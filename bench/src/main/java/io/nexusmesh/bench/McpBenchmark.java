@@ -2,13 +2,6 @@ package io.nexusmesh.bench;
 
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.client.WebClient;
-import com.linecorp.armeria.common.AggregatedHttpResponse;
-import com.linecorp.armeria.common.HttpData;
-import com.linecorp.armeria.common.HttpMethod;
-import com.linecorp.armeria.common.HttpRequest;
-import com.linecorp.armeria.common.MediaType;
-import com.linecorp.armeria.common.RequestHeaders;
-import com.linecorp.armeria.common.RequestHeadersBuilder;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpSyncServer;
@@ -17,10 +10,8 @@ import io.modelcontextprotocol.spec.McpSchema;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.catalina.Context;
 import org.apache.catalina.startup.Tomcat;
-import org.jspecify.annotations.Nullable;
 
 /**
  * MCP {@code tools/call} on the gateway against the official MCP Java SDK's own server doing the
@@ -44,7 +35,6 @@ public final class McpBenchmark {
   private static final String OUTPUT_SCHEMA =
       """
       {"type": "object", "required": ["greeting"], "properties": {"greeting": {"type": "string"}}}""";
-  private static final String PROTOCOL_VERSION = "2025-06-18";
 
   private McpBenchmark() {}
 
@@ -80,7 +70,7 @@ public final class McpBenchmark {
           "Nexus Mesh MCP benchmark: tools/call, %d callers, %d cores%n",
           load.concurrency(), Runtime.getRuntime().availableProcessors());
       Scenario sdk =
-          new Scenario("MCP Java SDK server (Tomcat)", null, () -> onSdk.callHello("hello"));
+          new Scenario("MCP Java SDK server (Tomcat)", null, () -> onSdk.call("hello", "{\"name\": \"Ada\"}", "\"greeting\":\"Hello, Ada!\""));
       BenchRun.runAndPrint(
           load,
           List.of(
@@ -88,11 +78,11 @@ public final class McpBenchmark {
               new Scenario(
                   "gateway /mcp, ephemeral workflow",
                   sdk,
-                  () -> onGateway.callHello("hello-ephemeral")),
+                  () -> onGateway.call("hello-ephemeral", "{\"name\": \"Ada\"}", "\"greeting\":\"Hello, Ada!\"")),
               new Scenario(
                   "gateway /mcp, durable workflow",
                   sdk,
-                  () -> onGateway.callHello("hello-durable"))));
+                  () -> onGateway.call("hello-durable", "{\"name\": \"Ada\"}", "\"greeting\":\"Hello, Ada!\""))));
     }
     gateway.close();
     tomcat.stop();
@@ -139,65 +129,5 @@ public final class McpBenchmark {
     context.addServletMappingDecoded("/*", "mcp");
     tomcat.getConnector();
     return tomcat;
-  }
-
-  /** One initialized MCP session over streamable HTTP, driven with plain JSON-RPC POSTs. */
-  private record McpSession(
-      WebClient client, @Nullable String credential, String id, AtomicLong ids) {
-    static McpSession open(WebClient client, @Nullable String credential) {
-      AggregatedHttpResponse init =
-          post(
-              client,
-              credential,
-              null,
-              """
-              {"jsonrpc": "2.0", "id": 0, "method": "initialize",
-               "params": {"protocolVersion": "%s", "capabilities": {},
-                          "clientInfo": {"name": "nexus-bench", "version": "1"}}}"""
-                  .formatted(PROTOCOL_VERSION));
-      String session = init.headers().get("mcp-session-id");
-      if (init.status().code() != 200 || session == null) {
-        throw new IllegalStateException(
-            "initialize answered " + init.status() + ": " + init.contentUtf8());
-      }
-      post(
-          client,
-          credential,
-          session,
-          "{\"jsonrpc\": \"2.0\", \"method\": \"notifications/initialized\"}");
-      return new McpSession(client, credential, session, new AtomicLong());
-    }
-
-    void callHello(String tool) {
-      AggregatedHttpResponse answer =
-          post(
-              client,
-              credential,
-              id,
-              """
-              {"jsonrpc": "2.0", "id": %d, "method": "tools/call",
-               "params": {"name": "%s", "arguments": {"name": "Ada"}}}"""
-                  .formatted(ids.incrementAndGet(), tool));
-      String body = answer.contentUtf8();
-      if (answer.status().code() != 200 || !body.contains("\"greeting\":\"Hello, Ada!\"")) {
-        throw new IllegalStateException("tools/call answered " + answer.status() + ": " + body);
-      }
-    }
-
-    private static AggregatedHttpResponse post(
-        WebClient client, @Nullable String credential, @Nullable String session, String body) {
-      RequestHeadersBuilder headers =
-          RequestHeaders.builder(HttpMethod.POST, "/mcp")
-              .contentType(MediaType.JSON_UTF_8)
-              .add("accept", "application/json, text/event-stream")
-              .add("mcp-protocol-version", PROTOCOL_VERSION);
-      if (credential != null) {
-        headers.add("authorization", "Bearer " + credential);
-      }
-      if (session != null) {
-        headers.add("mcp-session-id", session);
-      }
-      return client.blocking().execute(HttpRequest.of(headers.build(), HttpData.ofUtf8(body)));
-    }
   }
 }

@@ -126,6 +126,12 @@ final class MeshTestSupport {
     }
   }
 
+  static com.google.protobuf.Struct struct(String json) throws Exception {
+    var struct = com.google.protobuf.Struct.newBuilder();
+    JsonFormat.parser().merge(json, struct);
+    return struct.build();
+  }
+
   static WorkflowSpec spec(String json) throws Exception {
     WorkflowSpec.Builder spec = WorkflowSpec.newBuilder();
     JsonFormat.parser().merge(json, spec);

@@ -318,7 +318,81 @@ class RbacMatrixTest {
                 deployments(t)
                     .rollbackDeployment(
                         RollbackDeploymentRequest.newBuilder().setId("nope").build())));
+    rpcs.put(
+        "CreatePanel",
+        new Rpc(
+            AUTHORS,
+            t ->
+                panels(t)
+                    .createPanel(
+                        io.nexusmesh.api.controlplane.v1.CreatePanelRequest.newBuilder()
+                            .setName("p-" + java.util.UUID.randomUUID().toString().substring(0, 8))
+                            .build())));
+    rpcs.put(
+        "GetPanel",
+        new Rpc(
+            ALL,
+            t ->
+                panels(t)
+                    .getPanel(
+                        io.nexusmesh.api.controlplane.v1.GetPanelRequest.newBuilder()
+                            .setName("nope")
+                            .build())));
+    rpcs.put(
+        "ListPanels",
+        new Rpc(
+            ALL,
+            t ->
+                panels(t)
+                    .listPanels(io.nexusmesh.api.controlplane.v1.ListPanelsRequest.getDefaultInstance())));
+    rpcs.put(
+        "DeletePanel",
+        new Rpc(
+            AUTHORS,
+            t ->
+                panels(t)
+                    .deletePanel(
+                        io.nexusmesh.api.controlplane.v1.DeletePanelRequest.newBuilder()
+                            .setName("nope")
+                            .build())));
+    rpcs.put(
+        "IssuePanelCredential",
+        new Rpc(
+            AUTHORS,
+            t ->
+                panels(t)
+                    .issuePanelCredential(
+                        io.nexusmesh.api.controlplane.v1.IssuePanelCredentialRequest.newBuilder()
+                            .setName("nope")
+                            .build())));
+    // Only a panel's own credential: no person's role grants these.
+    rpcs.put(
+        "RenewPanelCredential",
+        new Rpc(
+            Set.of(),
+            t ->
+                panels(t)
+                    .renewPanelCredential(
+                        io.nexusmesh.api.controlplane.v1.RenewPanelCredentialRequest
+                            .getDefaultInstance())));
+    rpcs.put(
+        "ReportPanelInstance",
+        new Rpc(
+            Set.of(),
+            t ->
+                panels(t)
+                    .reportPanelInstance(
+                        io.nexusmesh.api.controlplane.v1.ReportPanelInstanceRequest.newBuilder()
+                            .setInstance("instance-1")
+                            .setEndpoint("127.0.0.1:1")
+                            .setInvokeKey(com.google.protobuf.ByteString.copyFrom(new byte[32]))
+                            .build())));
     return rpcs;
+  }
+
+  private io.nexusmesh.api.controlplane.v1.PanelServiceGrpc.PanelServiceBlockingStub panels(
+      String token) {
+    return cp.as(io.nexusmesh.api.controlplane.v1.PanelServiceGrpc.newBlockingStub(cp.channel), token);
   }
 
   private DeploymentServiceGrpc.DeploymentServiceBlockingStub deployments(String token) {

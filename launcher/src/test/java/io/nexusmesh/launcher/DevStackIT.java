@@ -35,12 +35,7 @@ class DevStackIT {
 
   @BeforeAll
   static void start() throws Exception {
-    ports =
-        Map.of(
-            "NEXUS_CONTROL_PLANE_PORT", Integer.toString(NexusProcess.freePort()),
-            "NEXUS_GATEWAY_PORT", Integer.toString(NexusProcess.freePort()),
-            "NEXUS_DEV_REDIS_PORT", Integer.toString(NexusProcess.freePort()),
-            "NEXUS_DEV_KAFKA_PORT", Integer.toString(NexusProcess.freePort()));
+    ports = NexusProcess.freeDevPorts();
     nexus = new NexusProcess(home, ports);
     nexus.startDev();
   }

@@ -50,6 +50,15 @@ final class NexusProcess implements AutoCloseable {
   }
 
   /** A free loopback port (another process may still take it; good enough for tests). */
+  /** Free ports for a dev stack of its own: control plane, gateway, Redis and Kafka. */
+  static Map<String, String> freeDevPorts() {
+    return Map.of(
+        "NEXUS_CONTROL_PLANE_PORT", Integer.toString(freePort()),
+        "NEXUS_GATEWAY_PORT", Integer.toString(freePort()),
+        "NEXUS_DEV_REDIS_PORT", Integer.toString(freePort()),
+        "NEXUS_DEV_KAFKA_PORT", Integer.toString(freePort()));
+  }
+
   static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();

@@ -19,9 +19,28 @@ public final class PanelIdentity {
   /** The panel and organisation, as the control plane named them. */
   public record Named(String org, String panel) {}
 
+  /** An identity with a fresh random invoke key. */
   public PanelIdentity() {
     invokeKey = new byte[32];
     new SecureRandom().nextBytes(invokeKey);
+  }
+
+  /**
+   * An identity with a given invoke key (base64url, at least 32 bytes), e.g. provisioned as a pod
+   * secret; IllegalArgumentException when it is not one.
+   */
+  public PanelIdentity(String invokeKey) {
+    byte[] decoded;
+    try {
+      decoded = Base64.getUrlDecoder().decode(invokeKey.strip());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("the invoke key is not base64url", e);
+    }
+    if (decoded.length < 32 || decoded.length > 64) {
+      throw new IllegalArgumentException(
+          "the invoke key must be 32 to 64 bytes, not " + decoded.length);
+    }
+    this.invokeKey = decoded;
   }
 
   /** This sidecar run's id. */

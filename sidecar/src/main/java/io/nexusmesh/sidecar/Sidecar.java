@@ -17,7 +17,10 @@ import io.nexusmesh.sidecar.proxy.ProxyServer;
 import io.nexusmesh.sidecar.watchdog.IdleWatchdog;
 import java.time.Clock;
 import java.time.Duration;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.redisson.Redisson;
@@ -25,7 +28,7 @@ import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
 
 /**
- * A running sidecar: the mesh server (SidecarService, health, metrics), the bus proxy for the user
+ * A running sidecar: the mesh server (SidecarService, health, {@code /ready}, metrics), the bus proxy for the user
  * code, the manifest watcher, the registration with the control plane and, in studio mode, the idle
  * watchdog. {@link #close()} withdraws the instance and stops everything, in reverse order.
  */
@@ -71,7 +74,8 @@ public final class Sidecar implements AutoCloseable {
   public static Sidecar start(
       SidecarConfig config, String panelName, String appToken, IdleWatchdog.IdleAction onIdle) {
     requireNonNull(config, "config");
-    PanelIdentity identity = new PanelIdentity();
+    PanelIdentity identity =
+        config.invokeKey().isEmpty() ? new PanelIdentity() : new PanelIdentity(config.invokeKey());
     PanelApp app = PanelApp.at(config.app(), appToken);
     Config redisConfig = new Config();
     redisConfig.useSingleServer().setAddress(config.redisUrl()).setConnectionMinimumIdleSize(1);
@@ -95,6 +99,22 @@ public final class Sidecar implements AutoCloseable {
         List.of(service),
         new InvokeKeyAuthenticator(identity),
         Telemetry.fromEnvironment("nexus-sidecar"));
+    MeshRegistration[] registered = registration;
+    // Readiness: the manifest was read and is valid, and the control plane knows the instance.
+    sb.service(
+        "/ready",
+        (ctx, req) -> {
+          var manifest = manifests.current();
+          boolean ready =
+              manifest.ready() && registered[0] != null && registered[0].registered();
+          return HttpResponse.ofJson(
+              ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE,
+              Map.of(
+                  "manifest", manifest.state().name(),
+                  "message", manifest.message(),
+                  "tools", manifest.tools().size(),
+                  "registered", registered[0] != null && registered[0].registered()));
+        });
     Server meshServer = sb.build();
     meshServer.start().join();
     int meshPort = meshServer.activeLocalPort();

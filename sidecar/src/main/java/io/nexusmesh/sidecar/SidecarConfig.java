@@ -26,6 +26,8 @@ import java.util.Optional;
  * @param idleTimeout how long a studio panel may go without a heartbeat ({@code
  *     NEXUS_SIDECAR_IDLE_TIMEOUT}, ISO-8601, default PT30M)
  * @param studio whether the panel runs in studio mode ({@code NEXUS_PANEL_MODE}: studio | app)
+ * @param invokeKey the invoke key gateways must present, base64url ({@code
+ *     NEXUS_SIDECAR_INVOKE_KEY}); empty for a random one per run
  */
 public record SidecarConfig(
     URI controlPlane,
@@ -37,7 +39,8 @@ public record SidecarConfig(
     String proxy,
     int watchdogPort,
     Duration idleTimeout,
-    boolean studio) {
+    boolean studio,
+    String invokeKey) {
 
   public SidecarConfig {
     requireNonNull(controlPlane, "controlPlane");
@@ -47,6 +50,7 @@ public record SidecarConfig(
     requireNonNull(advertisedHost, "advertisedHost");
     requireNonNull(proxy, "proxy");
     requireNonNull(idleTimeout, "idleTimeout");
+    requireNonNull(invokeKey, "invokeKey");
   }
 
   /** The settings from {@code env}; IllegalArgumentException naming a missing or bad one. */
@@ -61,7 +65,8 @@ public record SidecarConfig(
         env.getOrDefault("NEXUS_SIDECAR_PROXY", "3500"),
         integer(env, "NEXUS_SIDECAR_WATCHDOG_PORT", 9999),
         Duration.parse(env.getOrDefault("NEXUS_SIDECAR_IDLE_TIMEOUT", "PT30M")),
-        !"app".equalsIgnoreCase(env.getOrDefault("NEXUS_PANEL_MODE", "studio")));
+        !"app".equalsIgnoreCase(env.getOrDefault("NEXUS_PANEL_MODE", "studio")),
+        env.getOrDefault("NEXUS_SIDECAR_INVOKE_KEY", ""));
   }
 
   /** The user server's Unix socket, when it is reached through one. */

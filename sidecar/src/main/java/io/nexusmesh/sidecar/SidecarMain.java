@@ -1,5 +1,7 @@
 package io.nexusmesh.sidecar;
 
+import io.nexusmesh.sidecar.watchdog.IdleWatchdog;
+import io.nexusmesh.sidecar.watchdog.PodDeleter;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +21,12 @@ public final class SidecarMain {
     String appToken = System.getenv().getOrDefault("NEXUS_APP_TOKEN", "");
     String panel = System.getenv().getOrDefault("NEXUS_PANEL_NAME", "panel");
     CountDownLatch stopped = new CountDownLatch(1);
-    Sidecar sidecar = Sidecar.start(config, panel, appToken, stopped::countDown);
+    // In a pod the idle watchdog deletes the pod; elsewhere it ends this process.
+    IdleWatchdog.IdleAction onIdle =
+        PodDeleter.inCluster(System.getenv())
+            .<IdleWatchdog.IdleAction>map(deleter -> deleter)
+            .orElse(stopped::countDown);
+    Sidecar sidecar = Sidecar.start(config, panel, appToken, onIdle);
     Runtime.getRuntime().addShutdownHook(new Thread(sidecar::close, "sidecar-shutdown"));
     log.info("sidecar of panel {} serving the mesh on port {}", panel, sidecar.meshPort());
     stopped.await();

@@ -74,6 +74,13 @@ final class PanelCommand {
     @Parameters(paramLabel = "NAME", description = "The panel's name (a-z, then a-z, 0-9, -).")
     String name;
 
+    @Option(
+        names = "--into",
+        paramLabel = "DIR",
+        defaultValue = ".",
+        description = "Where to create the directory NAME (default: here).")
+    Path into;
+
     @Override
     public Integer call() throws IOException {
       if (!LANGUAGES.contains(lang)) {
@@ -84,7 +91,7 @@ final class PanelCommand {
         System.err.println("error: '" + name + "' is not a panel name (a-z, then a-z, 0-9 or -)");
         return 2;
       }
-      Path dir = Path.of(name);
+      Path dir = into.resolve(name);
       if (Files.exists(dir)) {
         System.err.println("error: " + dir.toAbsolutePath() + " already exists");
         return 2;
@@ -160,15 +167,20 @@ final class PanelCommand {
       }
       Path runDir = CliConfig.home().resolve("panels").resolve(panel.name());
       Files.createDirectories(runDir);
-      try (PanelRunner runner =
+      PanelRunner runner =
           runsc == null
               ? new PlainPanel(panel, freePort())
-              : GvisorPanel.prepare(panel, runsc, runDir)) {
-        return supervise(panel, runner, credential);
-      }
+              : GvisorPanel.prepare(panel, runsc, runDir);
+      return supervise(panel, runner, credential);
     }
 
-    private int supervise(PanelFile panel, PanelRunner runner, String credential) throws Exception {
+    /**
+     * Runs the sidecar and the user server (restarting it when it exits) until Ctrl-C, the idle
+     * watchdog or a start failure; then stops both and removes the sandbox, its relays and its
+     * namespace. Ctrl-C runs the same clean-up from the shutdown hook, which the JVM waits for.
+     */
+    private int supervise(PanelFile panel, PanelRunner runner, String credential)
+        throws Exception {
       String appToken = PanelApp.newAppToken();
       CountDownLatch stop = new CountDownLatch(1);
       var wiring = runner.wiring();
@@ -185,39 +197,62 @@ final class PanelCommand {
               wiring.proxy(),
               0,
               Duration.parse(System.getenv().getOrDefault("NEXUS_SIDECAR_IDLE_TIMEOUT", "PT30M")),
-              panel.mode() == io.nexusmesh.api.controlplane.v1.PanelMode.PANEL_MODE_STUDIO);
-      try (Sidecar sidecar = Sidecar.start(config, panel.name(), appToken, stop::countDown)) {
-        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-        System.out.printf(
-            "panel %s: %s, sidecar serving the mesh on 127.0.0.1:%d%s%n",
-            panel.name(),
-            runner.sandboxed() ? "sandboxed by gVisor, loopback only" : "UNSANDBOXED plain process",
-            sidecar.meshPort(),
-            sidecar.watchdogPort().map(p -> ", idle watchdog on 127.0.0.1:" + p).orElse(""));
-        Thread supervisor =
-            Thread.ofVirtual()
-                .start(
-                    () -> {
-                      while (stop.getCount() > 0) {
-                        try {
-                          Process process = runner.start(Map.of("NEXUS_APP_TOKEN", appToken));
-                          int code = process.waitFor();
-                          if (stop.getCount() > 0) {
-                            System.err.printf(
-                                "panel %s exited (%d); restarting in 1 s%n", panel.name(), code);
-                            Thread.sleep(1000);
-                          }
-                        } catch (InterruptedException e) {
-                          return;
-                        } catch (IOException e) {
-                          System.err.println("error: cannot start the panel: " + e.getMessage());
-                          stop.countDown();
+              panel.mode() == io.nexusmesh.api.controlplane.v1.PanelMode.PANEL_MODE_STUDIO,
+              "");
+      Sidecar sidecar;
+      try {
+        sidecar = Sidecar.start(config, panel.name(), appToken, stop::countDown);
+      } catch (RuntimeException e) {
+        runner.close();
+        throw e;
+      }
+      Thread supervisor =
+          Thread.ofVirtual()
+              .unstarted(
+                  () -> {
+                    while (stop.getCount() > 0) {
+                      try {
+                        Process process = runner.start(Map.of("NEXUS_APP_TOKEN", appToken));
+                        int code = process.waitFor();
+                        if (stop.getCount() > 0) {
+                          System.err.printf(
+                              "panel %s exited (%d); restarting in 1 s%n", panel.name(), code);
+                          Thread.sleep(1000);
                         }
+                      } catch (InterruptedException e) {
+                        return;
+                      } catch (IOException e) {
+                        System.err.println("error: cannot start the panel: " + e.getMessage());
+                        stop.countDown();
                       }
-                    });
-        stop.await();
-        supervisor.interrupt();
-        runner.stop();
+                    }
+                  });
+      java.util.concurrent.atomic.AtomicBoolean cleaned =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      Runnable cleanUp =
+          () -> {
+            if (cleaned.compareAndSet(false, true)) {
+              stop.countDown();
+              supervisor.interrupt();
+              sidecar.close();
+              runner.close();
+            }
+          };
+      Thread hook = new Thread(cleanUp, "panel-clean-up");
+      Runtime.getRuntime().addShutdownHook(hook);
+      System.out.printf(
+          "panel %s: %s, sidecar serving the mesh on 127.0.0.1:%d%s%n",
+          panel.name(),
+          runner.sandboxed() ? "sandboxed by gVisor, loopback only" : "UNSANDBOXED plain process",
+          sidecar.meshPort(),
+          sidecar.watchdogPort().map(p -> ", idle watchdog on 127.0.0.1:" + p).orElse(""));
+      supervisor.start();
+      stop.await();
+      cleanUp.run();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // already shutting down: the hook ran the clean-up
       }
       return 0;
     }

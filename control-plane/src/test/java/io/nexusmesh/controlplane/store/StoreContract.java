@@ -38,7 +38,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * The store's behaviour, run against each database the control plane supports: subclasses give a
  * migrated {@link DataSource} (H2 always; PostgreSQL when configured, and always under CI).
  */
-abstract class StoreContract {
+abstract class StoreContract implements PanelStoreCases {
   private WorkflowStore workflows;
   private AuditStore audit;
   private Mutations mutations;
@@ -49,6 +49,11 @@ abstract class StoreContract {
 
   /** A data source of an empty database for this run. */
   abstract DataSource dataSource();
+
+  @Override
+  public JdbcClient jdbc() {
+    return jdbc;
+  }
 
   static void migrate(DataSource dataSource) {
     Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();

@@ -62,9 +62,17 @@ public final class MeshRegistration implements AutoCloseable {
     this.credentialRenewAt = Instant.now().plus(Duration.ofMinutes(20));
   }
 
-  /** Reports once now (failing if the control plane refuses), then keeps beating. */
+  /**
+   * Reports once now, then keeps beating. A control plane that is down or refuses does not stop
+   * the sidecar: it keeps serving and reports again at every beat (readiness says whether it is
+   * registered).
+   */
   public void start() {
-    report(false);
+    try {
+      report(false);
+    } catch (RuntimeException e) {
+      log.warn("registering the panel instance failed; retrying in {}: {}", interval, e.getMessage());
+    }
     timer.schedule(this::beat, interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 

@@ -112,15 +112,23 @@ public final class BusProxy {
           redis.getTopic(
               topic(named.get().org(), named.get().panel(), channel), StringCodec.INSTANCE);
       StreamWriter<ServerSentEvent> events = StreamMessage.streaming();
-      int listener =
-          topic.addListener(
-              String.class, (ch, message) -> events.tryWrite(ServerSentEvent.ofData(message)));
-      events
-          .whenComplete()
-          .handle(
-              (ok, e) -> {
-                topic.removeListener(listener);
-                return null;
+      // Subscribing waits for Redis: asynchronously, off the event loop's back.
+      topic
+          .addListenerAsync(
+              String.class, (ch, message) -> events.tryWrite(ServerSentEvent.ofData(message)))
+          .whenComplete(
+              (listener, failure) -> {
+                if (failure != null) {
+                  events.close(failure);
+                  return;
+                }
+                events
+                    .whenComplete()
+                    .handle(
+                        (ok, e) -> {
+                          topic.removeListenerAsync(listener);
+                          return null;
+                        });
               });
       ctx.clearRequestTimeout();
       return ServerSentEvents.fromPublisher(

@@ -315,7 +315,17 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
           default -> ErrorReason.ERROR_REASON_FAILED_PRECONDITION;
         };
     java.util.Map<String, String> metadata = java.util.Map.of();
+    java.time.Duration retryDelay = null;
     for (com.google.protobuf.Any detail : ended.getError().getDetailsList()) {
+      if (detail.is(com.google.rpc.RetryInfo.class)
+          && ended.getStatus() == ExecutionStatus.EXECUTION_STATUS_FAILED) {
+        try {
+          var delay = detail.unpack(com.google.rpc.RetryInfo.class).getRetryDelay();
+          retryDelay = java.time.Duration.ofSeconds(delay.getSeconds(), delay.getNanos());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          // no retry advice then
+        }
+      }
       if (detail.is(com.google.rpc.ErrorInfo.class)) {
         try {
           var info = detail.unpack(com.google.rpc.ErrorInfo.class);
@@ -340,6 +350,9 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
                 + ended.getError().getMessage());
     for (var entry : metadata.entrySet()) {
       error = error.withMetadata(entry.getKey(), entry.getValue());
+    }
+    if (retryDelay != null) {
+      error = error.withRetryDelay(retryDelay);
     }
     return error.withMetadata("execution_id", ended.getId());
   }

@@ -40,6 +40,7 @@ public final class DeploymentRegistry implements WorkflowCatalog, ApiKeyVerifier
 
   private final Mirror<ApplyDeploymentRequest> mirror;
   private final KeySets keySets;
+  private final SecretSealing.Recipient recipient;
   private final Map<String, ApplyDeploymentRequest> byWorkflow = new ConcurrentHashMap<>();
 
   /**
@@ -53,12 +54,18 @@ public final class DeploymentRegistry implements WorkflowCatalog, ApiKeyVerifier
       EgressPolicy.MeshEndpoints mesh) {
     var codec = new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE);
     requireNonNull(redis, "redis");
+    this.recipient = requireNonNull(recipient, "recipient");
     this.mirror =
         new Mirror<>(
             redis.getMap("nx:gateway:{" + gatewayId + "}:deployments", codec),
             ApplyDeploymentRequest.parser());
     this.keySets =
         new KeySets(redis.getMap("nx:gateway:{" + gatewayId + "}:keysets", codec), recipient, mesh);
+  }
+
+  /** The public key this run's secrets and panel invoke keys are sealed to. */
+  public byte[] secretsPublicKey() {
+    return recipient.publicKey();
   }
 
   /** Loads what was deployed before a restart. */

@@ -20,6 +20,7 @@ public final class NodeFailure extends RuntimeException {
   private final Status.Code code;
   private final @Nullable ErrorReason reason;
   private final Map<String, String> metadata;
+  private final java.time.@Nullable Duration retryDelay;
 
   public NodeFailure(Status.Code code, String message) {
     this(code, null, Map.of(), message);
@@ -30,10 +31,25 @@ public final class NodeFailure extends RuntimeException {
       @Nullable ErrorReason reason,
       Map<String, String> metadata,
       String message) {
+    this(code, reason, metadata, message, null);
+  }
+
+  private NodeFailure(
+      Status.Code code,
+      @Nullable ErrorReason reason,
+      Map<String, String> metadata,
+      String message,
+      java.time.@Nullable Duration retryDelay) {
     super(message, null, false, false);
     this.code = requireNonNull(code, "code");
     this.reason = reason;
     this.metadata = Map.copyOf(metadata);
+    this.retryDelay = retryDelay;
+  }
+
+  /** This failure with a {@code RetryInfo}: trying again after {@code delay} may work. */
+  public NodeFailure withRetryDelay(java.time.Duration delay) {
+    return new NodeFailure(code, reason, metadata, getMessage(), requireNonNull(delay, "delay"));
   }
 
   /** The status code of the failure. */
@@ -46,7 +62,7 @@ public final class NodeFailure extends RuntimeException {
     Map<String, String> clean = new java.util.HashMap<>();
     metadata.forEach((k, v) -> clean.put(k, redactor.redact(v)));
     String message = getMessage() == null ? code.name() : getMessage();
-    return new NodeFailure(code, reason, clean, redactor.redact(message));
+    return new NodeFailure(code, reason, clean, redactor.redact(message), retryDelay);
   }
 
   /** The failure as a {@code google.rpc.Status}. */
@@ -62,6 +78,16 @@ public final class NodeFailure extends RuntimeException {
                   .setReason(ErrorReasons.wireName(reason))
                   .setDomain(ErrorReasons.DOMAIN)
                   .putAllMetadata(metadata)
+                  .build()));
+    }
+    if (retryDelay != null) {
+      status.addDetails(
+          Any.pack(
+              com.google.rpc.RetryInfo.newBuilder()
+                  .setRetryDelay(
+                      com.google.protobuf.Duration.newBuilder()
+                          .setSeconds(retryDelay.getSeconds())
+                          .setNanos(retryDelay.getNano()))
                   .build()));
     }
     return status.build();

@@ -35,6 +35,8 @@ import java.util.concurrent.TimeUnit;
  * message.
  */
 public final class PanelTools implements AutoCloseable {
+  private static final Duration RETRY_DOWN_PANEL = Duration.ofSeconds(1);
+
   private final OrgAccess access;
   private final ClientFactory factory;
   private final Map<String, SidecarServiceBlockingStub> stubs = new ConcurrentHashMap<>();
@@ -126,10 +128,11 @@ public final class PanelTools implements AutoCloseable {
     Status.Code code = e.getStatus().getCode();
     if (reason == null && (code == Status.Code.UNAVAILABLE || code == Status.Code.UNKNOWN)) {
       return new NodeFailure(
-          Status.Code.UNAVAILABLE,
-          ErrorReason.ERROR_REASON_PANEL_UNAVAILABLE,
-          Map.of("panel", panel),
-          "panel " + panel + " is not answering (its sidecar is unreachable)");
+              Status.Code.UNAVAILABLE,
+              ErrorReason.ERROR_REASON_PANEL_UNAVAILABLE,
+              Map.of("panel", panel),
+              "panel " + panel + " is not answering (its sidecar is unreachable)")
+          .withRetryDelay(RETRY_DOWN_PANEL);
     }
     if (reason == null && code == Status.Code.DEADLINE_EXCEEDED) {
       return new NodeFailure(
@@ -141,14 +144,19 @@ public final class PanelTools implements AutoCloseable {
     if (code == Status.Code.UNAUTHENTICATED) {
       // The sidecar did not take this instance's key: it restarted and the new one is on its way.
       return new NodeFailure(
-          Status.Code.UNAVAILABLE,
-          ErrorReason.ERROR_REASON_PANEL_UNAVAILABLE,
-          Map.of("panel", panel),
-          "panel " + panel + " restarted; its new instance is not known here yet");
+              Status.Code.UNAVAILABLE,
+              ErrorReason.ERROR_REASON_PANEL_UNAVAILABLE,
+              Map.of("panel", panel),
+              "panel " + panel + " restarted; its new instance is not known here yet")
+          .withRetryDelay(RETRY_DOWN_PANEL);
     }
     String message = e.getStatus().getDescription();
-    return new NodeFailure(
-        code, reason, metadata, message == null ? "panel " + panel + ": " + code : message);
+    NodeFailure failure =
+        new NodeFailure(
+            code, reason, metadata, message == null ? "panel " + panel + ": " + code : message);
+    return reason == ErrorReason.ERROR_REASON_PANEL_UNAVAILABLE
+        ? failure.withRetryDelay(RETRY_DOWN_PANEL)
+        : failure;
   }
 
   private static ErrorReason reasonOf(String wireName) {

@@ -1,0 +1,386 @@
+package io.nexusmesh.controlplane;
+
+import static io.nexusmesh.controlplane.ControlPlaneHarness.codeOf;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.Struct;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.nexusmesh.api.controlplane.v1.ApiKeyServiceGrpc;
+import io.nexusmesh.api.controlplane.v1.CreateApiKeyRequest;
+import io.nexusmesh.api.controlplane.v1.CreatePanelRequest;
+import io.nexusmesh.api.controlplane.v1.DeletePanelRequest;
+import io.nexusmesh.api.controlplane.v1.GetPanelRequest;
+import io.nexusmesh.api.controlplane.v1.IssuePanelCredentialRequest;
+import io.nexusmesh.api.controlplane.v1.ListPanelsRequest;
+import io.nexusmesh.api.controlplane.v1.ListWorkflowsRequest;
+import io.nexusmesh.api.controlplane.v1.Panel;
+import io.nexusmesh.api.controlplane.v1.PanelServiceGrpc;
+import io.nexusmesh.api.controlplane.v1.RenewPanelCredentialRequest;
+import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc;
+import io.nexusmesh.api.gateway.v1.ExecuteRequest;
+import io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc;
+import io.nexusmesh.api.sidecar.v1.ManifestState;
+import io.nexusmesh.sidecar.PanelApp;
+import io.nexusmesh.sidecar.Sidecar;
+import io.nexusmesh.sidecar.SidecarConfig;
+import io.nexusmesh.testing.RedisEndpoint;
+import io.nexusmesh.testing.RedisExtension;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A panel through the whole mesh: a real control plane (H2), a real gateway (Redis) registered with
+ * it, a real sidecar and, beside it, a panel that is a real Python process whose manifest the test
+ * rewrites. Called by the official MCP Java SDK client and by a workflow's {@code tool} node over
+ * grpc-java. (Under gVisor, through {@code nexus panel run}: the launcher's {@code PanelIT}.)
+ */
+@ExtendWith(RedisExtension.class)
+class PanelMeshTest {
+  private static final String TOOLS =
+      """
+      {"tools": [
+        {"name": "echo", "desc": "Echoes its arguments.", "inputSchema": {"type": "object",
+          "properties": {"x": {"type": "integer"}}, "required": ["x"]}},
+        {"name": "slow", "desc": "Sleeps."},
+        {"name": "fail", "desc": "Always fails."}]}""";
+
+  @TempDir Path panelDir;
+
+  @Test
+  void aPanelsToolsServeEveryChannelUnderItsOwnIdentityAndDieWithIt(RedisEndpoint redis)
+      throws Exception {
+    String org = "pan-" + UUID.randomUUID().toString().substring(0, 6);
+    try (var cp = ControlPlaneHarness.start()) {
+      var gateway = cp.startGateway(redis, org, "gw-pan", "dev", true);
+      ManagedChannel gw =
+          NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
+      Process panel = null;
+      Sidecar sidecar = null;
+      try {
+        await().atMost(Duration.ofSeconds(20)).until(gateway::registered);
+        String dev = cp.token("dev", org, "developer");
+        String viewer = cp.token("vic", org, "viewer");
+        String outsider = cp.token("eve", "other-" + org, "admin");
+        var panels = cp.as(PanelServiceGrpc.newBlockingStub(cp.channel), dev);
+
+        // Developers create panels; viewers read them; another org never sees them.
+        assertThat(
+                codeOf(
+                    () ->
+                        cp.as(PanelServiceGrpc.newBlockingStub(cp.channel), viewer)
+                            .createPanel(CreatePanelRequest.newBuilder().setName("x").build())))
+            .isEqualTo(Status.Code.PERMISSION_DENIED);
+        Panel created =
+            panels.createPanel(CreatePanelRequest.newBuilder().setName("tools").build()).getPanel();
+        assertThat(created.getCreator()).isEqualTo("dev");
+        assertThat(
+                codeOf(
+                    () -> panels.createPanel(CreatePanelRequest.newBuilder().setName("tools").build())))
+            .isEqualTo(Status.Code.ALREADY_EXISTS);
+        assertThat(
+                cp.as(PanelServiceGrpc.newBlockingStub(cp.channel), viewer)
+                    .listPanels(ListPanelsRequest.getDefaultInstance())
+                    .getPanelsList())
+            .extracting(Panel::getName)
+            .containsExactly("tools");
+        assertThat(
+                codeOf(
+                    () ->
+                        cp.as(PanelServiceGrpc.newBlockingStub(cp.channel), outsider)
+                            .getPanel(GetPanelRequest.newBuilder().setName("tools").build())))
+            .isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(
+                codeOf(
+                    () ->
+                        panels.createPanel(
+                            CreatePanelRequest.newBuilder().setName("Bad_Name").build())))
+            .isEqualTo(Status.Code.INVALID_ARGUMENT);
+
+        // The panel's credential works for the panel's own RPCs only, and never on a gateway.
+        String credential =
+            panels
+                .issuePanelCredential(IssuePanelCredentialRequest.newBuilder().setName("tools").build())
+                .getCredential();
+        assertThat(credential).startsWith("nxp_");
+        assertThat(
+                codeOf(
+                    () ->
+                        cp.as(WorkflowServiceGrpc.newBlockingStub(cp.channel), credential)
+                            .listWorkflows(ListWorkflowsRequest.getDefaultInstance())))
+            .isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(
+                codeOf(
+                    () ->
+                        cp.as(PanelServiceGrpc.newBlockingStub(cp.channel), credential)
+                            .createPanel(CreatePanelRequest.newBuilder().setName("mine").build())))
+            .isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(
+                codeOf(
+                    () ->
+                        cp.as(ExecutionServiceGrpc.newBlockingStub(gw), credential)
+                            .execute(ExecuteRequest.newBuilder().setWorkflow("hello").build())))
+            .isEqualTo(Status.Code.UNAUTHENTICATED);
+
+        // The panel (a real process) and its sidecar.
+        Files.writeString(panelDir.resolve("manifest.json"), TOOLS);
+        copy("/panels/switchable.py", panelDir.resolve("main.py"));
+        String appToken = PanelApp.newAppToken();
+        int port = freePort();
+        panel = startPanel(port, appToken);
+        sidecar =
+            Sidecar.start(
+                new SidecarConfig(
+                    URI.create(cp.baseUrl()),
+                    credential,
+                    redis.uri(),
+                    "http://127.0.0.1:" + port,
+                    0,
+                    "127.0.0.1",
+                    Integer.toString(freePort()),
+                    -1,
+                    Duration.ofMinutes(30),
+                    true,
+                    ""),
+                "tools",
+                appToken,
+                () -> {});
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () -> panels.getPanel(GetPanelRequest.newBuilder().setName("tools").build()).getPanel(),
+                p ->
+                    p.getInstance().getManifestState() == ManifestState.MANIFEST_STATE_READY
+                        && p.getInstance().getToolsCount() == 3);
+
+        String key =
+            cp.as(ApiKeyServiceGrpc.newBlockingStub(cp.channel), cp.token("ada", org, "admin"))
+                .createApiKey(CreateApiKeyRequest.newBuilder().setDisplayName("app").build())
+                .getSecret();
+        try (McpSyncClient mcp = mcp(gateway.port(), key)) {
+          mcp.initialize();
+          await()
+              .atMost(Duration.ofSeconds(20))
+              .until(
+                  () -> mcp.listTools().tools().stream().map(McpSchema.Tool::name).toList(),
+                  names -> names.containsAll(List.of("tools.echo", "tools.slow", "tools.fail")));
+          McpSchema.Tool echo =
+              mcp.listTools().tools().stream()
+                  .filter(t -> t.name().equals("tools.echo"))
+                  .findFirst()
+                  .orElseThrow();
+          assertThat(echo.description()).isEqualTo("Echoes its arguments.");
+          assertThat(echo.inputSchema().required()).containsExactly("x");
+
+          var result = mcp.callTool(new McpSchema.CallToolRequest("tools.echo", Map.of("x", 7)));
+          assertThat(result.isError()).as(result.toString()).isFalse();
+          @SuppressWarnings("unchecked")
+          var output = (Map<String, Object>) result.structuredContent();
+          assertThat(output.get("arguments")).isEqualTo(Map.of("x", 7));
+          assertThat((String) output.get("idempotencyKey")).endsWith("/call/1");
+          assertThat(output.get("requestId")).isEqualTo(output.get("idempotencyKey"));
+
+          // The sidecar checks the tool's schema; the panel's own error comes back as its message.
+          var invalid = mcp.callTool(new McpSchema.CallToolRequest("tools.echo", Map.of("x", "a")));
+          assertThat(invalid.isError()).isTrue();
+          assertThat(text(invalid)).contains("arguments.x");
+          var failed = mcp.callTool(new McpSchema.CallToolRequest("tools.fail", Map.of()));
+          assertThat(failed.isError()).isTrue();
+          assertThat(text(failed)).contains("the backend is on fire");
+        }
+
+        // A workflow's tool node: a journaled step with its idempotency key; a slow tool times out.
+        String admin = cp.token("ada", org, "admin");
+        MeshTestSupport.deploy(
+            cp,
+            admin,
+            "use-tool",
+            """
+            {"nodes": [{"id": "ask", "retry": {"maxAttempts": 1},
+               "tool": {"panel": "tools", "tool": "echo", "arguments": "{'x': input.x}"}}],
+             "output": "nodes.ask"}""");
+        MeshTestSupport.deploy(
+            cp,
+            admin,
+            "too-slow",
+            """
+            {"nodes": [{"id": "wait", "retry": {"maxAttempts": 1}, "timeout": "1s",
+               "tool": {"panel": "tools", "tool": "slow", "arguments": "{'seconds': 5.0}"}}]}""");
+        MeshTestSupport.deploy(
+            cp,
+            admin,
+            "no-such-panel",
+            """
+            {"nodes": [{"id": "ask", "retry": {"maxAttempts": 1},
+               "tool": {"panel": "nowhere", "tool": "echo"}}]}""");
+        var executions = cp.as(ExecutionServiceGrpc.newBlockingStub(gw), key);
+        var done =
+            executions.execute(
+                ExecuteRequest.newBuilder()
+                    .setWorkflow("use-tool")
+                    .setInput(MeshTestSupport.struct("{\"x\": 3}"))
+                    .build());
+        assertThat(done.getOutput().getFieldsOrThrow("idempotencyKey").getStringValue())
+            .isEqualTo(done.getExecutionId() + "/ask/1");
+        assertThat(
+                done.getOutput()
+                    .getFieldsOrThrow("arguments")
+                    .getStructValue()
+                    .getFieldsOrThrow("x")
+                    .getNumberValue())
+            .isEqualTo(3);
+        var slow = failure(executions, "too-slow");
+        assertThat(slow.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+        var nowhere = failure(executions, "no-such-panel");
+        assertThat(nowhere.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+
+        // A hostile manifest leaves the sidecar serving, with the reason in the panel's status.
+        StringBuilder many = new StringBuilder("{\"tools\": [");
+        for (int i = 0; i < 10_000; i++) {
+          many.append(i == 0 ? "" : ",").append("{\"name\": \"t").append(i).append("\"}");
+        }
+        Files.writeString(panelDir.resolve("manifest.json"), many.append("]}"));
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () -> panels.getPanel(GetPanelRequest.newBuilder().setName("tools").build()).getPanel(),
+                p -> p.getInstance().getManifestState() == ManifestState.MANIFEST_STATE_INVALID);
+        assertThat(
+                panels
+                    .getPanel(GetPanelRequest.newBuilder().setName("tools").build())
+                    .getPanel()
+                    .getInstance()
+                    .getMessage())
+            .contains("10000 tools", "256");
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> codeOf(() -> executeUseTool(executions)) == Status.Code.UNAVAILABLE);
+        Files.writeString(panelDir.resolve("manifest.json"), TOOLS);
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> codeOf(() -> executeUseTool(executions)) == Status.Code.OK);
+
+        // A panel that is down answers UNAVAILABLE (with the reason); its tools come back with it.
+        panel.destroyForcibly().waitFor();
+        var down = catchThrowableOfType(StatusRuntimeException.class, () -> executeUseTool(executions));
+        assertThat(down.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(MeshTestSupport.errorInfo(down).getReason()).isEqualTo("PANEL_UNAVAILABLE");
+        assertThat(
+                io.grpc.protobuf.StatusProto.fromThrowable(down).getDetailsList().stream()
+                    .anyMatch(d -> d.is(com.google.rpc.RetryInfo.class)))
+            .as("retry info")
+            .isTrue();
+        panel = startPanel(port, appToken);
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> codeOf(() -> executeUseTool(executions)) == Status.Code.OK);
+
+        // The sidecar renews its credential; deleting the panel kills every credential it had.
+        String renewed =
+            cp.as(PanelServiceGrpc.newBlockingStub(cp.channel), credential)
+                .renewPanelCredential(RenewPanelCredentialRequest.getDefaultInstance())
+                .getCredential();
+        assertThat(renewed).startsWith("nxp_").isNotEqualTo(credential);
+        panels.deletePanel(DeletePanelRequest.newBuilder().setName("tools").build());
+        for (String dead : List.of(credential, renewed)) {
+          assertThat(
+                  codeOf(
+                      () ->
+                          cp.as(PanelServiceGrpc.newBlockingStub(cp.channel), dead)
+                              .renewPanelCredential(RenewPanelCredentialRequest.getDefaultInstance())))
+              .isEqualTo(Status.Code.UNAUTHENTICATED);
+        }
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> codeOf(() -> executeUseTool(executions)) == Status.Code.NOT_FOUND);
+      } finally {
+        if (sidecar != null) {
+          sidecar.close();
+        }
+        if (panel != null) {
+          panel.destroyForcibly();
+        }
+        gw.shutdownNow();
+        gateway.close();
+      }
+    }
+  }
+
+  private static void executeUseTool(ExecutionServiceGrpc.ExecutionServiceBlockingStub executions) {
+    executions.execute(
+        ExecuteRequest.newBuilder()
+            .setWorkflow("use-tool")
+            .setInput(MeshTestSupport.struct("{\"x\": 1}"))
+            .build());
+  }
+
+  private static StatusRuntimeException failure(
+      ExecutionServiceGrpc.ExecutionServiceBlockingStub executions, String workflow) {
+    return catchThrowableOfType(
+        StatusRuntimeException.class,
+        () ->
+            executions.execute(
+                ExecuteRequest.newBuilder()
+                    .setWorkflow(workflow)
+                    .setInput(Struct.getDefaultInstance())
+                    .build()));
+  }
+
+  private Process startPanel(int port, String appToken) throws IOException {
+    ProcessBuilder builder =
+        new ProcessBuilder("python3", "main.py").directory(panelDir.toFile()).inheritIO();
+    builder.environment().put("PORT", Integer.toString(port));
+    builder.environment().put("NEXUS_APP_TOKEN", appToken);
+    return builder.start();
+  }
+
+  private static String text(McpSchema.CallToolResult result) {
+    return ((McpSchema.TextContent) result.content().get(0)).text();
+  }
+
+  private static McpSyncClient mcp(int port, String apiKey) {
+    var transport =
+        HttpClientStreamableHttpTransport.builder("http://127.0.0.1:" + port)
+            .endpoint("/mcp")
+            .httpRequestCustomizer(
+                (request, method, uri, body, context) ->
+                    request.header("Authorization", "Bearer " + apiKey))
+            .build();
+    return McpClient.sync(transport)
+        .clientInfo(new McpSchema.Implementation("panel-mesh-test", "1.0.0"))
+        .requestTimeout(Duration.ofSeconds(20))
+        .initializationTimeout(Duration.ofSeconds(20))
+        .build();
+  }
+
+  private static void copy(String resource, Path to) throws IOException {
+    try (InputStream in = PanelMeshTest.class.getResourceAsStream(resource)) {
+      Files.write(to, in.readAllBytes());
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
