@@ -70,7 +70,10 @@ public final class McpBenchmark {
           "Nexus Mesh MCP benchmark: tools/call, %d callers, %d cores%n",
           load.concurrency(), Runtime.getRuntime().availableProcessors());
       Scenario sdk =
-          new Scenario("MCP Java SDK server (Tomcat)", null, () -> onSdk.call("hello", "{\"name\": \"Ada\"}", "\"greeting\":\"Hello, Ada!\""));
+          new Scenario(
+              "MCP Java SDK server (Tomcat)",
+              null,
+              () -> onSdk.call("hello", "{\"name\": \"Ada\"}", "\"greeting\":\"Hello, Ada!\""));
       BenchRun.runAndPrint(
           load,
           List.of(
@@ -78,11 +81,19 @@ public final class McpBenchmark {
               new Scenario(
                   "gateway /mcp, ephemeral workflow",
                   sdk,
-                  () -> onGateway.call("hello-ephemeral", "{\"name\": \"Ada\"}", "\"greeting\":\"Hello, Ada!\"")),
+                  () ->
+                      onGateway.call(
+                          "hello-ephemeral",
+                          "{\"name\": \"Ada\"}",
+                          "\"greeting\":\"Hello, Ada!\"")),
               new Scenario(
                   "gateway /mcp, durable workflow",
                   sdk,
-                  () -> onGateway.call("hello-durable", "{\"name\": \"Ada\"}", "\"greeting\":\"Hello, Ada!\""))));
+                  () ->
+                      onGateway.call(
+                          "hello-durable",
+                          "{\"name\": \"Ada\"}",
+                          "\"greeting\":\"Hello, Ada!\""))));
     }
     gateway.close();
     tomcat.stop();

@@ -12,8 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /** One initialized MCP session over streamable HTTP, driven with plain JSON-RPC POSTs. */
-record McpSession(
-    WebClient client, @Nullable String credential, String id, AtomicLong ids) {
+record McpSession(WebClient client, @Nullable String credential, String id, AtomicLong ids) {
   /** The MCP revision the benchmarks speak. */
   static final String PROTOCOL_VERSION = "2025-06-18";
 
@@ -41,7 +40,9 @@ record McpSession(
     return new McpSession(client, credential, session, new AtomicLong());
   }
 
-  /** Calls {@code tool} with {@code arguments} (JSON); fails unless the answer has {@code expect}. */
+  /**
+   * Calls {@code tool} with {@code arguments} (JSON); fails unless the answer has {@code expect}.
+   */
   void call(String tool, String arguments, String expect) {
     AggregatedHttpResponse answer =
         post(
@@ -73,5 +74,4 @@ record McpSession(
     }
     return client.blocking().execute(HttpRequest.of(headers.build(), HttpData.ofUtf8(body)));
   }
-}
 }

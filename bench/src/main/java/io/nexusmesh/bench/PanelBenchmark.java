@@ -32,8 +32,8 @@ import java.util.concurrent.TimeUnit;
  *       difference is the hop.
  *   <li>The hop alone: {@code SidecarService.InvokeTool} from this process against POSTing to the
  *       panel directly.
- *   <li>The sidecar's resident set size (its own JVM, {@code SidecarMain}), idle and after 10 s
- *       at 1,000 calls/s.
+ *   <li>The sidecar's resident set size (its own JVM, {@code SidecarMain}), idle and after 10 s at
+ *       1,000 calls/s.
  * </ul>
  *
  * <p>The sidecar runs as {@code java} with {@value #JVM_FLAGS}, printed with the results. It has no
@@ -57,7 +57,8 @@ public final class PanelBenchmark {
     int sidecarPort = BenchGateway.freePort();
     Process sidecar = startSidecar(panel.port(), sidecarPort, gateway.redisUri(), keyText);
     try (ClientFactory factory = ClientFactory.builder().build()) {
-      WebClient sidecarHttp = WebClient.builder("http://127.0.0.1:" + sidecarPort).factory(factory).build();
+      WebClient sidecarHttp =
+          WebClient.builder("http://127.0.0.1:" + sidecarPort).factory(factory).build();
       awaitReady(sidecarHttp);
       long idleRss = rssKb(sidecar.pid());
 
@@ -89,13 +90,15 @@ public final class PanelBenchmark {
           McpSession.open(
               WebClient.builder("h1c://127.0.0.1:" + gateway.port()).factory(factory).build(),
               gateway.key.secret());
-      WebClient panelHttp = WebClient.builder("h1c://127.0.0.1:" + panel.port()).factory(factory).build();
+      WebClient panelHttp =
+          WebClient.builder("h1c://127.0.0.1:" + panel.port()).factory(factory).build();
       SidecarServiceBlockingStub invoke =
           GrpcClients.builder("http://127.0.0.1:" + sidecarPort)
               .factory(factory)
               .auth(AuthToken.ofOAuth2(keyText))
               .build(SidecarServiceBlockingStub.class);
-      InvokeToolRequest echo = InvokeToolRequest.newBuilder().setTool("echo").setRequestId("b/1/1").build();
+      InvokeToolRequest echo =
+          InvokeToolRequest.newBuilder().setTool("echo").setRequestId("b/1/1").build();
 
       System.out.printf(
           "Nexus Mesh panels benchmark: %d callers, %d cores; sidecar JVM: %s%n",
@@ -104,7 +107,16 @@ public final class PanelBenchmark {
           new Scenario(
               "panel POST /mcp/execute directly",
               null,
-              () -> check(panelHttp.prepare().post("/mcp/execute").content(MediaType.JSON, "{\"tool\":\"echo\"}").execute().aggregate().join().contentUtf8()));
+              () ->
+                  check(
+                      panelHttp
+                          .prepare()
+                          .post("/mcp/execute")
+                          .content(MediaType.JSON, "{\"tool\":\"echo\"}")
+                          .execute()
+                          .aggregate()
+                          .join()
+                          .contentUtf8()));
       Scenario throughSidecar =
           new Scenario(
               "sidecar InvokeTool -> panel",
@@ -121,13 +133,18 @@ public final class PanelBenchmark {
               gatewayDirect,
               () -> mcp.call("bench.echo", "{}", "\"echo\":true"));
       var results =
-          BenchRun.runAndPrint(load, List.of(direct, throughSidecar, gatewayDirect, gatewaySidecar));
+          BenchRun.runAndPrint(
+              load, List.of(direct, throughSidecar, gatewayDirect, gatewaySidecar));
       System.out.printf(
           "sidecar hop added: p50 %+.3f ms, p99 %+.3f ms (InvokeTool vs direct); through the gateway: p50 %+.3f ms, p99 %+.3f ms%n",
-          results.get(throughSidecar).percentileMillis(0.5) - results.get(direct).percentileMillis(0.5),
-          results.get(throughSidecar).percentileMillis(0.99) - results.get(direct).percentileMillis(0.99),
-          results.get(gatewaySidecar).percentileMillis(0.5) - results.get(gatewayDirect).percentileMillis(0.5),
-          results.get(gatewaySidecar).percentileMillis(0.99) - results.get(gatewayDirect).percentileMillis(0.99));
+          results.get(throughSidecar).percentileMillis(0.5)
+              - results.get(direct).percentileMillis(0.5),
+          results.get(throughSidecar).percentileMillis(0.99)
+              - results.get(direct).percentileMillis(0.99),
+          results.get(gatewaySidecar).percentileMillis(0.5)
+              - results.get(gatewayDirect).percentileMillis(0.5),
+          results.get(gatewaySidecar).percentileMillis(0.99)
+              - results.get(gatewayDirect).percentileMillis(0.99));
 
       long loadedRss = rssAtRate(invoke, echo, sidecar.pid(), 1000, Duration.ofSeconds(10));
       System.out.printf(
@@ -150,7 +167,11 @@ public final class PanelBenchmark {
 
   /** Paces {@code rate} calls a second for {@code duration}, then reads the sidecar's RSS. */
   private static long rssAtRate(
-      SidecarServiceBlockingStub invoke, InvokeToolRequest request, long pid, int rate, Duration duration)
+      SidecarServiceBlockingStub invoke,
+      InvokeToolRequest request,
+      long pid,
+      int rate,
+      Duration duration)
       throws Exception {
     try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
       long start = System.nanoTime();
@@ -199,13 +220,16 @@ public final class PanelBenchmark {
       module = Path.of("..", "sidecar").toAbsolutePath();
     }
     String classpath =
-        module.resolve("target/classes") + ":" + Files.readString(module.resolve("target/classpath.txt")).strip();
+        module.resolve("target/classes")
+            + ":"
+            + Files.readString(module.resolve("target/classpath.txt")).strip();
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(List.of(JVM_FLAGS.split(" ")));
     command.addAll(List.of("-cp", classpath, "io.nexusmesh.sidecar.SidecarMain"));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.redirectOutput(Path.of(System.getProperty("java.io.tmpdir"), "nexus-bench-sidecar.log").toFile());
+    builder.redirectOutput(
+        Path.of(System.getProperty("java.io.tmpdir"), "nexus-bench-sidecar.log").toFile());
     var env = builder.environment();
     env.put("NEXUS_CONTROL_PLANE_URL", "http://127.0.0.1:" + BenchGateway.freePort());
     env.put("NEXUS_PANEL_CREDENTIAL", "nxp_benchbench_" + "x".repeat(43));

@@ -344,7 +344,8 @@ class RbacMatrixTest {
             ALL,
             t ->
                 panels(t)
-                    .listPanels(io.nexusmesh.api.controlplane.v1.ListPanelsRequest.getDefaultInstance())));
+                    .listPanels(
+                        io.nexusmesh.api.controlplane.v1.ListPanelsRequest.getDefaultInstance())));
     rpcs.put(
         "DeletePanel",
         new Rpc(
@@ -392,7 +393,8 @@ class RbacMatrixTest {
 
   private io.nexusmesh.api.controlplane.v1.PanelServiceGrpc.PanelServiceBlockingStub panels(
       String token) {
-    return cp.as(io.nexusmesh.api.controlplane.v1.PanelServiceGrpc.newBlockingStub(cp.channel), token);
+    return cp.as(
+        io.nexusmesh.api.controlplane.v1.PanelServiceGrpc.newBlockingStub(cp.channel), token);
   }
 
   private DeploymentServiceGrpc.DeploymentServiceBlockingStub deployments(String token) {

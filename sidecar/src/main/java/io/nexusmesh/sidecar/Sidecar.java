@@ -2,6 +2,8 @@ package io.nexusmesh.sidecar;
 
 import static java.util.Objects.requireNonNull;
 
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import io.nexusmesh.runtime.server.NexusServer;
@@ -17,8 +19,6 @@ import io.nexusmesh.sidecar.proxy.ProxyServer;
 import io.nexusmesh.sidecar.watchdog.IdleWatchdog;
 import java.time.Clock;
 import java.time.Duration;
-import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpStatus;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,9 +28,10 @@ import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
 
 /**
- * A running sidecar: the mesh server (SidecarService, health, {@code /ready}, metrics), the bus proxy for the user
- * code, the manifest watcher, the registration with the control plane and, in studio mode, the idle
- * watchdog. {@link #close()} withdraws the instance and stops everything, in reverse order.
+ * A running sidecar: the mesh server (SidecarService, health, {@code /ready}, metrics), the bus
+ * proxy for the user code, the manifest watcher, the registration with the control plane and, in
+ * studio mode, the idle watchdog. {@link #close()} withdraws the instance and stops everything, in
+ * reverse order.
  */
 public final class Sidecar implements AutoCloseable {
   private final PanelIdentity identity;
@@ -105,8 +106,7 @@ public final class Sidecar implements AutoCloseable {
         "/ready",
         (ctx, req) -> {
           var manifest = manifests.current();
-          boolean ready =
-              manifest.ready() && registered[0] != null && registered[0].registered();
+          boolean ready = manifest.ready() && registered[0] != null && registered[0].registered();
           return HttpResponse.ofJson(
               ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE,
               Map.of(

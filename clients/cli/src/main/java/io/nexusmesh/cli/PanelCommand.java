@@ -179,8 +179,7 @@ final class PanelCommand {
      * watchdog or a start failure; then stops both and removes the sandbox, its relays and its
      * namespace. Ctrl-C runs the same clean-up from the shutdown hook, which the JVM waits for.
      */
-    private int supervise(PanelFile panel, PanelRunner runner, String credential)
-        throws Exception {
+    private int supervise(PanelFile panel, PanelRunner runner, String credential) throws Exception {
       String appToken = PanelApp.newAppToken();
       CountDownLatch stop = new CountDownLatch(1);
       var wiring = runner.wiring();

@@ -31,7 +31,7 @@ final class PlainPanel implements PanelRunner {
   @Override
   public Process start(Map<String, String> env) throws IOException {
     ProcessBuilder builder =
-        new ProcessBuilder("/bin/sh", "-c", panel.command())
+        new ProcessBuilder("/bin/sh", "-c", "exec " + panel.command())
             .directory(panel.dir().toFile())
             .inheritIO();
     builder.environment().clear();
@@ -45,6 +45,8 @@ final class PlainPanel implements PanelRunner {
   @Override
   public void stop() {
     if (process != null) {
+      // The command may have started children of its own (a shell line): stop them all.
+      process.descendants().forEach(ProcessHandle::destroy);
       process.destroy();
     }
   }

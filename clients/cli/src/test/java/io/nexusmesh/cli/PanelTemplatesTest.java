@@ -13,9 +13,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Each template {@code nexus panel init} writes runs as written, with nothing installed: its server
@@ -44,10 +44,16 @@ class PanelTemplatesTest {
     }
     String command =
         lang.equals("java")
-            ? panel.command().replaceFirst("^java ", Path.of(System.getProperty("java.home"), "bin", "java") + " ")
+            ? panel
+                .command()
+                .replaceFirst(
+                    "^java ", Path.of(System.getProperty("java.home"), "bin", "java") + " ")
             : panel.command();
     ProcessBuilder builder =
-        new ProcessBuilder("/bin/sh", "-c", command).directory(dir.toFile()).inheritIO();
+        new ProcessBuilder("/bin/sh", "-c", "exec " + command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("server.log").toFile());
     builder.environment().put("PORT", Integer.toString(port));
     builder.environment().put("NEXUS_APP_TOKEN", "token-" + lang);
     Process server = builder.start();
@@ -58,15 +64,30 @@ class PanelTemplatesTest {
       assertThat(parsed.state()).as(parsed.message()).isEqualTo(ManifestState.MANIFEST_STATE_READY);
       assertThat(parsed.tools()).extracting(t -> t.getName()).containsExactly("greet", "add");
 
-      assertThat(execute(base, "token-" + lang, "{\"tool\": \"greet\", \"arguments\": {\"name\": \"Ada\"}}").body())
+      assertThat(
+              execute(
+                      base,
+                      "token-" + lang,
+                      "{\"tool\": \"greet\", \"arguments\": {\"name\": \"Ada\"}}")
+                  .body())
           .contains("Hello, Ada!");
-      assertThat(execute(base, "token-" + lang, "{\"tool\": \"add\", \"arguments\": {\"a\": 2, \"b\": 3}}").body())
+      assertThat(
+              execute(
+                      base,
+                      "token-" + lang,
+                      "{\"tool\": \"add\", \"arguments\": {\"a\": 2, \"b\": 3}}")
+                  .body())
           .contains("5");
-      assertThat(execute(base, "token-" + lang, "{\"tool\": \"nope\", \"arguments\": {}}").statusCode())
+      assertThat(
+              execute(base, "token-" + lang, "{\"tool\": \"nope\", \"arguments\": {}}")
+                  .statusCode())
           .isEqualTo(404);
-      assertThat(execute(base, "wrong", "{\"tool\": \"greet\", \"arguments\": {\"name\": \"x\"}}").statusCode())
+      assertThat(
+              execute(base, "wrong", "{\"tool\": \"greet\", \"arguments\": {\"name\": \"x\"}}")
+                  .statusCode())
           .isEqualTo(403);
     } finally {
+      server.descendants().forEach(ProcessHandle::destroyForcibly);
       server.destroyForcibly().waitFor();
     }
   }
@@ -93,7 +114,8 @@ class PanelTemplatesTest {
     }
   }
 
-  private static HttpResponse<String> execute(String base, String token, String body) throws Exception {
+  private static HttpResponse<String> execute(String base, String token, String body)
+      throws Exception {
     return HTTP.send(
         HttpRequest.newBuilder(URI.create(base + "/mcp/execute"))
             .header("X-Nexus-App-Token", token)
@@ -102,5 +124,4 @@ class PanelTemplatesTest {
             .build(),
         HttpResponse.BodyHandlers.ofString());
   }
-
 }

@@ -44,13 +44,17 @@ interface PanelStoreCases {
 
     panels.report(org, "notes", report("i-1", "a", "b"), now, now);
     var held = panels.find(org, "notes").orElseThrow();
-    assertThat(held.panel().getInstance().getToolsList()).extracting(Tool::getName).containsExactly("a", "b");
+    assertThat(held.panel().getInstance().getToolsList())
+        .extracting(Tool::getName)
+        .containsExactly("a", "b");
     assertThat(held.encryptedInvokeKey()).containsExactly(1, 2, 3);
     assertThat(PanelStore.sameRoute(held.panel().getInstance(), report("i-1", "a", "b"))).isTrue();
     assertThat(PanelStore.sameRoute(held.panel().getInstance(), report("i-1", "a"))).isFalse();
     assertThat(PanelStore.sameRoute(held.panel().getInstance(), report("i-2", "a", "b"))).isFalse();
     assertThat(panels.running(org)).hasSize(1);
-    assertThat(panels.list(org, "", 10)).extracting(r -> r.panel().getName()).containsExactly("notes");
+    assertThat(panels.list(org, "", 10))
+        .extracting(r -> r.panel().getName())
+        .containsExactly("notes");
 
     assertThat(panels.touch(org, "notes", "i-2", now.plusSeconds(5))).isFalse();
     assertThat(panels.touch(org, "notes", "i-1", now.plusSeconds(5))).isTrue();
@@ -83,7 +87,8 @@ interface PanelStoreCases {
     panels.report(org, "gone", report("i-1", "t"), now, now);
     String id = UUID.randomUUID().toString().replace("-", "").substring(0, 20);
     credentials.insert(id, org, "gone", "a".repeat(64), now, now.plusSeconds(3600));
-    assertThat(credentials.find(id)).hasValueSatisfying(c -> assertThat(c.panel()).isEqualTo("gone"));
+    assertThat(credentials.find(id))
+        .hasValueSatisfying(c -> assertThat(c.panel()).isEqualTo("gone"));
     assertThat(panels.delete(org, "gone")).isPresent();
     assertThat(credentials.find(id)).isEmpty();
     assertThat(panels.find(org, "gone")).isEmpty();

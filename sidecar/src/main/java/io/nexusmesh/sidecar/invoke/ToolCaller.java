@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
@@ -45,6 +44,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ToolCaller {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper STRICT =
+      new ObjectMapper()
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private static final Duration RETRY_DOWN_PANEL = Duration.ofSeconds(1);
   private static final int MAX_MESSAGE_CHARS = 2000;
 
@@ -147,10 +149,12 @@ public final class ToolCaller {
           .withMetadata("status", Integer.toString(status));
     }
     try {
+      // Jackson first: protobuf's JSON parser is lenient (it takes `not json` for a string).
+      JsonNode strict = text.isBlank() ? null : STRICT.readTree(text);
       Value.Builder value = Value.newBuilder();
-      JsonFormat.parser().merge(text.isBlank() ? "null" : text, value);
+      JsonFormat.parser().merge(strict == null ? "null" : strict.toString(), value);
       return value.build();
-    } catch (InvalidProtocolBufferException e) {
+    } catch (IOException e) {
       throw NexusException.of(
               ErrorReason.ERROR_REASON_TOOL_FAILED,
               "tool " + tool + " of panel " + panel + " answered something that is not JSON")

@@ -63,15 +63,16 @@ public final class MeshRegistration implements AutoCloseable {
   }
 
   /**
-   * Reports once now, then keeps beating. A control plane that is down or refuses does not stop
-   * the sidecar: it keeps serving and reports again at every beat (readiness says whether it is
+   * Reports once now, then keeps beating. A control plane that is down or refuses does not stop the
+   * sidecar: it keeps serving and reports again at every beat (readiness says whether it is
    * registered).
    */
   public void start() {
     try {
       report(false);
     } catch (RuntimeException e) {
-      log.warn("registering the panel instance failed; retrying in {}: {}", interval, e.getMessage());
+      log.warn(
+          "registering the panel instance failed; retrying in {}: {}", interval, e.getMessage());
     }
     timer.schedule(this::beat, interval.toMillis(), TimeUnit.MILLISECONDS);
   }

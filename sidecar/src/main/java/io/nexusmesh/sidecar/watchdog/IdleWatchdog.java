@@ -34,7 +34,8 @@ public final class IdleWatchdog implements AutoCloseable {
   private final Duration idleTimeout;
   private final IdleAction action;
   private final Clock clock;
-  private final AtomicBoolean fired = new AtomicBoolean();
+  private final AtomicBoolean acting = new AtomicBoolean();
+  private volatile boolean fired;
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().daemon().name("idle-watchdog").factory());
@@ -59,9 +60,9 @@ public final class IdleWatchdog implements AutoCloseable {
     return Duration.between(lastBeat, clock.instant());
   }
 
-  /** Whether the idle action ran. */
+  /** Whether the idle action ran to its end. */
   public boolean fired() {
-    return fired.get();
+    return fired;
   }
 
   /** The watchdog's HTTP server on {@code port}. */
@@ -93,17 +94,17 @@ public final class IdleWatchdog implements AutoCloseable {
   }
 
   private void check() {
-    if (fired.get() || idle().compareTo(idleTimeout) < 0) {
+    if (fired || idle().compareTo(idleTimeout) < 0 || !acting.compareAndSet(false, true)) {
       return;
     }
-    if (fired.compareAndSet(false, true)) {
-      log.info("the panel was idle for {}: stopping it", idle());
-      try {
-        action.stop();
-      } catch (Exception e) {
-        log.warn("stopping the idle panel failed", e);
-        fired.set(false);
-      }
+    log.info("the panel was idle for {}: stopping it", idle());
+    try {
+      action.stop();
+      fired = true;
+    } catch (Exception e) {
+      log.warn("stopping the idle panel failed; trying again", e);
+    } finally {
+      acting.set(false);
     }
   }
 

@@ -32,8 +32,12 @@ public final class PodDeleter implements IdleWatchdog.IdleAction {
     String host = env.get("KUBERNETES_SERVICE_HOST");
     String name = env.get("POD_NAME");
     String namespace = env.get("POD_NAMESPACE");
-    if (host == null || host.isBlank() || name == null || name.isBlank()
-        || namespace == null || namespace.isBlank()) {
+    if (host == null
+        || host.isBlank()
+        || name == null
+        || name.isBlank()
+        || namespace == null
+        || namespace.isBlank()) {
       return Optional.empty();
     }
     return Optional.of(new PodDeleter(new KubernetesClientBuilder().build(), namespace, name));

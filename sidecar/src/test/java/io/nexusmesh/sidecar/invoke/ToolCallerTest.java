@@ -56,11 +56,14 @@ class ToolCallerTest {
                                 body -> {
                                   req.headers().forEach((k, v) -> seen.put(k.toString(), v));
                                   seen.put("body", body.contentUtf8());
-                                  String tool = body.contentUtf8().replaceAll(".*\"tool\":\"([a-z]+)\".*", "$1");
+                                  String tool =
+                                      body.contentUtf8()
+                                          .replaceAll(".*\"tool\":\"([a-z]+)\".*", "$1");
                                   return switch (tool) {
                                     case "fail" ->
                                         HttpResponse.ofJson(
-                                            HttpStatus.BAD_GATEWAY, Map.of("error", "upstream is down"));
+                                            HttpStatus.BAD_GATEWAY,
+                                            Map.of("error", "upstream is down"));
                                     case "slow" ->
                                         HttpResponse.delayed(
                                             HttpResponse.of(HttpStatus.OK), Duration.ofSeconds(5));
@@ -123,7 +126,8 @@ class ToolCallerTest {
   void argumentsAreCheckedAgainstTheSchemaBeforeThePanelSeesThem() {
     var e =
         catchThrowableOfType(
-            NexusException.class, () -> call("echo", Struct.getDefaultInstance(), Duration.ofSeconds(5)));
+            NexusException.class,
+            () -> call("echo", Struct.getDefaultInstance(), Duration.ofSeconds(5)));
     assertThat(e.reason()).isEqualTo(ErrorReason.ERROR_REASON_INVALID_ARGUMENT);
     assertThat(e.violations()).extracting(v -> v.field()).containsExactly("arguments.n");
     assertThat(seen).doesNotContainKey("body");
@@ -131,22 +135,37 @@ class ToolCallerTest {
 
   @Test
   void eachWayOfFailingIsItsOwnClearError() {
-    var failed = catchThrowableOfType(NexusException.class, () -> call("fail", Struct.getDefaultInstance(), Duration.ofSeconds(5)));
+    var failed =
+        catchThrowableOfType(
+            NexusException.class,
+            () -> call("fail", Struct.getDefaultInstance(), Duration.ofSeconds(5)));
     assertThat(failed.reason()).isEqualTo(ErrorReason.ERROR_REASON_TOOL_FAILED);
     assertThat(failed.getMessage()).contains("(502)", "upstream is down");
     assertThat(failed.metadata()).containsEntry("status", "502");
 
-    var slow = catchThrowableOfType(NexusException.class, () -> call("slow", Struct.getDefaultInstance(), Duration.ofMillis(300)));
+    var slow =
+        catchThrowableOfType(
+            NexusException.class,
+            () -> call("slow", Struct.getDefaultInstance(), Duration.ofMillis(300)));
     assertThat(slow.reason()).isEqualTo(ErrorReason.ERROR_REASON_DEADLINE_EXCEEDED);
 
-    var huge = catchThrowableOfType(NexusException.class, () -> call("huge", Struct.getDefaultInstance(), Duration.ofSeconds(5)));
+    var huge =
+        catchThrowableOfType(
+            NexusException.class,
+            () -> call("huge", Struct.getDefaultInstance(), Duration.ofSeconds(5)));
     assertThat(huge.reason()).isEqualTo(ErrorReason.ERROR_REASON_TOOL_FAILED);
     assertThat(huge.getMessage()).contains("more than the limit");
 
-    var text = catchThrowableOfType(NexusException.class, () -> call("text", Struct.getDefaultInstance(), Duration.ofSeconds(5)));
+    var text =
+        catchThrowableOfType(
+            NexusException.class,
+            () -> call("text", Struct.getDefaultInstance(), Duration.ofSeconds(5)));
     assertThat(text.getMessage()).contains("not JSON");
 
-    var unknown = catchThrowableOfType(NexusException.class, () -> call("nope", Struct.getDefaultInstance(), Duration.ofSeconds(5)));
+    var unknown =
+        catchThrowableOfType(
+            NexusException.class,
+            () -> call("nope", Struct.getDefaultInstance(), Duration.ofSeconds(5)));
     assertThat(unknown.reason()).isEqualTo(ErrorReason.ERROR_REASON_NOT_FOUND);
   }
 

@@ -59,7 +59,9 @@ class ManifestParserTest {
         .isEqualTo(ManifestState.MANIFEST_STATE_INVALID);
     assertThat(parse("{\"tools\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}").message())
         .contains("tools[1].name", "declared twice");
-    assertThat(parse("{\"tools\": [{\"name\": \"a\", \"desc\": \"" + "d".repeat(4097) + "\"}]}").message())
+    assertThat(
+            parse("{\"tools\": [{\"name\": \"a\", \"desc\": \"" + "d".repeat(4097) + "\"}]}")
+                .message())
         .contains("tools[0].desc", "4096");
     assertThat(parse("{\"tools\": [{\"desc\": \"no name\"}]}").message()).contains("tools[0]");
   }

@@ -53,7 +53,15 @@ class BusProxyTest {
   }
 
   private int publish(String body) {
-    return client.prepare().post("/proxy").content(MediaType.JSON, body).execute().aggregate().join().status().code();
+    return client
+        .prepare()
+        .post("/proxy")
+        .content(MediaType.JSON, body)
+        .execute()
+        .aggregate()
+        .join()
+        .status()
+        .code();
   }
 
   @Test
@@ -89,7 +97,14 @@ class BusProxyTest {
     assertThat(get.status()).isEqualTo(HttpStatus.METHOD_NOT_ALLOWED);
     for (String path : List.of("/proxy/", "/proxy/x", "/Proxy", "/", "/admin")) {
       assertThat(
-              client.prepare().post(path).content(MediaType.JSON, "{}").execute().aggregate().join().status())
+              client
+                  .prepare()
+                  .post(path)
+                  .content(MediaType.JSON, "{}")
+                  .execute()
+                  .aggregate()
+                  .join()
+                  .status())
           .as(path)
           .isEqualTo(HttpStatus.NOT_FOUND);
     }
@@ -104,15 +119,21 @@ class BusProxyTest {
     identity.name("acme", "notes");
     int refused = 0;
     String retryAfter = null;
-    for (int i = 0; i < 600; i++) {
-      var response =
+    var sent =
+        new java.util.ArrayList<
+            java.util.concurrent.CompletableFuture<
+                com.linecorp.armeria.common.AggregatedHttpResponse>>();
+    for (int i = 0; i < 1000; i++) {
+      sent.add(
           client
               .prepare()
               .post("/proxy")
               .content(MediaType.JSON, "{\"channel\": \"c\", \"payload\": 1}")
               .execute()
-              .aggregate()
-              .join();
+              .aggregate());
+    }
+    for (var future : sent) {
+      var response = future.join();
       if (response.status() == HttpStatus.TOO_MANY_REQUESTS) {
         refused++;
         retryAfter = response.headers().get("retry-after");

@@ -12,7 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** In a pod, an idle studio panel's watchdog deletes its own pod (Fabric8's mock API server). */
-@EnableKubernetesMockClient(crud = true)
+@EnableKubernetesMockClient(crud = true, https = false)
 class PodDeleterTest {
   KubernetesClient client;
 
