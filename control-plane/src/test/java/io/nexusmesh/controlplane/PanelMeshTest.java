@@ -238,13 +238,17 @@ class PanelMeshTest {
             """
             {"nodes": [{"id": "ask", "retry": {"maxAttempts": 1},
                "tool": {"panel": "nowhere", "tool": "echo"}}]}""");
-        var executions = cp.as(ExecutionServiceGrpc.newBlockingStub(gw), key);
+        // A fresh stub per call: each carries its own 20 s deadline.
+        java.util.function.Supplier<ExecutionServiceGrpc.ExecutionServiceBlockingStub> executions =
+            () -> cp.as(ExecutionServiceGrpc.newBlockingStub(gw), key);
         var done =
-            executions.execute(
-                ExecuteRequest.newBuilder()
-                    .setWorkflow("use-tool")
-                    .setInput(MeshTestSupport.struct("{\"x\": 3}"))
-                    .build());
+            executions
+                .get()
+                .execute(
+                    ExecuteRequest.newBuilder()
+                        .setWorkflow("use-tool")
+                        .setInput(MeshTestSupport.struct("{\"x\": 3}"))
+                        .build());
         assertThat(done.getOutput().getFieldsOrThrow("idempotencyKey").getStringValue())
             .isEqualTo(done.getExecutionId() + "/ask/1");
         assertThat(
@@ -254,9 +258,80 @@ class PanelMeshTest {
                     .getFieldsOrThrow("x")
                     .getNumberValue())
             .isEqualTo(3);
-        var slow = failure(executions, "too-slow");
+        var slow = failure(executions.get(), "too-slow");
         assertThat(slow.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-        var nowhere = failure(executions, "no-such-panel");
+
+        // Cancelling an execution cancels its panel tool call: the run does not wait for the tool.
+        MeshTestSupport.deploy(
+            cp,
+            admin,
+            "long-call",
+            """
+            {"nodes": [{"id": "wait", "retry": {"maxAttempts": 1}, "timeout": "120s",
+               "tool": {"panel": "tools", "tool": "slow", "arguments": "{'seconds': 60.0}"}}]}""");
+        String running =
+            executions
+                .get()
+                .startExecution(
+                    io.nexusmesh.api.gateway.v1.StartExecutionRequest.newBuilder()
+                        .setWorkflow("long-call")
+                        .build())
+                .getExecution()
+                .getId();
+        Thread.sleep(1000);
+        executions
+            .get()
+            .cancelExecution(
+                io.nexusmesh.api.gateway.v1.CancelExecutionRequest.newBuilder()
+                    .setId(running)
+                    .setReason("enough")
+                    .build());
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    executions
+                        .get()
+                        .getExecution(
+                            io.nexusmesh.api.gateway.v1.GetExecutionRequest.newBuilder()
+                                .setId(running)
+                                .build())
+                        .getExecution()
+                        .getStatus(),
+                status ->
+                    status
+                        == io.nexusmesh.api.gateway.v1.ExecutionStatus.EXECUTION_STATUS_CANCELLED);
+
+        // Another organisation's workflow, on its own gateway, cannot reach the panel: the control
+        // plane never sends that gateway the route, so for it the panel does not exist.
+        String other = "other-" + org;
+        var otherGateway = cp.startGateway(redis, other, "gw-pan-other", "dev", true);
+        ManagedChannel otherChannel =
+            NettyChannelBuilder.forAddress("127.0.0.1", otherGateway.port()).usePlaintext().build();
+        try {
+          await().atMost(Duration.ofSeconds(20)).until(otherGateway::registered);
+          String outsiderAdmin = cp.token("oscar", other, "admin");
+          MeshTestSupport.deploy(
+              cp,
+              outsiderAdmin,
+              "borrow",
+              """
+              {"nodes": [{"id": "ask", "retry": {"maxAttempts": 1},
+                 "tool": {"panel": "tools", "tool": "echo", "arguments": "{'x': 1.0}"}}]}""");
+          String outsiderKey =
+              cp.as(ApiKeyServiceGrpc.newBlockingStub(cp.channel), outsiderAdmin)
+                  .createApiKey(CreateApiKeyRequest.newBuilder().setDisplayName("o").build())
+                  .getSecret();
+          var borrowed =
+              failure(
+                  cp.as(ExecutionServiceGrpc.newBlockingStub(otherChannel), outsiderKey), "borrow");
+          assertThat(borrowed.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+          assertThat(borrowed.getStatus().getDescription()).contains("no running panel tools");
+        } finally {
+          otherChannel.shutdownNow();
+          otherGateway.close();
+        }
+        var nowhere = failure(executions.get(), "no-such-panel");
         assertThat(nowhere.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
 
         // A hostile manifest leaves the sidecar serving, with the reason in the panel's status.
@@ -283,16 +358,17 @@ class PanelMeshTest {
         // Its tools left the gateway with the manifest: calling one is NOT_FOUND until it is valid.
         await()
             .atMost(Duration.ofSeconds(20))
-            .until(() -> codeOf(() -> executeUseTool(executions)) == Status.Code.NOT_FOUND);
+            .until(() -> codeOf(() -> executeUseTool(executions.get())) == Status.Code.NOT_FOUND);
         Files.writeString(panelDir.resolve("manifest.json"), TOOLS);
         await()
             .atMost(Duration.ofSeconds(30))
-            .until(() -> codeOf(() -> executeUseTool(executions)) == Status.Code.OK);
+            .until(() -> codeOf(() -> executeUseTool(executions.get())) == Status.Code.OK);
 
         // A panel that is down answers UNAVAILABLE (with the reason); its tools come back with it.
         panel.destroyForcibly().waitFor();
         var down =
-            catchThrowableOfType(StatusRuntimeException.class, () -> executeUseTool(executions));
+            catchThrowableOfType(
+                StatusRuntimeException.class, () -> executeUseTool(executions.get()));
         assertThat(down.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(MeshTestSupport.errorInfo(down).getReason()).isEqualTo("PANEL_UNAVAILABLE");
         assertThat(
@@ -303,7 +379,7 @@ class PanelMeshTest {
         panel = startPanel(port, appToken);
         await()
             .atMost(Duration.ofSeconds(30))
-            .until(() -> codeOf(() -> executeUseTool(executions)) == Status.Code.OK);
+            .until(() -> codeOf(() -> executeUseTool(executions.get())) == Status.Code.OK);
 
         // The sidecar renews its credential; deleting the panel kills every credential it had.
         String renewed =
@@ -323,7 +399,7 @@ class PanelMeshTest {
         }
         await()
             .atMost(Duration.ofSeconds(20))
-            .until(() -> codeOf(() -> executeUseTool(executions)) == Status.Code.NOT_FOUND);
+            .until(() -> codeOf(() -> executeUseTool(executions.get())) == Status.Code.NOT_FOUND);
       } finally {
         if (sidecar != null) {
           sidecar.close();

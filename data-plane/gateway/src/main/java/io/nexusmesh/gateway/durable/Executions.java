@@ -548,6 +548,9 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       if (verb.equals("cancel")) {
         String reason = store.cancelReason(id);
         journal.cancel(reason == null ? "" : reason);
+        // A panel tool in flight is not waited for: its call is cancelled now (after the
+        // journal knows why, so the step's failure ends the run as cancelled).
+        services.tools().cancelCalls(id);
       } else {
         journal.wake();
       }

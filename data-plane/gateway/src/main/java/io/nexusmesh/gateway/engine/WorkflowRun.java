@@ -366,6 +366,8 @@ public final class WorkflowRun {
       try {
         return body.run(attempt);
       } catch (NodeFailure failure) {
+        // A step cut short by a cancellation (a panel tool's call) ends the run as cancelled.
+        checkStop();
         event(
             ExecutionEvent.newBuilder()
                 .setNodeFailed(

@@ -16,7 +16,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.sidecar.v1.InvokeToolRequest;
-import io.nexusmesh.api.sidecar.v1.SidecarServiceGrpc.SidecarServiceBlockingStub;
+import io.nexusmesh.api.sidecar.v1.SidecarServiceGrpc.SidecarServiceFutureStub;
 import io.nexusmesh.gateway.engine.NodeFailure;
 import io.nexusmesh.gateway.engine.OrgAccess;
 import io.nexusmesh.runtime.error.ErrorReasons;
@@ -39,7 +39,10 @@ public final class PanelTools implements AutoCloseable {
 
   private final OrgAccess access;
   private final ClientFactory factory;
-  private final Map<String, SidecarServiceBlockingStub> stubs = new ConcurrentHashMap<>();
+  private final Map<String, SidecarServiceFutureStub> stubs = new ConcurrentHashMap<>();
+  // The calls in flight per execution (the first part of their idempotency key), to cancel them.
+  private final Map<String, java.util.Set<java.util.concurrent.Future<?>>> inFlight =
+      new ConcurrentHashMap<>();
 
   public PanelTools(OrgAccess access) {
     this.access = requireNonNull(access, "access");
@@ -76,23 +79,58 @@ public final class PanelTools implements AutoCloseable {
           Map.of("panel", panel, "tool", tool),
           "panel " + panel + " has no tool " + tool);
     }
+    String execution =
+        requestId.contains("/") ? requestId.substring(0, requestId.indexOf('/')) : requestId;
+    com.google.common.util.concurrent.ListenableFuture<
+            io.nexusmesh.api.sidecar.v1.InvokeToolResponse>
+        call =
+            futureStub(reachable)
+                .withDeadlineAfter(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS)
+                .invokeTool(
+                    InvokeToolRequest.newBuilder()
+                        .setTool(tool)
+                        .setArguments(arguments)
+                        .setRequestId(requestId)
+                        .setSessionId(sessionId)
+                        .build());
+    inFlight.computeIfAbsent(execution, k -> ConcurrentHashMap.newKeySet()).add(call);
     try {
-      return stub(reachable)
-          .withDeadlineAfter(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS)
-          .invokeTool(
-              InvokeToolRequest.newBuilder()
-                  .setTool(tool)
-                  .setArguments(arguments)
-                  .setRequestId(requestId)
-                  .setSessionId(sessionId)
-                  .build())
-          .getResult();
-    } catch (StatusRuntimeException e) {
-      throw failure(panel, tool, e);
+      return call.get().getResult();
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof StatusRuntimeException status) {
+        throw failure(panel, tool, status);
+      }
+      throw failure(panel, tool, Status.fromThrowable(e.getCause()).asRuntimeException());
+    } catch (java.util.concurrent.CancellationException e) {
+      throw new NodeFailure(
+          Status.Code.CANCELLED,
+          ErrorReason.ERROR_REASON_CANCELLED,
+          Map.of("panel", panel, "tool", tool),
+          "the call of tool " + tool + " of panel " + panel + " was cancelled");
+    } catch (InterruptedException e) {
+      call.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new NodeFailure(Status.Code.CANCELLED, "interrupted while calling panel " + panel);
+    } finally {
+      var calls = inFlight.get(execution);
+      if (calls != null) {
+        calls.remove(call);
+        if (calls.isEmpty()) {
+          inFlight.remove(execution, calls);
+        }
+      }
     }
   }
 
-  private SidecarServiceBlockingStub stub(ReachablePanel panel) {
+  /** Cancels the panel tool calls {@code execution} has in flight on this gateway. */
+  public void cancelCalls(String execution) {
+    var calls = inFlight.remove(execution);
+    if (calls != null) {
+      calls.forEach(c -> c.cancel(true));
+    }
+  }
+
+  private SidecarServiceFutureStub futureStub(ReachablePanel panel) {
     return stubs.computeIfAbsent(
         panel.org() + "/" + panel.panel() + "/" + panel.instance(),
         k -> {
@@ -104,7 +142,7 @@ public final class PanelTools implements AutoCloseable {
           return GrpcClients.builder(SessionProtocol.HTTP, endpoint)
               .factory(factory)
               .auth(AuthToken.ofOAuth2(panel.invokeKey()))
-              .build(SidecarServiceBlockingStub.class);
+              .build(SidecarServiceFutureStub.class);
         });
   }
 
