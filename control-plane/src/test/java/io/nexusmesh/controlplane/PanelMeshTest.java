@@ -182,6 +182,17 @@ class PanelMeshTest {
             cp.as(ApiKeyServiceGrpc.newBlockingStub(cp.channel), cp.token("ada", org, "admin"))
                 .createApiKey(CreateApiKeyRequest.newBuilder().setDisplayName("app").build())
                 .getSecret();
+        // The new key reaches the gateway with the org's key set, a moment after it is made.
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    codeOf(
+                        () ->
+                            cp.as(ExecutionServiceGrpc.newBlockingStub(gw), key)
+                                .execute(
+                                    ExecuteRequest.newBuilder().setWorkflow("absent").build())),
+                code -> code != Status.Code.UNAUTHENTICATED);
         try (McpSyncClient mcp = mcp(gateway.port(), key)) {
           mcp.initialize();
           await()
@@ -322,6 +333,18 @@ class PanelMeshTest {
               cp.as(ApiKeyServiceGrpc.newBlockingStub(cp.channel), outsiderAdmin)
                   .createApiKey(CreateApiKeyRequest.newBuilder().setDisplayName("o").build())
                   .getSecret();
+          // (The new key reaches that gateway with the org's key set, a moment after it is made.)
+          await()
+              .atMost(Duration.ofSeconds(20))
+              .until(
+                  () ->
+                      failure(
+                              cp.as(
+                                  ExecutionServiceGrpc.newBlockingStub(otherChannel), outsiderKey),
+                              "borrow")
+                          .getStatus()
+                          .getCode(),
+                  code -> code != Status.Code.UNAUTHENTICATED);
           var borrowed =
               failure(
                   cp.as(ExecutionServiceGrpc.newBlockingStub(otherChannel), outsiderKey), "borrow");
