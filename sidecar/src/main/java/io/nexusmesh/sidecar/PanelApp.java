@@ -25,12 +25,10 @@ public final class PanelApp implements AutoCloseable {
 
   private final ClientFactory factory;
   private final WebClient client;
-  private final String appToken;
 
-  private PanelApp(ClientFactory factory, WebClient client, String appToken) {
+  private PanelApp(ClientFactory factory, WebClient client) {
     this.factory = factory;
     this.client = client;
-    this.appToken = appToken;
   }
 
   /** The app at {@code app} ({@code http://host:port} or {@code unix:/path}). */
@@ -53,7 +51,7 @@ public final class PanelApp implements AutoCloseable {
             .factory(factory)
             .addHeader(TOKEN_HEADER, appToken)
             .build();
-    return new PanelApp(factory, client, appToken);
+    return new PanelApp(factory, client);
   }
 
   /** A fresh random app token (hex, 256 bits). */
@@ -66,11 +64,6 @@ public final class PanelApp implements AutoCloseable {
   /** The client, with the app token on every request. */
   public WebClient client() {
     return client;
-  }
-
-  /** The app token the user server is told at start. */
-  public String appToken() {
-    return appToken;
   }
 
   @Override

@@ -69,13 +69,6 @@ public record SidecarConfig(
         env.getOrDefault("NEXUS_SIDECAR_INVOKE_KEY", ""));
   }
 
-  /** The user server's Unix socket, when it is reached through one. */
-  public Optional<String> appSocket() {
-    return app.startsWith("unix:")
-        ? Optional.of(app.substring("unix:".length()))
-        : Optional.empty();
-  }
-
   /** The bus proxy's Unix socket, when it listens on one (else it listens on a loopback port). */
   public Optional<String> proxySocket() {
     return proxy.startsWith("unix:")

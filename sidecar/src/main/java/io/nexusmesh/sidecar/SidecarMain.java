@@ -2,6 +2,7 @@ package io.nexusmesh.sidecar;
 
 import io.nexusmesh.sidecar.watchdog.IdleWatchdog;
 import io.nexusmesh.sidecar.watchdog.PodDeleter;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,10 +23,8 @@ public final class SidecarMain {
     String panel = System.getenv().getOrDefault("NEXUS_PANEL_NAME", "panel");
     CountDownLatch stopped = new CountDownLatch(1);
     // In a pod the idle watchdog deletes the pod; elsewhere it ends this process.
-    IdleWatchdog.IdleAction onIdle =
-        PodDeleter.inCluster(System.getenv())
-            .<IdleWatchdog.IdleAction>map(deleter -> deleter)
-            .orElse(stopped::countDown);
+    Optional<PodDeleter> inPod = PodDeleter.inCluster(System.getenv());
+    IdleWatchdog.IdleAction onIdle = inPod.isPresent() ? inPod.get() : stopped::countDown;
     Sidecar sidecar = Sidecar.start(config, panel, appToken, onIdle);
     Runtime.getRuntime().addShutdownHook(new Thread(sidecar::close, "sidecar-shutdown"));
     log.info("sidecar of panel {} serving the mesh on port {}", panel, sidecar.meshPort());

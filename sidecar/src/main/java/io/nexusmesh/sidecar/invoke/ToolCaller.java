@@ -149,10 +149,13 @@ public final class ToolCaller {
           .withMetadata("status", Integer.toString(status));
     }
     try {
-      // Jackson first: protobuf's JSON parser is lenient (it takes `not json` for a string).
-      JsonNode strict = text.isBlank() ? null : STRICT.readTree(text);
+      // Checked by Jackson first: protobuf's JSON parser is lenient (it takes `not json` for a
+      // string); then parsed once more, as it came, into the Value.
+      if (!text.isBlank()) {
+        STRICT.readTree(text);
+      }
       Value.Builder value = Value.newBuilder();
-      JsonFormat.parser().merge(strict == null ? "null" : strict.toString(), value);
+      JsonFormat.parser().merge(text.isBlank() ? "null" : text, value);
       return value.build();
     } catch (IOException e) {
       throw NexusException.of(

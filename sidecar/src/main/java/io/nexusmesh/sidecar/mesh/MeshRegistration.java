@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
 import com.linecorp.armeria.client.grpc.GrpcClients;
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.auth.AuthToken;
 import io.grpc.StatusRuntimeException;
 import io.nexusmesh.api.controlplane.v1.PanelServiceGrpc.PanelServiceBlockingStub;
@@ -43,6 +44,7 @@ public final class MeshRegistration implements AutoCloseable {
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().daemon().name("mesh-registration").factory());
+  private final PanelServiceBlockingStub client;
   private volatile String credential;
   private volatile Instant credentialRenewAt;
   private volatile Duration interval = FIRST_INTERVAL;
@@ -60,6 +62,17 @@ public final class MeshRegistration implements AutoCloseable {
     this.endpoint = requireNonNull(endpoint, "endpoint");
     this.manifest = requireNonNull(manifest, "manifest");
     this.credentialRenewAt = Instant.now().plus(Duration.ofMinutes(20));
+    // One client for the sidecar's life; each call carries the credential current at the time.
+    this.client =
+        GrpcClients.builder(controlPlane)
+            .decorator(
+                (delegate, ctx, req) -> {
+                  ctx.setAdditionalRequestHeader(
+                      HttpHeaderNames.AUTHORIZATION,
+                      AuthToken.ofOAuth2(this.credential).asHeaderValue());
+                  return delegate.execute(ctx, req);
+                })
+            .build(PanelServiceBlockingStub.class);
   }
 
   /**
@@ -113,10 +126,7 @@ public final class MeshRegistration implements AutoCloseable {
   }
 
   private PanelServiceBlockingStub stub() {
-    return GrpcClients.builder(controlPlane)
-        .auth(AuthToken.ofOAuth2(credential))
-        .build(PanelServiceBlockingStub.class)
-        .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    return client.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void renew() {
