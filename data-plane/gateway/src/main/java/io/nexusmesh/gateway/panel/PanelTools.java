@@ -39,7 +39,12 @@ public final class PanelTools implements AutoCloseable {
 
   private final OrgAccess access;
   private final ClientFactory factory;
-  private final Map<String, SidecarServiceFutureStub> stubs = new ConcurrentHashMap<>();
+
+  /** The stub of one panel's current instance. */
+  private record InstanceStub(String instance, SidecarServiceFutureStub stub) {}
+
+  // One entry per org/panel: a restarted instance (new endpoint and key) replaces the old one.
+  private final Map<String, InstanceStub> stubs = new ConcurrentHashMap<>();
   // The calls in flight per execution (the first part of their idempotency key), to cancel them.
   private final Map<String, java.util.Set<java.util.concurrent.Future<?>>> inFlight =
       new ConcurrentHashMap<>();
@@ -131,19 +136,26 @@ public final class PanelTools implements AutoCloseable {
   }
 
   private SidecarServiceFutureStub futureStub(ReachablePanel panel) {
-    return stubs.computeIfAbsent(
-        panel.org() + "/" + panel.panel() + "/" + panel.instance(),
-        k -> {
-          Endpoint endpoint =
-              panel.endpoint().startsWith("unix:")
-                  ? DomainSocketAddress.of(panel.endpoint().substring("unix:".length()))
-                      .asEndpoint()
-                  : Endpoint.parse(panel.endpoint());
-          return GrpcClients.builder(SessionProtocol.HTTP, endpoint)
-              .factory(factory)
-              .auth(AuthToken.ofOAuth2(panel.invokeKey()))
-              .build(SidecarServiceFutureStub.class);
-        });
+    return stubs
+        .compute(
+            panel.org() + "/" + panel.panel(),
+            (k, held) -> {
+              if (held != null && held.instance().equals(panel.instance())) {
+                return held;
+              }
+              Endpoint endpoint =
+                  panel.endpoint().startsWith("unix:")
+                      ? DomainSocketAddress.of(panel.endpoint().substring("unix:".length()))
+                          .asEndpoint()
+                      : Endpoint.parse(panel.endpoint());
+              return new InstanceStub(
+                  panel.instance(),
+                  GrpcClients.builder(SessionProtocol.HTTP, endpoint)
+                      .factory(factory)
+                      .auth(AuthToken.ofOAuth2(panel.invokeKey()))
+                      .build(SidecarServiceFutureStub.class));
+            })
+        .stub();
   }
 
   private static NodeFailure failure(String panel, String tool, StatusRuntimeException e) {
