@@ -87,7 +87,7 @@ final class PanelCommand {
         System.err.println("error: --lang must be one of " + LANGUAGES);
         return 2;
       }
-      if (!name.matches("^[a-z][a-z0-9-]{0,62}$")) {
+      if (!PanelFile.NAME.matcher(name).matches()) {
         System.err.println("error: '" + name + "' is not a panel name (a-z, then a-z, 0-9 or -)");
         return 2;
       }

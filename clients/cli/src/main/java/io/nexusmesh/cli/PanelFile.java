@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * and an optional {@code mode} ({@code studio} | {@code app}). Other keys are ignored.
  */
 record PanelFile(Path dir, String name, String command, PanelMode mode) {
-  private static final Pattern NAME = Pattern.compile("^[a-z][a-z0-9-]{0,62}$");
+  /** A panel name: a lowercase letter, then lowercase letters, digits or -. */
+  static final Pattern NAME = Pattern.compile("^[a-z][a-z0-9-]{0,62}$");
 
   /** Reads {@code dir/panel.yaml}; IllegalArgumentException naming what is wrong. */
   static PanelFile read(Path dir) throws IOException {
