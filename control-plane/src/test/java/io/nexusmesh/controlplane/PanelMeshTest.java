@@ -5,14 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.Struct;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
-import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.nexusmesh.api.controlplane.v1.ApiKeyServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.CreateApiKeyRequest;
@@ -23,7 +20,6 @@ import io.nexusmesh.api.controlplane.v1.IssuePanelCredentialRequest;
 import io.nexusmesh.api.controlplane.v1.ListPanelsRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowsRequest;
 import io.nexusmesh.api.controlplane.v1.Panel;
-import io.nexusmesh.api.controlplane.v1.PanelServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.RenewPanelCredentialRequest;
 import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc;
 import io.nexusmesh.api.gateway.v1.ExecuteRequest;
@@ -34,9 +30,6 @@ import io.nexusmesh.sidecar.Sidecar;
 import io.nexusmesh.sidecar.SidecarConfig;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,13 +74,13 @@ class PanelMeshTest {
         String dev = cp.token("dev", org, "developer");
         String viewer = cp.token("vic", org, "viewer");
         String outsider = cp.token("eve", "other-" + org, "admin");
-        var panels = cp.as(PanelServiceGrpc.newBlockingStub(cp.channel), dev);
+        var panels = PanelMeshSupport.panelsAs(cp, dev);
 
         // Developers create panels; viewers read them; another org never sees them.
         assertThat(
                 codeOf(
                     () ->
-                        cp.as(PanelServiceGrpc.newBlockingStub(cp.channel), viewer)
+                        PanelMeshSupport.panelsAs(cp, viewer)
                             .createPanel(CreatePanelRequest.newBuilder().setName("x").build())))
             .isEqualTo(Status.Code.PERMISSION_DENIED);
         Panel created =
@@ -100,7 +93,7 @@ class PanelMeshTest {
                             CreatePanelRequest.newBuilder().setName("tools").build())))
             .isEqualTo(Status.Code.ALREADY_EXISTS);
         assertThat(
-                cp.as(PanelServiceGrpc.newBlockingStub(cp.channel), viewer)
+                PanelMeshSupport.panelsAs(cp, viewer)
                     .listPanels(ListPanelsRequest.getDefaultInstance())
                     .getPanelsList())
             .extracting(Panel::getName)
@@ -108,7 +101,7 @@ class PanelMeshTest {
         assertThat(
                 codeOf(
                     () ->
-                        cp.as(PanelServiceGrpc.newBlockingStub(cp.channel), outsider)
+                        PanelMeshSupport.panelsAs(cp, outsider)
                             .getPanel(GetPanelRequest.newBuilder().setName("tools").build())))
             .isEqualTo(Status.Code.NOT_FOUND);
         assertThat(
@@ -134,7 +127,7 @@ class PanelMeshTest {
         assertThat(
                 codeOf(
                     () ->
-                        cp.as(PanelServiceGrpc.newBlockingStub(cp.channel), credential)
+                        PanelMeshSupport.panelsAs(cp, credential)
                             .createPanel(CreatePanelRequest.newBuilder().setName("mine").build())))
             .isEqualTo(Status.Code.PERMISSION_DENIED);
         assertThat(
@@ -146,10 +139,10 @@ class PanelMeshTest {
 
         // The panel (a real process) and its sidecar.
         Files.writeString(panelDir.resolve("manifest.json"), TOOLS);
-        copy("/panels/switchable.py", panelDir.resolve("main.py"));
+        PanelMeshSupport.copy("/panels/switchable.py", panelDir.resolve("main.py"));
         String appToken = PanelApp.newAppToken();
-        int port = freePort();
-        panel = startPanel(port, appToken);
+        int port = PanelMeshSupport.freePort();
+        panel = PanelMeshSupport.startPanel(panelDir, port, appToken);
         sidecar =
             Sidecar.start(
                 new SidecarConfig(
@@ -159,7 +152,7 @@ class PanelMeshTest {
                     "http://127.0.0.1:" + port,
                     0,
                     "127.0.0.1",
-                    Integer.toString(freePort()),
+                    Integer.toString(PanelMeshSupport.freePort()),
                     -1,
                     Duration.ofMinutes(30),
                     true,
@@ -177,6 +170,10 @@ class PanelMeshTest {
                 p ->
                     p.getInstance().getManifestState() == ManifestState.MANIFEST_STATE_READY
                         && p.getInstance().getToolsCount() == 3);
+        // Readiness reflects the manifest and the registration.
+        var ready = PanelMeshSupport.readiness(sidecar.meshPort());
+        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+        assertThat(ready.body()).contains("MANIFEST_STATE_READY", "\"registered\":true");
 
         String key =
             cp.as(ApiKeyServiceGrpc.newBlockingStub(cp.channel), cp.token("ada", org, "admin"))
@@ -193,7 +190,7 @@ class PanelMeshTest {
                                 .execute(
                                     ExecuteRequest.newBuilder().setWorkflow("absent").build())),
                 code -> code != Status.Code.UNAUTHENTICATED);
-        try (McpSyncClient mcp = mcp(gateway.port(), key)) {
+        try (McpSyncClient mcp = PanelMeshSupport.mcp(gateway.port(), key)) {
           mcp.initialize();
           await()
               .atMost(Duration.ofSeconds(20))
@@ -219,10 +216,10 @@ class PanelMeshTest {
           // The sidecar checks the tool's schema; the panel's own error comes back as its message.
           var invalid = mcp.callTool(new McpSchema.CallToolRequest("tools.echo", Map.of("x", "a")));
           assertThat(invalid.isError()).isTrue();
-          assertThat(text(invalid)).contains("arguments.x");
+          assertThat(PanelMeshSupport.text(invalid)).contains("arguments.x");
           var failed = mcp.callTool(new McpSchema.CallToolRequest("tools.fail", Map.of()));
           assertThat(failed.isError()).isTrue();
-          assertThat(text(failed)).contains("the backend is on fire");
+          assertThat(PanelMeshSupport.text(failed)).contains("the backend is on fire");
         }
 
         // A workflow's tool node: a journaled step with its idempotency key; a slow tool times out.
@@ -269,7 +266,7 @@ class PanelMeshTest {
                     .getFieldsOrThrow("x")
                     .getNumberValue())
             .isEqualTo(3);
-        var slow = failure(executions.get(), "too-slow");
+        var slow = PanelMeshSupport.failure(executions.get(), "too-slow");
         assertThat(slow.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
 
         // Cancelling an execution cancels its panel tool call: the run does not wait for the tool.
@@ -338,7 +335,7 @@ class PanelMeshTest {
               .atMost(Duration.ofSeconds(20))
               .until(
                   () ->
-                      failure(
+                      PanelMeshSupport.failure(
                               cp.as(
                                   ExecutionServiceGrpc.newBlockingStub(otherChannel), outsiderKey),
                               "borrow")
@@ -346,7 +343,7 @@ class PanelMeshTest {
                           .getCode(),
                   code -> code != Status.Code.UNAUTHENTICATED);
           var borrowed =
-              failure(
+              PanelMeshSupport.failure(
                   cp.as(ExecutionServiceGrpc.newBlockingStub(otherChannel), outsiderKey), "borrow");
           assertThat(borrowed.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
           assertThat(borrowed.getStatus().getDescription()).contains("no running panel tools");
@@ -354,7 +351,7 @@ class PanelMeshTest {
           otherChannel.shutdownNow();
           otherGateway.close();
         }
-        var nowhere = failure(executions.get(), "no-such-panel");
+        var nowhere = PanelMeshSupport.failure(executions.get(), "no-such-panel");
         assertThat(nowhere.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
 
         // A hostile manifest leaves the sidecar serving, with the reason in the panel's status.
@@ -378,20 +375,30 @@ class PanelMeshTest {
                     .getInstance()
                     .getMessage())
             .contains("10000 tools", "256");
+        var notReady = PanelMeshSupport.readiness(sidecar.meshPort());
+        assertThat(notReady.statusCode()).isEqualTo(503);
+        assertThat(notReady.body()).contains("MANIFEST_STATE_INVALID", "10000 tools");
         // Its tools left the gateway with the manifest: calling one is NOT_FOUND until it is valid.
         await()
             .atMost(Duration.ofSeconds(20))
-            .until(() -> codeOf(() -> executeUseTool(executions.get())) == Status.Code.NOT_FOUND);
+            .until(
+                () ->
+                    codeOf(() -> PanelMeshSupport.executeUseTool(executions.get()))
+                        == Status.Code.NOT_FOUND);
         Files.writeString(panelDir.resolve("manifest.json"), TOOLS);
         await()
             .atMost(Duration.ofSeconds(30))
-            .until(() -> codeOf(() -> executeUseTool(executions.get())) == Status.Code.OK);
+            .until(
+                () ->
+                    codeOf(() -> PanelMeshSupport.executeUseTool(executions.get()))
+                        == Status.Code.OK);
 
         // A panel that is down answers UNAVAILABLE (with the reason); its tools come back with it.
         panel.destroyForcibly().waitFor();
         var down =
             catchThrowableOfType(
-                StatusRuntimeException.class, () -> executeUseTool(executions.get()));
+                StatusRuntimeException.class,
+                () -> PanelMeshSupport.executeUseTool(executions.get()));
         assertThat(down.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(MeshTestSupport.errorInfo(down).getReason()).isEqualTo("PANEL_UNAVAILABLE");
         assertThat(
@@ -399,14 +406,17 @@ class PanelMeshTest {
                     .anyMatch(d -> d.is(com.google.rpc.RetryInfo.class)))
             .as("retry info")
             .isTrue();
-        panel = startPanel(port, appToken);
+        panel = PanelMeshSupport.startPanel(panelDir, port, appToken);
         await()
             .atMost(Duration.ofSeconds(30))
-            .until(() -> codeOf(() -> executeUseTool(executions.get())) == Status.Code.OK);
+            .until(
+                () ->
+                    codeOf(() -> PanelMeshSupport.executeUseTool(executions.get()))
+                        == Status.Code.OK);
 
         // The sidecar renews its credential; deleting the panel kills every credential it had.
         String renewed =
-            cp.as(PanelServiceGrpc.newBlockingStub(cp.channel), credential)
+            PanelMeshSupport.panelsAs(cp, credential)
                 .renewPanelCredential(RenewPanelCredentialRequest.getDefaultInstance())
                 .getCredential();
         assertThat(renewed).startsWith("nxp_").isNotEqualTo(credential);
@@ -415,14 +425,17 @@ class PanelMeshTest {
           assertThat(
                   codeOf(
                       () ->
-                          cp.as(PanelServiceGrpc.newBlockingStub(cp.channel), dead)
+                          PanelMeshSupport.panelsAs(cp, dead)
                               .renewPanelCredential(
                                   RenewPanelCredentialRequest.getDefaultInstance())))
               .isEqualTo(Status.Code.UNAUTHENTICATED);
         }
         await()
             .atMost(Duration.ofSeconds(20))
-            .until(() -> codeOf(() -> executeUseTool(executions.get())) == Status.Code.NOT_FOUND);
+            .until(
+                () ->
+                    codeOf(() -> PanelMeshSupport.executeUseTool(executions.get()))
+                        == Status.Code.NOT_FOUND);
       } finally {
         if (sidecar != null) {
           sidecar.close();
@@ -433,72 +446,6 @@ class PanelMeshTest {
         gw.shutdownNow();
         gateway.close();
       }
-    }
-  }
-
-  private static void executeUseTool(ExecutionServiceGrpc.ExecutionServiceBlockingStub executions) {
-    executions.execute(
-        ExecuteRequest.newBuilder()
-            .setWorkflow("use-tool")
-            .setInput(
-                Struct.newBuilder()
-                    .putFields(
-                        "x", com.google.protobuf.Value.newBuilder().setNumberValue(1).build()))
-            .build());
-  }
-
-  private static StatusRuntimeException failure(
-      ExecutionServiceGrpc.ExecutionServiceBlockingStub executions, String workflow) {
-    return catchThrowableOfType(
-        StatusRuntimeException.class,
-        () ->
-            executions.execute(
-                ExecuteRequest.newBuilder()
-                    .setWorkflow(workflow)
-                    .setInput(Struct.getDefaultInstance())
-                    .build()));
-  }
-
-  private Process startPanel(int port, String appToken) throws IOException {
-    ProcessBuilder builder =
-        new ProcessBuilder("python3", "main.py")
-            .directory(panelDir.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(
-                ProcessBuilder.Redirect.appendTo(panelDir.resolve("panel.log").toFile()));
-    builder.environment().put("PORT", Integer.toString(port));
-    builder.environment().put("NEXUS_APP_TOKEN", appToken);
-    return builder.start();
-  }
-
-  private static String text(McpSchema.CallToolResult result) {
-    return ((McpSchema.TextContent) result.content().get(0)).text();
-  }
-
-  private static McpSyncClient mcp(int port, String apiKey) {
-    var transport =
-        HttpClientStreamableHttpTransport.builder("http://127.0.0.1:" + port)
-            .endpoint("/mcp")
-            .httpRequestCustomizer(
-                (request, method, uri, body, context) ->
-                    request.header("Authorization", "Bearer " + apiKey))
-            .build();
-    return McpClient.sync(transport)
-        .clientInfo(new McpSchema.Implementation("panel-mesh-test", "1.0.0"))
-        .requestTimeout(Duration.ofSeconds(20))
-        .initializationTimeout(Duration.ofSeconds(20))
-        .build();
-  }
-
-  private static void copy(String resource, Path to) throws IOException {
-    try (InputStream in = PanelMeshTest.class.getResourceAsStream(resource)) {
-      Files.write(to, in.readAllBytes());
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 }

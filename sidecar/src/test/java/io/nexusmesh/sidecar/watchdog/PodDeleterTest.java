@@ -39,6 +39,7 @@ class PodDeleterTest {
   @Test
   void outsideAPodThereIsNothingToDelete() {
     assertThat(PodDeleter.inCluster(Map.of())).isEmpty();
-    assertThat(PodDeleter.inCluster(Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1"))).isEmpty();
+    assertThat(PodDeleter.inCluster(Map.of("KUBERNETES_SERVICE_HOST", "kubernetes.default.svc")))
+        .isEmpty();
   }
 }

@@ -1,0 +1,104 @@
+package io.nexusmesh.controlplane;
+
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.google.protobuf.Struct;
+import io.grpc.StatusRuntimeException;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.nexusmesh.api.controlplane.v1.PanelServiceGrpc;
+import io.nexusmesh.api.gateway.v1.ExecuteRequest;
+import io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Helpers of {@link PanelMeshTest}: the panel process, MCP and gRPC calls, readiness. */
+final class PanelMeshSupport {
+  private PanelMeshSupport() {}
+
+  static void executeUseTool(ExecutionServiceGrpc.ExecutionServiceBlockingStub executions) {
+    executions.execute(
+        ExecuteRequest.newBuilder()
+            .setWorkflow("use-tool")
+            .setInput(
+                Struct.newBuilder()
+                    .putFields(
+                        "x", com.google.protobuf.Value.newBuilder().setNumberValue(1).build()))
+            .build());
+  }
+
+  static StatusRuntimeException failure(
+      ExecutionServiceGrpc.ExecutionServiceBlockingStub executions, String workflow) {
+    return catchThrowableOfType(
+        StatusRuntimeException.class,
+        () ->
+            executions.execute(
+                ExecuteRequest.newBuilder()
+                    .setWorkflow(workflow)
+                    .setInput(Struct.getDefaultInstance())
+                    .build()));
+  }
+
+  static Process startPanel(Path panelDir, int port, String appToken) throws IOException {
+    ProcessBuilder builder =
+        new ProcessBuilder("python3", "main.py")
+            .directory(panelDir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(
+                ProcessBuilder.Redirect.appendTo(panelDir.resolve("panel.log").toFile()));
+    builder.environment().put("PORT", Integer.toString(port));
+    builder.environment().put("NEXUS_APP_TOKEN", appToken);
+    return builder.start();
+  }
+
+  static PanelServiceGrpc.PanelServiceBlockingStub panelsAs(
+      ControlPlaneHarness cp, String credential) {
+    return cp.as(PanelServiceGrpc.newBlockingStub(cp.channel), credential);
+  }
+
+  static java.net.http.HttpResponse<String> readiness(int port) throws Exception {
+    return java.net.http.HttpClient.newHttpClient()
+        .send(
+            java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  static String text(McpSchema.CallToolResult result) {
+    return ((McpSchema.TextContent) result.content().get(0)).text();
+  }
+
+  static McpSyncClient mcp(int port, String apiKey) {
+    var transport =
+        HttpClientStreamableHttpTransport.builder("http://127.0.0.1:" + port)
+            .endpoint("/mcp")
+            .httpRequestCustomizer(
+                (request, method, uri, body, context) ->
+                    request.header("Authorization", "Bearer " + apiKey))
+            .build();
+    return McpClient.sync(transport)
+        .clientInfo(new McpSchema.Implementation("panel-mesh-test", "1.0.0"))
+        .requestTimeout(Duration.ofSeconds(20))
+        .initializationTimeout(Duration.ofSeconds(20))
+        .build();
+  }
+
+  static void copy(String resource, Path to) throws IOException {
+    try (InputStream in = PanelMeshTest.class.getResourceAsStream(resource)) {
+      Files.write(to, in.readAllBytes());
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
