@@ -1,0 +1,92 @@
+package io.nexusmesh.llm.topology;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.nexusmesh.api.semantic.v1.SemanticEvent;
+import io.nexusmesh.api.semantic.v1.SessionContext;
+import io.nexusmesh.llm.topics.Topics;
+import io.nexusmesh.runtime.error.FieldViolation;
+import io.nexusmesh.runtime.validation.RequestValidator;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The topology's one processor: parses and validates each command, runs it through the session's
+ * {@link TurnMachine} against the context in the state store, stores the next context and forwards
+ * what the machine wrote. A record that does not parse, breaks the envelope's constraints, is keyed
+ * by another session than it names, or belongs to another organisation than its session goes to the
+ * dead-letter topic with the reason in a header; the stream goes on.
+ */
+final class TurnProcessor implements Processor<String, byte[], String, Outgoing> {
+  private static final Logger log = LoggerFactory.getLogger(TurnProcessor.class);
+
+  private final TurnMachine machine;
+  private final RequestValidator validator = new RequestValidator();
+  private ProcessorContext<String, Outgoing> context;
+  private KeyValueStore<String, SessionContext> store;
+
+  TurnProcessor(TurnMachine machine) {
+    this.machine = machine;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Outgoing> context) {
+    this.context = context;
+    this.store = context.getStateStore(TurnTopology.CONTEXTS);
+  }
+
+  @Override
+  public void process(Record<String, byte[]> record) {
+    byte[] raw = record.value() == null ? new byte[0] : record.value();
+    SemanticEvent command;
+    try {
+      command = SemanticEvent.parseFrom(raw);
+    } catch (InvalidProtocolBufferException e) {
+      deadLetter(record, raw, "not a SemanticEvent: " + e.getMessage());
+      return;
+    }
+    List<FieldViolation> violations = validator.violations(command);
+    if (!violations.isEmpty()) {
+      deadLetter(
+          record,
+          raw,
+          violations.stream()
+              .map(v -> v.field() + ": " + v.description())
+              .collect(Collectors.joining("; ")));
+      return;
+    }
+    if (record.key() == null || !record.key().equals(command.getSessionId())) {
+      deadLetter(record, raw, "keyed by '" + record.key() + "', not by its session_id");
+      return;
+    }
+    SessionContext current = store.get(command.getSessionId());
+    if (current != null && !current.getOrg().equals(command.getOrg())) {
+      deadLetter(
+          record, raw, "session " + command.getSessionId() + " belongs to another organisation");
+      return;
+    }
+    TurnMachine.Step step = machine.apply(current, command, record.timestamp());
+    if (current == null || !step.context().equals(current)) {
+      store.put(command.getSessionId(), step.context());
+    }
+    for (Outgoing out : step.out()) {
+      context.forward(new Record<>(record.key(), out, record.timestamp(), new RecordHeaders()));
+    }
+  }
+
+  private void deadLetter(Record<String, byte[]> record, byte[] raw, String reason) {
+    log.warn("dead letter (session key '{}'): {}", record.key(), reason);
+    var headers = new RecordHeaders();
+    headers.add(Topics.ERROR_HEADER, reason.getBytes(StandardCharsets.UTF_8));
+    context.forward(
+        new Record<>(
+            record.key(), new Outgoing.DeadLetter(raw, reason), record.timestamp(), headers));
+  }
+}
