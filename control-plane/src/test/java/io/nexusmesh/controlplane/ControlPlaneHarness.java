@@ -111,7 +111,18 @@ final class ControlPlaneHarness implements AutoCloseable {
    */
   Gateway startGateway(
       RedisEndpoint redis, String org, String id, String environment, boolean register) {
-    Map<String, String> env = new HashMap<>();
+    return startGateway(redis, org, id, environment, register, Map.of());
+  }
+
+  /** {@link #startGateway} with more settings ({@code extra}, e.g. NEXUS_KAFKA_BOOTSTRAP). */
+  Gateway startGateway(
+      RedisEndpoint redis,
+      String org,
+      String id,
+      String environment,
+      boolean register,
+      Map<String, String> extra) {
+    Map<String, String> env = new HashMap<>(extra);
     env.put("NEXUS_GATEWAY_ID", id);
     env.put("NEXUS_GATEWAY_PORT", "0");
     env.put("NEXUS_GATEWAY_ENVIRONMENT", environment);

@@ -7,6 +7,10 @@ import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import io.nexusmesh.api.gateway.v1.Execution;
+import io.nexusmesh.gateway.agent.AgentBus;
+import io.nexusmesh.gateway.agent.AgentTurns;
+import io.nexusmesh.gateway.agent.TokenBudget;
+import io.nexusmesh.gateway.agent.TurnCredentials;
 import io.nexusmesh.gateway.api.ExecutionGrpcService;
 import io.nexusmesh.gateway.api.ExecutionSseService;
 import io.nexusmesh.gateway.api.InputSchemas;
@@ -22,6 +26,7 @@ import io.nexusmesh.gateway.egress.MeshEndpointSet;
 import io.nexusmesh.gateway.engine.Expressions;
 import io.nexusmesh.gateway.engine.HttpCaller;
 import io.nexusmesh.gateway.mcp.McpService;
+import io.nexusmesh.gateway.mcp.McpTools;
 import io.nexusmesh.gateway.panel.PanelTools;
 import io.nexusmesh.gateway.session.SessionEvents;
 import io.nexusmesh.gateway.session.SessionGrpcService;
@@ -37,10 +42,12 @@ import io.nexusmesh.runtime.secrets.SecretSealing;
 import io.nexusmesh.runtime.server.NexusServer;
 import io.nexusmesh.runtime.server.NexusServerOptions;
 import io.nexusmesh.runtime.telemetry.Telemetry;
+import io.nexusmesh.semantic.Topics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
@@ -63,6 +70,7 @@ public final class Gateway implements AutoCloseable {
   private final @Nullable ControlPlaneLink link;
   private final DeploymentRegistry registry;
   private final PanelTools panelTools;
+  private final @Nullable AgentBus agentBus;
 
   private Gateway(
       RedissonClient redis,
@@ -70,7 +78,9 @@ public final class Gateway implements AutoCloseable {
       Server server,
       @Nullable ControlPlaneLink link,
       DeploymentRegistry registry,
-      PanelTools panelTools) {
+      PanelTools panelTools,
+      @Nullable AgentBus agentBus) {
+    this.agentBus = agentBus;
     this.panelTools = panelTools;
     this.redis = redis;
     this.executions = executions;
@@ -85,6 +95,7 @@ public final class Gateway implements AutoCloseable {
     Config redisConfig = new Config();
     redisConfig.useSingleServer().setAddress(config.redisUrl()).setConnectionMinimumIdleSize(4);
     RedissonClient redis = Redisson.create(redisConfig);
+    AgentBus agentBus = null;
     try {
       Clock clock = Clock.systemUTC();
       Telemetry telemetry = Telemetry.fromEnvironment("nexus-gateway");
@@ -137,10 +148,13 @@ public final class Gateway implements AutoCloseable {
                   config.leaseTtl(),
                   config.retention()));
       executions.start();
+      var turnCredentials = new TurnCredentials(redis, clock);
       Authenticator authenticator =
           new BearerAuthenticator(
               new JwtVerifier(JwtVerifier.Options.of(config.oidcIssuer(), Audiences.GATEWAY)),
-              registry);
+              registry,
+              null,
+              turnCredentials);
       var options =
           NexusServerOptions.defaults("nexus-gateway", config.port())
               .withGracefulShutdown(
@@ -156,13 +170,30 @@ public final class Gateway implements AutoCloseable {
                   redis, new RateLimits.Limits(config.rateLimitPerKey(), config.rateLimitPerOrg())),
               sessions,
               sessionEvents);
+      var budget = new TokenBudget(redis, clock, config.llmTokensPerHour());
+      AgentBus bus =
+          config.kafkaBootstrap() == null
+              ? null
+              : new AgentBus(config.kafkaBootstrap(), Topics.DEFAULT, sessionEvents, budget)
+                  .start();
+      agentBus = bus;
+      var advertisedUrl = new AtomicReference<>(config.advertisedUrl());
+      var turns =
+          new AgentTurns(
+              bus,
+              turnCredentials,
+              budget,
+              new McpTools(registry, starter, executions, config.maxExecuteWait()),
+              advertisedUrl::get,
+              config.gatewayId(),
+              clock);
       ServerBuilder sb = Server.builder();
       NexusServer.configure(
           sb,
           options,
           List.of(
               new ExecutionGrpcService(starter, executions, config.maxExecuteWait()),
-              new SessionGrpcService(sessions, sessionEvents),
+              new SessionGrpcService(sessions, sessionEvents, turns),
               new GatewayAdminGrpcService(registry)),
           authenticator,
           telemetry);
@@ -191,12 +222,13 @@ public final class Gateway implements AutoCloseable {
       Server server = sb.build();
       server.start().join();
       mesh.addLocalPort(server.activeLocalPort());
+      String advertised =
+          config.port() == 0
+              ? config.advertisedUrl().replaceFirst(":0$", ":" + server.activeLocalPort())
+              : config.advertisedUrl();
+      advertisedUrl.set(advertised);
       ControlPlaneLink link = null;
       if (config.controlPlaneUrl() != null && config.controlPlaneToken() != null) {
-        String advertised =
-            config.port() == 0
-                ? config.advertisedUrl().replaceFirst(":0$", ":" + server.activeLocalPort())
-                : config.advertisedUrl();
         link =
             new ControlPlaneLink(
                 new ControlPlaneLink.Options(
@@ -219,8 +251,11 @@ public final class Gateway implements AutoCloseable {
           config.gatewayId(),
           server.activeLocalPort(),
           registry.deployments("").size());
-      return new Gateway(redis, executions, server, link, registry, panelTools);
+      return new Gateway(redis, executions, server, link, registry, panelTools, bus);
     } catch (RuntimeException e) {
+      if (agentBus != null) {
+        agentBus.close();
+      }
       redis.shutdown();
       throw e;
     }
@@ -234,6 +269,11 @@ public final class Gateway implements AutoCloseable {
   /** What it serves. */
   public DeploymentRegistry deployments() {
     return registry;
+  }
+
+  /** Whether it fans its sessions' agent chains out (false without a semantic bus). */
+  public boolean fanningOutAgents() {
+    return agentBus != null && agentBus.fanningOut();
   }
 
   /** Whether it is registered with its control plane (false when it runs without one). */
@@ -270,6 +310,9 @@ public final class Gateway implements AutoCloseable {
     server.stop().join();
     executions.close();
     panelTools.close();
+    if (agentBus != null) {
+      agentBus.close();
+    }
     redis.shutdown();
   }
 }

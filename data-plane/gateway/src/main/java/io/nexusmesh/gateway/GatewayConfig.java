@@ -33,6 +33,10 @@ import org.jspecify.annotations.Nullable;
  * @param mcpAllowedOrigins browser origins besides the gateway's own that may call {@code /mcp}
  * @param meshEndpoints {@code host:port} endpoints of the mesh (besides this gateway, its control
  *     plane and its Redis, which count anyway) that no workflow may call, e.g. Kafka's
+ * @param kafkaBootstrap {@code NEXUS_KAFKA_BOOTSTRAP}: the semantic bus, where sessions' agents
+ *     run; null: sessions have no agents
+ * @param llmTokensPerHour {@code NEXUS_LLM_ORG_TOKENS_PER_HOUR} (1,000,000): model tokens an
+ *     organisation's agents may use per clock hour (0: unlimited)
  */
 public record GatewayConfig(
     int port,
@@ -50,7 +54,9 @@ public record GatewayConfig(
     Duration maxExecuteWait,
     Duration shutdownTimeout,
     List<String> mcpAllowedOrigins,
-    List<String> meshEndpoints) {
+    List<String> meshEndpoints,
+    @Nullable String kafkaBootstrap,
+    long llmTokensPerHour) {
   private static final Pattern DURATION = Pattern.compile("^(\\d+)(ms|s|m|h|d)$");
 
   public GatewayConfig {
@@ -92,7 +98,13 @@ public record GatewayConfig(
         duration(env.getOrDefault("NEXUS_GATEWAY_MAX_EXECUTE_WAIT", "25s")),
         duration(env.getOrDefault("NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "15s")),
         list(env.getOrDefault("NEXUS_GATEWAY_MCP_ALLOWED_ORIGINS", "")),
-        list(env.getOrDefault("NEXUS_EGRESS_MESH_ENDPOINTS", "")));
+        list(env.getOrDefault("NEXUS_EGRESS_MESH_ENDPOINTS", "")),
+        blankToNull(env.get("NEXUS_KAFKA_BOOTSTRAP")),
+        Long.parseLong(env.getOrDefault("NEXUS_LLM_ORG_TOKENS_PER_HOUR", "1000000")));
+  }
+
+  private static @Nullable String blankToNull(@Nullable String value) {
+    return value == null || value.isBlank() ? null : value.strip();
   }
 
   private static List<String> list(String commaSeparated) {

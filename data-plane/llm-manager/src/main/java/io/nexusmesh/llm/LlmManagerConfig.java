@@ -2,8 +2,8 @@ package io.nexusmesh.llm;
 
 import static java.util.Objects.requireNonNull;
 
-import io.nexusmesh.llm.topics.Topics;
 import io.nexusmesh.llm.topology.TurnLimits;
+import io.nexusmesh.semantic.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

@@ -23,6 +23,9 @@ public final class ApiKeys {
    */
   public static final String PANEL_PREFIX = "nxp_";
 
+  /** The prefix of a turn credential: an agent's turn acting with its session owner's rights. */
+  public static final String TURN_PREFIX = "nxt_";
+
   private static final Pattern FORMAT =
       Pattern.compile("^nx[kp]_([a-z0-9]{8,32})_([A-Za-z0-9]{32,64})$");
   private static final String ALPHABET =
@@ -49,6 +52,11 @@ public final class ApiKeys {
   /** Whether {@code credential} is shaped like an API key (as opposed to a JWT). */
   public static boolean looksLikeApiKey(String credential) {
     return credential.startsWith(PREFIX);
+  }
+
+  /** Whether {@code credential} is shaped like a turn credential. */
+  public static boolean looksLikeTurnCredential(String credential) {
+    return credential.startsWith(TURN_PREFIX);
   }
 
   /** Whether {@code credential} is shaped like a panel credential. */

@@ -5,9 +5,10 @@ import io.nexusmesh.runtime.error.NexusException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Authenticates {@code Authorization: Bearer <credential>}: a credential with the {@code nxk_}
- * prefix goes to the API-key verifier, anything else to the JWT verifier. A component that does not
- * accept one of the two passes null for it, and such credentials are refused.
+ * Authenticates {@code Authorization: Bearer <credential>}: panel ({@code nxp_}) and turn ({@code
+ * nxt_}) credentials go to their verifiers, a credential with the {@code nxk_} prefix goes to the
+ * API-key verifier, anything else to the JWT verifier. A component that does not accept one of the
+ * two passes null for it, and such credentials are refused.
  */
 public final class BearerAuthenticator implements Authenticator {
   private static final String SCHEME = "Bearer";
@@ -15,6 +16,7 @@ public final class BearerAuthenticator implements Authenticator {
   private final @Nullable JwtVerifier jwtVerifier;
   private final @Nullable ApiKeyVerifier apiKeyVerifier;
   private final @Nullable ApiKeyVerifier panelVerifier;
+  private final @Nullable ApiKeyVerifier turnVerifier;
 
   public BearerAuthenticator(
       @Nullable JwtVerifier jwtVerifier, @Nullable ApiKeyVerifier apiKeyVerifier) {
@@ -28,7 +30,20 @@ public final class BearerAuthenticator implements Authenticator {
       @Nullable JwtVerifier jwtVerifier,
       @Nullable ApiKeyVerifier apiKeyVerifier,
       @Nullable ApiKeyVerifier panelVerifier) {
+    this(jwtVerifier, apiKeyVerifier, panelVerifier, null);
+  }
+
+  /**
+   * @param turnVerifier checks turn credentials ({@code nxt_}, in memory); null where none is
+   *     accepted
+   */
+  public BearerAuthenticator(
+      @Nullable JwtVerifier jwtVerifier,
+      @Nullable ApiKeyVerifier apiKeyVerifier,
+      @Nullable ApiKeyVerifier panelVerifier,
+      @Nullable ApiKeyVerifier turnVerifier) {
     this.panelVerifier = panelVerifier;
+    this.turnVerifier = turnVerifier;
     if (jwtVerifier == null && apiKeyVerifier == null) {
       throw new IllegalArgumentException(
           "at least one of jwtVerifier and apiKeyVerifier is needed");
@@ -49,6 +64,9 @@ public final class BearerAuthenticator implements Authenticator {
     String credential = credentialOrNull(authorization);
     if (credential != null && ApiKeys.looksLikePanelCredential(credential)) {
       return panelVerifier != null; // looked up in the store
+    }
+    if (credential != null && ApiKeys.looksLikeTurnCredential(credential)) {
+      return false; // checked in memory
     }
     return credential != null && !credential.isEmpty() && !ApiKeys.looksLikeApiKey(credential);
   }
@@ -103,6 +121,20 @@ public final class BearerAuthenticator implements Authenticator {
                   NexusException.of(
                       ErrorReason.ERROR_REASON_CREDENTIALS_INVALID,
                       "unknown, expired or revoked panel credential"));
+    }
+    if (ApiKeys.looksLikeTurnCredential(credential)) {
+      if (turnVerifier == null) {
+        throw NexusException.of(
+            ErrorReason.ERROR_REASON_WRONG_AUDIENCE,
+            "turn credentials are not accepted by this service");
+      }
+      return turnVerifier
+          .verify(credential)
+          .orElseThrow(
+              () ->
+                  NexusException.of(
+                      ErrorReason.ERROR_REASON_CREDENTIALS_INVALID,
+                      "unknown or expired turn credential"));
     }
     if (ApiKeys.looksLikeApiKey(credential)) {
       if (apiKeyVerifier == null) {

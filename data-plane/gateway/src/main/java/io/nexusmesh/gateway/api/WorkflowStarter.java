@@ -89,8 +89,11 @@ public final class WorkflowStarter {
    */
   public boolean startsWithoutBlocking(
       Principal caller, String workflow, String requestId, String sessionId) {
-    if (!requestId.isEmpty() || !sessionId.isEmpty() || !rateLimits.hasLocalPermits(caller)) {
-      return false;
+    if (!requestId.isEmpty()
+        || !sessionId.isEmpty()
+        || !rateLimits.hasLocalPermits(caller)
+        || PanelToolWorkflows.split(workflow).isPresent()) {
+      return false; // a panel tool is journaled in Redis
     }
     String id = idOf(workflow);
     return deployments
@@ -105,6 +108,12 @@ public final class WorkflowStarter {
    */
   public Executions.Started start(
       Principal caller, String workflow, Struct input, String requestId, String sessionId) {
+    var panelTool = PanelToolWorkflows.split(workflow);
+    if (panelTool.isPresent()) {
+      OpenSession session = sessionId.isEmpty() ? null : sessions.requireOpen(caller, sessionId);
+      return startPanelTool(
+          caller, panelTool.get()[0], panelTool.get()[1], input, requestId, session);
+    }
     DeployedWorkflow deployment = runnable(caller, workflow);
     OpenSession session = sessionId.isEmpty() ? null : sessions.requireOpen(caller, sessionId);
     return start(caller, deployment, input, requestId, session);
@@ -126,6 +135,17 @@ public final class WorkflowStarter {
    */
   public Executions.Started startPanelTool(
       Principal caller, String panel, String tool, Struct input, @Nullable OpenSession session) {
+    return startPanelTool(caller, panel, tool, input, "", session);
+  }
+
+  /** {@link #startPanelTool} with an idempotency key ({@code requestId}, empty for none). */
+  public Executions.Started startPanelTool(
+      Principal caller,
+      String panel,
+      String tool,
+      Struct input,
+      String requestId,
+      @Nullable OpenSession session) {
     String name = PanelToolWorkflows.toolName(panel, tool);
     ReachablePanel reachable =
         deployments
@@ -141,7 +161,7 @@ public final class WorkflowStarter {
         caller,
         PanelToolWorkflows.of(reachable, reachable.tool(tool).orElseThrow()),
         input,
-        "",
+        requestId,
         session);
   }
 

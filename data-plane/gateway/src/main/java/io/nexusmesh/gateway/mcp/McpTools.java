@@ -36,7 +36,7 @@ import java.util.concurrent.TimeoutException;
  * organisation's running panels' tools are listed next to them as {@code <panel>.<tool>}; calling
  * one runs it as a one-step execution (journaled, cancellable, with progress).
  */
-final class McpTools {
+public final class McpTools {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final DeploymentRegistry deployments;
@@ -44,7 +44,7 @@ final class McpTools {
   private final Executions executions;
   private final Duration maxWait;
 
-  McpTools(
+  public McpTools(
       DeploymentRegistry deployments,
       WorkflowStarter starter,
       Executions executions,
@@ -56,7 +56,7 @@ final class McpTools {
   }
 
   /** The {@code tools/list} result. */
-  JsonNode list(Principal caller) {
+  public JsonNode list(Principal caller) {
     ArrayNode tools = NODES.arrayNode();
     for (DeployedWorkflow deployment : deployments.deployments(caller.org())) {
       if (!WorkflowStarter.mayRun(caller, deployment.getWorkflowId())) {

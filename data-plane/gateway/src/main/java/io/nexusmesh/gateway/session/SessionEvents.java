@@ -87,6 +87,21 @@ public final class SessionEvents {
     return event;
   }
 
+  /**
+   * Publishes a step of the session's agent chain (an AGENT event), after the session's previous
+   * step: the chain arrives in order from one Kafka partition and leaves in that order.
+   */
+  public void agent(io.nexusmesh.api.semantic.v1.SemanticEvent step) {
+    SessionEvent event =
+        SessionEvent.newBuilder()
+            .setType(SessionEventType.SESSION_EVENT_TYPE_AGENT)
+            .setSessionId(step.getSessionId())
+            .setAgentEvent(step)
+            .setTime(step.hasTime() ? step.getTime() : Timestamps.fromMillis(clock.millis()))
+            .build();
+    publishInOrder("agent:" + step.getSessionId(), step.getSessionId(), event);
+  }
+
   /** Publishes that {@code execution} ended in its session. */
   public void completed(Execution execution) {
     publish(execution, SessionEventType.SESSION_EVENT_TYPE_EXECUTION_COMPLETED);
@@ -105,11 +120,15 @@ public final class SessionEvents {
    * could otherwise overtake an earlier one).
    */
   private void publishInOrder(Execution execution, SessionEvent event) {
-    String sessionId = execution.getSessionId();
+    publishInOrder(execution.getId(), execution.getSessionId(), event);
+  }
+
+  /** Publishes {@code event} once the last one published under {@code order} went out. */
+  private void publishInOrder(String order, String sessionId, SessionEvent event) {
     byte[] bytes = event.toByteArray();
     CompletableFuture<Long> tail =
         inFlight.compute(
-            execution.getId(),
+            order,
             (id, previous) ->
                 previous == null
                     ? topic(sessionId).publishAsync(bytes).toCompletableFuture()
@@ -119,7 +138,7 @@ public final class SessionEvents {
                             ignored -> topic(sessionId).publishAsync(bytes).toCompletableFuture()));
     tail.whenComplete(
         (published, failure) -> {
-          inFlight.remove(execution.getId(), tail);
+          inFlight.remove(order, tail);
           if (failure != null) {
             log.warn("event of session {} not published: {}", sessionId, failure.toString());
           }

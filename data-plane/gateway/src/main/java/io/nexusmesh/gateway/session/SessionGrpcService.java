@@ -17,9 +17,14 @@ import io.nexusmesh.api.gateway.v1.ListSessionsRequest;
 import io.nexusmesh.api.gateway.v1.ListSessionsResponse;
 import io.nexusmesh.api.gateway.v1.PostSessionMessageRequest;
 import io.nexusmesh.api.gateway.v1.PostSessionMessageResponse;
+import io.nexusmesh.api.gateway.v1.ReplaySessionRequest;
+import io.nexusmesh.api.gateway.v1.ReplaySessionResponse;
+import io.nexusmesh.api.gateway.v1.Session;
 import io.nexusmesh.api.gateway.v1.SessionServiceGrpc;
 import io.nexusmesh.api.gateway.v1.WatchSessionRequest;
 import io.nexusmesh.api.gateway.v1.WatchSessionResponse;
+import io.nexusmesh.api.semantic.v1.Agent;
+import io.nexusmesh.gateway.agent.AgentTurns;
 import io.nexusmesh.gateway.api.WorkflowStarter;
 import io.nexusmesh.runtime.auth.AuthContext;
 import io.nexusmesh.runtime.auth.Principal;
@@ -27,6 +32,7 @@ import io.nexusmesh.runtime.error.NexusException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code nexus.gateway.v1.SessionService} over gRPC, REST and gRPC-Web: a caller's sessions, whose
@@ -37,12 +43,16 @@ import java.util.Base64;
 public final class SessionGrpcService extends SessionServiceGrpc.SessionServiceImplBase {
   private static final int DEFAULT_PAGE = 50;
 
+  private static final int DEFAULT_REPLAY_PAGE = 1000;
+
   private final Sessions sessions;
   private final SessionEvents events;
+  private final AgentTurns turns;
 
-  public SessionGrpcService(Sessions sessions, SessionEvents events) {
+  public SessionGrpcService(Sessions sessions, SessionEvents events, AgentTurns turns) {
     this.sessions = requireNonNull(sessions, "sessions");
     this.events = requireNonNull(events, "events");
+    this.turns = requireNonNull(turns, "turns");
   }
 
   private static Principal caller() {
@@ -56,9 +66,17 @@ public final class SessionGrpcService extends SessionServiceGrpc.SessionServiceI
         request.hasTtl()
             ? Duration.ofMillis(Durations.toMillis(request.getTtl()))
             : Sessions.DEFAULT_TTL;
+    if (request.hasAgent()) {
+      turns.bus(); // FAILED_PRECONDITION without one
+    }
     response.onNext(
         CreateSessionResponse.newBuilder()
-            .setSession(sessions.create(caller(), request.getVariables(), ttl))
+            .setSession(
+                sessions.create(
+                    caller(),
+                    request.getVariables(),
+                    ttl,
+                    request.hasAgent() ? request.getAgent() : null))
             .build());
     response.onCompleted();
   }
@@ -68,10 +86,60 @@ public final class SessionGrpcService extends SessionServiceGrpc.SessionServiceI
       PostSessionMessageRequest request, StreamObserver<PostSessionMessageResponse> response) {
     Principal caller = caller();
     sessions.requireOpen(caller, request.getId());
-    response.onNext(
+    @Nullable Agent agent = request.hasAgent() ? request.getAgent() : null;
+    boolean text = request.getMessage().hasStringValue();
+    if (agent == null && text) {
+      agent =
+          sessions
+              .find(caller, request.getId())
+              .filter(Session::hasAgent)
+              .map(Session::getAgent)
+              .orElse(null);
+    }
+    if (agent != null && !text) {
+      throw NexusException.invalidArgument(
+          "message", "an agent answers text: send the message as a JSON string");
+    }
+    if (agent != null && request.getMessage().getStringValue().isBlank()) {
+      throw NexusException.invalidArgument("message", "empty: the agent needs something to answer");
+    }
+    if (agent != null) {
+      turns.bus(); // FAILED_PRECONDITION before anything is published
+    }
+    var answer =
         PostSessionMessageResponse.newBuilder()
-            .setEvent(events.message(request.getId(), caller.subject(), request.getMessage()))
-            .build());
+            .setEvent(events.message(request.getId(), caller.subject(), request.getMessage()));
+    if (agent != null) {
+      answer.setTurnId(
+          turns.start(caller, request.getId(), request.getMessage().getStringValue(), agent));
+    }
+    response.onNext(answer.build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void replaySession(
+      ReplaySessionRequest request, StreamObserver<ReplaySessionResponse> response) {
+    Session session =
+        sessions
+            .find(caller(), request.getId())
+            .orElseThrow(() -> NexusException.notFound("session", request.getId()));
+    int size = request.getPageSize() == 0 ? DEFAULT_REPLAY_PAGE : request.getPageSize();
+    long from = Math.max(1, request.getFromSequence());
+    var events =
+        turns
+            .bus()
+            .replay(
+                session.getId(),
+                com.google.protobuf.util.Timestamps.toMillis(session.getCreateTime()),
+                from,
+                size + 1);
+    var page = ReplaySessionResponse.newBuilder();
+    page.addAllEvents(events.subList(0, Math.min(size, events.size())));
+    if (events.size() > size) {
+      page.setNextSequence(events.get(size).getSequence());
+    }
+    response.onNext(page.build());
     response.onCompleted();
   }
 

@@ -9,6 +9,7 @@ import com.google.protobuf.util.Timestamps;
 import io.nexusmesh.api.gateway.v1.Execution;
 import io.nexusmesh.api.gateway.v1.Session;
 import io.nexusmesh.api.gateway.v1.SessionState;
+import io.nexusmesh.api.semantic.v1.Agent;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.NexusException;
 import java.security.SecureRandom;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.redisson.api.BatchOptions;
 import org.redisson.api.RBatch;
 import org.redisson.api.RedissonClient;
@@ -70,6 +72,11 @@ public final class Sessions {
 
   /** Opens a session for {@code caller}. */
   public Session create(Principal caller, Struct variables, Duration ttl) {
+    return create(caller, variables, ttl, null);
+  }
+
+  /** Opens a session for {@code caller} whose text messages {@code agent} answers (if not null). */
+  public Session create(Principal caller, Struct variables, Duration ttl, @Nullable Agent agent) {
     byte[] random = new byte[16];
     RANDOM.nextBytes(random);
     String id = HexFormat.of().formatHex(random);
@@ -86,7 +93,8 @@ public final class Sessions {
                 "variables", variables.toByteArray(),
                 "state", SessionState.SESSION_STATE_OPEN.name().getBytes(UTF_8),
                 "created", Long.toString(now).getBytes(UTF_8),
-                "ttl", Long.toString(ttl.toMillis()).getBytes(UTF_8)));
+                "ttl", Long.toString(ttl.toMillis()).getBytes(UTF_8),
+                "agent", agent == null ? new byte[0] : agent.toByteArray()));
     batch
         .getKeys()
         .expireAsync(key(id), ttl.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -121,10 +129,20 @@ public final class Sessions {
               .setCreateTime(
                   Timestamps.fromMillis(Long.parseLong(new String(fields.get("created"), UTF_8))))
               .setExpireTime(Timestamps.fromMillis(clock.millis() + ttl))
+              .mergeFrom(withAgent(fields))
               .build());
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("session " + id + " is not readable", e);
     }
+  }
+
+  /** A session with only the agent stored with it set (none when it has none). */
+  private static Session withAgent(Map<String, byte[]> fields)
+      throws InvalidProtocolBufferException {
+    byte[] agent = fields.get("agent");
+    return agent == null || agent.length == 0
+        ? Session.getDefaultInstance()
+        : Session.newBuilder().setAgent(Agent.parseFrom(agent)).build();
   }
 
   /**

@@ -77,17 +77,24 @@ public final class ToolCaller implements CommandHandler, AutoCloseable {
                     .factory(factory)
                     .maxResponseLength(16 * 1024 * 1024)
                     .build(ExecutionServiceBlockingStub.class));
+    // The gateway answers RUNNING when the tool outlasts its own wait (25 s by default): asking
+    // again with the same idempotency key joins the same execution, until this call's deadline.
+    long deadline = System.nanoTime() + timeout.toNanos();
     try (SafeCloseable ignored =
         Clients.withHeader(HttpHeaderNames.AUTHORIZATION, "Bearer " + invocation.getCredential())) {
-      ExecuteResponse response =
-          stub.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-              .execute(
-                  ExecuteRequest.newBuilder()
-                      .setWorkflow(call.getToolName())
-                      .setInput(call.getArguments())
-                      .setRequestId(idempotencyKey(command, call))
-                      .setSessionId(command.getSessionId())
-                      .build());
+      ExecuteRequest request =
+          ExecuteRequest.newBuilder()
+              .setWorkflow(call.getToolName())
+              .setInput(call.getArguments())
+              .setRequestId(idempotencyKey(command, call))
+              .setSessionId(command.getSessionId())
+              .build();
+      ExecuteResponse response;
+      do {
+        long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        response = stub.withDeadlineAfter(left, TimeUnit.MILLISECONDS).execute(request);
+      } while (response.getStatus() == ExecutionStatus.EXECUTION_STATUS_RUNNING
+          && deadline - System.nanoTime() > TimeUnit.SECONDS.toNanos(1));
       result.setExecutionId(response.getExecutionId());
       if (response.getStatus() == ExecutionStatus.EXECUTION_STATUS_SUCCEEDED) {
         return result.setResult(response.getOutput()).build();

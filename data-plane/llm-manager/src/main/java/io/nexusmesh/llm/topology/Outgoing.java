@@ -1,7 +1,7 @@
 package io.nexusmesh.llm.topology;
 
 import io.nexusmesh.api.semantic.v1.SemanticEvent;
-import io.nexusmesh.llm.topics.Topics;
+import io.nexusmesh.semantic.Topics;
 
 /** A record the topology writes, and the topic it goes to. */
 public sealed interface Outgoing {

@@ -1,6 +1,6 @@
 package io.nexusmesh.llm.topology;
 
-import io.nexusmesh.llm.topics.Topics;
+import io.nexusmesh.semantic.Topics;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;

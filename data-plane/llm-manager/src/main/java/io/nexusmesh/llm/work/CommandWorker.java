@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.nexusmesh.api.semantic.v1.SemanticEvent;
-import io.nexusmesh.llm.topics.Topics;
+import io.nexusmesh.semantic.Topics;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;

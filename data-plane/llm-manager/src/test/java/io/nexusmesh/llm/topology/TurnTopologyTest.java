@@ -14,7 +14,7 @@ import io.nexusmesh.api.semantic.v1.ToolResult;
 import io.nexusmesh.api.semantic.v1.ToolSpec;
 import io.nexusmesh.api.semantic.v1.TurnRequest;
 import io.nexusmesh.api.semantic.v1.Usage;
-import io.nexusmesh.llm.topics.Topics;
+import io.nexusmesh.semantic.Topics;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;

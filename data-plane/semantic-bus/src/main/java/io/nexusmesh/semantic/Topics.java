@@ -1,4 +1,4 @@
-package io.nexusmesh.llm.topics;
+package io.nexusmesh.semantic;
 
 import static java.util.Objects.requireNonNull;
 
@@ -38,6 +38,17 @@ public record Topics(String commands, String events, String deadLetters) {
   /** All three, for creating them. */
   public List<String> all() {
     return List.of(commands, events, deadLetters);
+  }
+
+  /**
+   * The partition of {@code sessionId}'s records in a topic of {@code partitions} partitions: the
+   * producers' default partitioner (murmur2 of the key), so a replay reads one partition, not all.
+   */
+  public static int partitionOf(String sessionId, int partitions) {
+    byte[] key = sessionId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return org.apache.kafka.common.utils.Utils.toPositive(
+            org.apache.kafka.common.utils.Utils.murmur2(key))
+        % partitions;
   }
 
   /** The record keys: session ids. */

@@ -1,0 +1,458 @@
+package io.nexusmesh.controlplane;
+
+import static io.nexusmesh.controlplane.ControlPlaneHarness.codeOf;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.Value;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nexusmesh.api.controlplane.v1.ApiKeyServiceGrpc;
+import io.nexusmesh.api.controlplane.v1.CreateApiKeyRequest;
+import io.nexusmesh.api.gateway.v1.CreateSessionRequest;
+import io.nexusmesh.api.gateway.v1.ExecuteRequest;
+import io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc;
+import io.nexusmesh.api.gateway.v1.GetSessionRequest;
+import io.nexusmesh.api.gateway.v1.PostSessionMessageRequest;
+import io.nexusmesh.api.gateway.v1.ReplaySessionRequest;
+import io.nexusmesh.api.gateway.v1.SessionEvent;
+import io.nexusmesh.api.gateway.v1.SessionServiceGrpc;
+import io.nexusmesh.api.gateway.v1.SignalExecutionRequest;
+import io.nexusmesh.api.gateway.v1.WatchSessionRequest;
+import io.nexusmesh.api.gateway.v1.WatchSessionResponse;
+import io.nexusmesh.api.semantic.v1.Agent;
+import io.nexusmesh.api.semantic.v1.SemanticEvent;
+import io.nexusmesh.gateway.Gateway;
+import io.nexusmesh.llm.LlmManager;
+import io.nexusmesh.llm.LlmManagerConfig;
+import io.nexusmesh.llm.model.OpenAiModelClient;
+import io.nexusmesh.llm.scripted.ScriptedModel;
+import io.nexusmesh.semantic.Topics;
+import io.nexusmesh.testing.KafkaEndpoint;
+import io.nexusmesh.testing.KafkaExtension;
+import io.nexusmesh.testing.RedisEndpoint;
+import io.nexusmesh.testing.RedisExtension;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sessions' agents through the whole mesh: a real control plane, a real gateway on a real Redis and
+ * a real KRaft broker, the LLM manager (Kafka Streams) and the scripted model behind the real
+ * OpenAI client, driven as users drive them: a session with an agent over gRPC, messages posted,
+ * the chain watched live and replayed from the log.
+ */
+@ExtendWith({RedisExtension.class, KafkaExtension.class})
+class AgentMeshTest {
+  private static final String WEATHER =
+      """
+      {"nodes": [{"id": "w", "transform": {"expression": "{'city': input.city, 'temp': '12C'}"}}]}""";
+  private static final String HOLD =
+      """
+      {"nodes": [{"id": "hold", "wait": {"signal": {"name": "go"}}}]}""";
+
+  @TempDir Path state;
+
+  private LlmManager manager(KafkaEndpoint kafka, ScriptedModel model, String stateDir) {
+    LlmManagerConfig config =
+        LlmManagerConfig.fromEnvironment(
+            Map.of(
+                "NEXUS_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
+                "NEXUS_LLM_STATE_DIR", state.resolve(stateDir).toString(),
+                "NEXUS_LLM_PARTITIONS", "3",
+                "NEXUS_LLM_MODEL", ScriptedModel.MODEL,
+                "NEXUS_LLM_BASE_URL", model.baseUrl()));
+    LlmManager manager =
+        LlmManager.start(
+            config,
+            new OpenAiModelClient(model.baseUrl(), null, Duration.ofSeconds(30), 2),
+            new SimpleMeterRegistry());
+    manager.awaitRunning(Duration.ofSeconds(90));
+    return manager;
+  }
+
+  /** Everything a watcher of {@code session} hears, in arrival order. */
+  private static List<SemanticEvent> watch(
+      SessionServiceGrpc.SessionServiceStub sessions, String session, List<String> order) {
+    List<SemanticEvent> heard = new CopyOnWriteArrayList<>();
+    sessions.watchSession(
+        WatchSessionRequest.newBuilder().setId(session).build(),
+        new StreamObserver<>() {
+          @Override
+          public void onNext(WatchSessionResponse value) {
+            SessionEvent event = value.getEvent();
+            if (event.hasAgentEvent()) {
+              heard.add(event.getAgentEvent());
+              order.add(session + ":" + event.getAgentEvent().getPayloadCase());
+            }
+          }
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {}
+        });
+    return heard;
+  }
+
+  private static boolean answered(List<SemanticEvent> chain) {
+    return chain.stream().anyMatch(e -> e.hasTurnResponse() || e.hasTurnFailed());
+  }
+
+  private static List<String> kinds(List<SemanticEvent> chain) {
+    return chain.stream().map(e -> e.getPayloadCase().name()).toList();
+  }
+
+  @Test
+  void anAgentCallsItsOrgsToolsStreamsItsChainAndReplaysIt(RedisEndpoint redis, KafkaEndpoint kafka)
+      throws Exception {
+    String org = "ag-" + UUID.randomUUID().toString().substring(0, 6);
+    String otherOrg = "other-" + org;
+    ScriptedModel model =
+        ScriptedModel.start(
+            0,
+            new ScriptedModel.Options(
+                text -> text.contains("slowly") ? Duration.ofSeconds(5) : Duration.ZERO, true));
+    LlmManager manager = manager(kafka, model, "first");
+    try (var cp = ControlPlaneHarness.start()) {
+      Gateway gateway =
+          cp.startGateway(
+              redis,
+              org,
+              "gw-agents",
+              "dev",
+              true,
+              Map.of("NEXUS_KAFKA_BOOTSTRAP", kafka.bootstrapServers()));
+      ManagedChannel gw =
+          NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
+      List<AutoCloseable> closeLater = new ArrayList<>();
+      try {
+        await().atMost(Duration.ofSeconds(20)).until(gateway::registered);
+        await().atMost(Duration.ofSeconds(60)).until(gateway::fanningOutAgents);
+        String admin = cp.token("ada", org, "admin");
+        String key = apiKey(cp, admin);
+        String otherKey = apiKey(cp, cp.token("eve", otherOrg, "admin"));
+        MeshTestSupport.deploy(cp, admin, "weather", WEATHER);
+        MeshTestSupport.deploy(cp, admin, "hold", HOLD);
+        var sessions = cp.as(SessionServiceGrpc.newBlockingStub(gw), key);
+        var watcher = cp.as(SessionServiceGrpc.newStub(gw), key);
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    codeOf(
+                            () ->
+                                sessions.listSessions(
+                                    io.nexusmesh.api.gateway.v1.ListSessionsRequest
+                                        .getDefaultInstance()))
+                        == Status.Code.OK);
+        Agent agent = Agent.newBuilder().setSystemPrompt("You are terse.").build();
+        String session = newSession(sessions, agent);
+        List<String> order = new CopyOnWriteArrayList<>();
+        List<SemanticEvent> chain = watch(watcher, session, order);
+        Thread.sleep(200); // the watch subscribes on the gateway asynchronously
+
+        // 1. A turn that calls a workflow of the org, live on the watch stream.
+        var posted =
+            sessions.postSessionMessage(
+                PostSessionMessageRequest.newBuilder()
+                    .setId(session)
+                    .setMessage(text("what is the weather? use weather with {\"city\": \"Oslo\"}"))
+                    .build());
+        assertThat(posted.getTurnId()).isNotEmpty();
+        await().atMost(Duration.ofSeconds(60)).until(() -> answered(chain));
+        assertThat(kinds(chain))
+            .containsExactly(
+                "TURN_STARTED",
+                "USAGE",
+                "THOUGHT",
+                "TOOL_CALL",
+                "TOOL_RESULT",
+                "USAGE",
+                "TURN_RESPONSE");
+        assertThat(chain).allSatisfy(e -> assertThat(e.getTurnId()).isEqualTo(posted.getTurnId()));
+        assertThat(chain.get(0).getTurnStarted().getToolsList())
+            .containsExactlyInAnyOrder("weather", "hold");
+        assertThat(
+                chain.get(4).getToolResult().getResult().getFieldsOrThrow("temp").getStringValue())
+            .isEqualTo("12C");
+        assertThat(chain.get(6).getTurnResponse().getContent()).contains("12C").contains("Oslo");
+        assertThat(
+                sessions
+                    .getSession(GetSessionRequest.newBuilder().setId(session).build())
+                    .getSession()
+                    .getExecutionIdsCount())
+            .as("the tool ran as an execution of the session")
+            .isEqualTo(1);
+
+        // 2. Replay re-reads the same chain from the log, from any sequence number.
+        var replay =
+            sessions.replaySession(ReplaySessionRequest.newBuilder().setId(session).build());
+        assertThat(replay.getEventsList()).isEqualTo(chain);
+        var tail =
+            sessions.replaySession(
+                ReplaySessionRequest.newBuilder()
+                    .setId(session)
+                    .setFromSequence(5)
+                    .setPageSize(1)
+                    .build());
+        assertThat(tail.getEventsList()).extracting(SemanticEvent::getSequence).containsExactly(5L);
+        assertThat(tail.getNextSequence()).isEqualTo(6);
+        String rest =
+            MeshTestSupport.rest(
+                java.net.URI.create(
+                    "http://127.0.0.1:"
+                        + gateway.port()
+                        + "/v1/sessions/"
+                        + session
+                        + ":replay?from_sequence=7"),
+                key);
+        assertThat(rest)
+            .contains("\"turnResponse\"")
+            .doesNotContain("\"toolCall\"")
+            .doesNotContain("\"turnStarted\"");
+
+        // 3. A slow model holds up only its own session: the other's turn completes meanwhile.
+        String slow = newSession(sessions, agent);
+        String quick = newSession(sessions, agent);
+        List<String> both = new CopyOnWriteArrayList<>();
+        List<SemanticEvent> slowChain = watch(watcher, slow, both);
+        List<SemanticEvent> quickChain = watch(watcher, quick, both);
+        Thread.sleep(200);
+        post(sessions, slow, "answer slowly please");
+        post(sessions, quick, "hello");
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> answered(slowChain) && answered(quickChain));
+        assertThat(both.indexOf(quick + ":TURN_RESPONSE"))
+            .as("order of events: %s", both)
+            .isLessThan(both.indexOf(slow + ":TURN_RESPONSE"));
+
+        // 4. Another organisation's agent (on its own gateway) is offered none of these tools, and
+        // its turn credential reaches none of them, even on this organisation's gateway.
+        Gateway otherGateway =
+            cp.startGateway(
+                redis,
+                otherOrg,
+                "gw-other",
+                "dev",
+                true,
+                Map.of("NEXUS_KAFKA_BOOTSTRAP", kafka.bootstrapServers()));
+        closeLater.add(otherGateway);
+        ManagedChannel otherGw =
+            NettyChannelBuilder.forAddress("127.0.0.1", otherGateway.port()).usePlaintext().build();
+        closeLater.add(otherGw::shutdownNow);
+        var otherSessions = cp.as(SessionServiceGrpc.newBlockingStub(otherGw), otherKey);
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    codeOf(
+                            () ->
+                                otherSessions.listSessions(
+                                    io.nexusmesh.api.gateway.v1.ListSessionsRequest
+                                        .getDefaultInstance()))
+                        == Status.Code.OK);
+        String foreign = newSession(otherSessions, Agent.newBuilder().addTools("weather").build());
+        List<SemanticEvent> foreignChain =
+            watch(cp.as(SessionServiceGrpc.newStub(otherGw), otherKey), foreign, new ArrayList<>());
+        Thread.sleep(200);
+        post(otherSessions, foreign, "use weather with {\"city\": \"Oslo\"}");
+        await().atMost(Duration.ofSeconds(60)).until(() -> answered(foreignChain));
+        assertThat(foreignChain.get(0).getTurnStarted().getToolsList()).isEmpty();
+        assertThat(kinds(foreignChain)).doesNotContain("TOOL_CALL");
+        String foreignCredential = turnCredential(kafka, foreign);
+        assertThat(foreignCredential).startsWith("nxt_");
+        var asForeignTurn = cp.as(ExecutionServiceGrpc.newBlockingStub(gw), foreignCredential);
+        assertThat(
+                codeOf(
+                    () ->
+                        asForeignTurn.execute(
+                            ExecuteRequest.newBuilder().setWorkflow("weather").build())))
+            .isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(
+                codeOf(
+                    () ->
+                        cp.as(SessionServiceGrpc.newBlockingStub(gw), foreignCredential)
+                            .getSession(GetSessionRequest.newBuilder().setId(session).build())))
+            .isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(
+                codeOf(
+                    () ->
+                        otherSessions.replaySession(
+                            ReplaySessionRequest.newBuilder().setId(session).build())))
+            .isEqualTo(Status.Code.NOT_FOUND);
+        String tampered = foreignCredential.substring(0, foreignCredential.length() - 2) + "AA";
+        assertThat(
+                codeOf(
+                    () ->
+                        cp.as(ExecutionServiceGrpc.newBlockingStub(gw), tampered)
+                            .execute(ExecuteRequest.newBuilder().setWorkflow("weather").build())))
+            .isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(MeshTestSupport.redisContents(redis)).doesNotContain(foreignCredential);
+
+        // 5. The LLM manager dies while a tool runs: after a restart the turn finishes once, and
+        // the
+        // tool ran once. (Stubs are made per call from here on: each carries a deadline.)
+        java.util.function.Supplier<SessionServiceGrpc.SessionServiceBlockingStub> fresh =
+            () -> cp.as(SessionServiceGrpc.newBlockingStub(gw), key);
+        String held = newSession(fresh.get(), agent);
+        List<SemanticEvent> heldChain =
+            watch(cp.as(SessionServiceGrpc.newStub(gw), key), held, new ArrayList<>());
+        Thread.sleep(200);
+        post(fresh.get(), held, "please use hold");
+        await().atMost(Duration.ofSeconds(60)).until(() -> kinds(heldChain).contains("TOOL_CALL"));
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    fresh
+                            .get()
+                            .getSession(GetSessionRequest.newBuilder().setId(held).build())
+                            .getSession()
+                            .getExecutionIdsCount()
+                        == 1);
+        manager.close();
+        manager = manager(kafka, model, "second");
+        Thread.sleep(
+            1000); // the restarted tool caller redoes the open call: it joins the first run
+        String execution =
+            fresh
+                .get()
+                .getSession(GetSessionRequest.newBuilder().setId(held).build())
+                .getSession()
+                .getExecutionIds(0);
+        cp.as(ExecutionServiceGrpc.newBlockingStub(gw), key)
+            .signalExecution(
+                SignalExecutionRequest.newBuilder()
+                    .setId(execution)
+                    .setSignal("go")
+                    .setPayload(MeshTestSupport.struct("{\"released\": true}"))
+                    .build());
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () ->
+                    answered(
+                        fresh
+                            .get()
+                            .replaySession(ReplaySessionRequest.newBuilder().setId(held).build())
+                            .getEventsList()));
+        var heldReplay =
+            fresh.get().replaySession(ReplaySessionRequest.newBuilder().setId(held).build());
+        assertThat(kinds(heldReplay.getEventsList()))
+            .containsExactly(
+                "TURN_STARTED",
+                "USAGE",
+                "THOUGHT",
+                "TOOL_CALL",
+                "TOOL_RESULT",
+                "USAGE",
+                "TURN_RESPONSE");
+        assertThat(
+                heldReplay
+                    .getEvents(4)
+                    .getToolResult()
+                    .getResult()
+                    .getFieldsOrThrow("released")
+                    .getBoolValue())
+            .as(heldReplay.getEvents(4).toString())
+            .isTrue();
+        assertThat(
+                fresh
+                    .get()
+                    .getSession(GetSessionRequest.newBuilder().setId(held).build())
+                    .getSession()
+                    .getExecutionIdsCount())
+            .as("the tool ran once")
+            .isEqualTo(1);
+      } finally {
+        for (AutoCloseable c : closeLater.reversed()) {
+          c.close();
+        }
+        gw.shutdownNow();
+        gateway.close();
+      }
+    } finally {
+      manager.close();
+      model.close();
+    }
+  }
+
+  private static String apiKey(ControlPlaneHarness cp, String admin) {
+    return cp.as(ApiKeyServiceGrpc.newBlockingStub(cp.channel), admin)
+        .createApiKey(CreateApiKeyRequest.newBuilder().setDisplayName("app").build())
+        .getSecret();
+  }
+
+  private static String newSession(
+      SessionServiceGrpc.SessionServiceBlockingStub sessions, Agent agent) {
+    return sessions
+        .createSession(CreateSessionRequest.newBuilder().setAgent(agent).build())
+        .getSession()
+        .getId();
+  }
+
+  private static void post(
+      SessionServiceGrpc.SessionServiceBlockingStub sessions, String session, String message) {
+    sessions.postSessionMessage(
+        PostSessionMessageRequest.newBuilder().setId(session).setMessage(text(message)).build());
+  }
+
+  private static Value text(String text) {
+    return Value.newBuilder().setStringValue(text).build();
+  }
+
+  /** The credential of the session's turn request, read back from the commands topic. */
+  private static String turnCredential(KafkaEndpoint kafka, String session) {
+    try (var consumer =
+        new KafkaConsumer<>(
+            Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
+      var partitions =
+          consumer.partitionsFor(Topics.DEFAULT.commands()).stream()
+              .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (System.nanoTime() < deadline) {
+        for (var record : consumer.poll(Duration.ofMillis(200))) {
+          if (session.equals(record.key())) {
+            try {
+              SemanticEvent command = SemanticEvent.parseFrom(record.value());
+              if (command.hasTurnRequest()) {
+                return command.getTurnRequest().getCredential();
+              }
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+              // not ours
+            }
+          }
+        }
+      }
+      throw new AssertionError("no turn request of session " + session);
+    }
+  }
+}
