@@ -43,13 +43,18 @@ final class DevCommand implements Callable<Integer> {
                   stopped.countDown();
                 },
                 "nexus-dev-shutdown"));
-    printReady(out, settings, (System.nanoTime() - began) / 1_000_000, stack.egressAllowed());
+    printReady(
+        out,
+        settings,
+        (System.nanoTime() - began) / 1_000_000,
+        stack.egressAllowed(),
+        stack.llmSummary());
     stopped.await();
     return 0;
   }
 
   private static void printReady(
-      PrintStream out, DevSettings s, long millis, List<String> egressAllowed) {
+      PrintStream out, DevSettings s, long millis, List<String> egressAllowed, String llm) {
     out.printf("Nexus Mesh is ready in %.1f s.%n", millis / 1000.0);
     out.println(
         "  control plane  " + s.controlPlaneUrl() + "   gRPC, REST, gRPC-Web; API docs at /docs");
@@ -59,6 +64,7 @@ final class DevCommand implements Callable<Integer> {
         "  mcp            " + s.gatewayUrl() + "/mcp   MCP (streamable HTTP) for AI agents");
     out.println("  redis          redis://127.0.0.1:" + s.redisPort());
     out.println("  kafka          127.0.0.1:" + s.kafkaPort());
+    out.println("  llm manager    sessions' agents answer with " + llm);
     out.println("Org demo has the workflows " + String.join(", ", names()) + ", deployed to dev.");
     out.println(
         "Egress of org demo: the public internet"
@@ -68,6 +74,7 @@ final class DevCommand implements Callable<Integer> {
     out.println("  secrets for http nodes ({{secrets.NAME}}):  ./nexus secrets set NAME < file");
     out.println("Credentials (admin token, API key):  source " + s.envFile());
     out.println("Then:  ./nexus run hello --input '{\"name\": \"Ada\"}'");
+    out.println("An agent:  ./nexus chat --new 'use hello with {\"name\": \"Ada\"}'");
     out.println("Ctrl-C stops everything.");
   }
 

@@ -43,6 +43,7 @@ final class DevStack implements AutoCloseable {
   private final DevSettings settings;
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private volatile @Nullable ConfigurableApplicationContext controlPlane;
+  private volatile @Nullable DevLlm llm;
 
   private DevStack(DevSettings settings) {
     this.settings = settings;
@@ -96,7 +97,16 @@ final class DevStack implements AutoCloseable {
       serving.registerNow(); // the control plane is up: no need to wait for the next retry
       started.push(join(kafka));
       kafka = null;
+      DevLlm llm = component("llm manager", () -> DevLlm.start(settings, System.getenv()));
+      started.push(llm);
+      this.llm = llm;
       seed(tokens, previousKey, serving);
+      component(
+          "llm manager",
+          () -> {
+            llm.awaitRunning(READY_TIMEOUT);
+            return llm;
+          });
     } finally {
       // Started but not yet handed over: stop them with the rest.
       if (gateway != null) {
@@ -170,6 +180,12 @@ final class DevStack implements AutoCloseable {
     return context::close;
   }
 
+  /** What answers sessions' agents, for the start-up summary. */
+  String llmSummary() {
+    var manager = llm;
+    return manager == null ? "not started" : manager.summary();
+  }
+
   /** The destinations the dev org allows beyond the default egress policy. */
   List<String> egressAllowed() {
     var context = controlPlane;
@@ -188,8 +204,9 @@ final class DevStack implements AutoCloseable {
     env.put("NEXUS_CONTROL_PLANE_URL", settings.controlPlaneUrl());
     env.put("NEXUS_GATEWAY_TOKEN", tokens.gateway(DevSettings.ORG));
     env.put("NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "2s");
-    // Kafka is part of the mesh too: no workflow may call it.
+    // Kafka is part of the mesh too: no workflow may call it. Sessions' agents run on it.
     env.put("NEXUS_EGRESS_MESH_ENDPOINTS", "127.0.0.1:" + settings.kafkaPort());
+    env.put("NEXUS_KAFKA_BOOTSTRAP", "127.0.0.1:" + settings.kafkaPort());
     return env;
   }
 

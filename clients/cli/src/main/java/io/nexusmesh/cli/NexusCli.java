@@ -30,6 +30,8 @@ import picocli.CommandLine.Command;
       WorkflowsCommand.class,
       DeployCommand.class,
       RunCommand.class,
+      ChatCommand.class,
+      SessionsCommand.class,
       ExecutionsCommand.class,
       KeysCommand.class,
       SecretsCommand.class,

@@ -33,6 +33,12 @@ final class Output {
               .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
 
   private final Format format;
+
+  /** Whether {@code -o json} was asked for. */
+  boolean json() {
+    return format == Format.json;
+  }
+
   private final PrintStream out;
 
   Output(Format format) {

@@ -90,6 +90,15 @@ public final class NexusClient implements AutoCloseable {
     return new Executions(gateway);
   }
 
+  /** Sessions, their agents and chains (gateway). */
+  public Sessions sessions() {
+    if (gateway == null) {
+      throw new MissingCredentialException(
+          "no gateway credential: sessions need an API key (or a gateway-audience token)");
+    }
+    return new Sessions(gateway);
+  }
+
   private Endpoint controlPlane() {
     if (controlPlane == null) {
       throw new MissingCredentialException(
