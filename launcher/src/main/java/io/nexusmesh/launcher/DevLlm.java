@@ -17,14 +17,24 @@ import org.jspecify.annotations.Nullable;
  * so a newcomer can watch a tool loop run without a key.
  */
 final class DevLlm implements AutoCloseable {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DevLlm.class);
+
   private final LlmManager manager;
   private final @Nullable ScriptedModel scripted;
-  private final String summary;
 
-  private DevLlm(LlmManager manager, @Nullable ScriptedModel scripted, String summary) {
+  private DevLlm(LlmManager manager, @Nullable ScriptedModel scripted) {
     this.manager = manager;
     this.scripted = scripted;
-    this.summary = summary;
+  }
+
+  /** What answers, for the start-up summary. */
+  static String describe(Map<String, String> env) {
+    String base = env.get("NEXUS_LLM_BASE_URL");
+    if (base == null || base.isBlank()) {
+      return "the built-in scripted model (no NEXUS_LLM_BASE_URL set; set it, NEXUS_LLM_API_KEY and"
+          + " NEXUS_LLM_MODEL for a real one)";
+    }
+    return env.getOrDefault("NEXUS_LLM_MODEL", "gpt-4.1-mini") + " at " + base.strip();
   }
 
   static DevLlm start(DevSettings settings, Map<String, String> env) {
@@ -32,18 +42,14 @@ final class DevLlm implements AutoCloseable {
     config.put("NEXUS_KAFKA_BOOTSTRAP", "127.0.0.1:" + settings.kafkaPort());
     config.putIfAbsent("NEXUS_LLM_STATE_DIR", settings.devDir().resolve("llm-manager").toString());
     config.putIfAbsent("NEXUS_LLM_PARTITIONS", "1");
+    // One dev stack per NEXUS_HOME: a restart takes the partitions back at once.
+    config.putIfAbsent("NEXUS_LLM_INSTANCE_ID", "nexus-dev");
     ScriptedModel scripted = null;
-    String summary;
     String base = env.get("NEXUS_LLM_BASE_URL");
     if (base == null || base.isBlank()) {
       scripted = ScriptedModel.start(0, ScriptedModel.Options.DEFAULT);
       config.put("NEXUS_LLM_BASE_URL", scripted.baseUrl());
       config.put("NEXUS_LLM_MODEL", ScriptedModel.MODEL);
-      summary =
-          "the built-in scripted model (no NEXUS_LLM_BASE_URL set; set it, NEXUS_LLM_API_KEY and"
-              + " NEXUS_LLM_MODEL for a real one)";
-    } else {
-      summary = config.getOrDefault("NEXUS_LLM_MODEL", "gpt-4.1-mini") + " at " + base.strip();
     }
     try {
       LlmManagerConfig settingsOf = LlmManagerConfig.fromEnvironment(config);
@@ -53,8 +59,7 @@ final class DevLlm implements AutoCloseable {
               settingsOf.modelApiKey(),
               settingsOf.modelTimeout(),
               settingsOf.modelRetries());
-      return new DevLlm(
-          LlmManager.start(settingsOf, model, new SimpleMeterRegistry()), scripted, summary);
+      return new DevLlm(LlmManager.start(settingsOf, model, new SimpleMeterRegistry()), scripted);
     } catch (RuntimeException e) {
       if (scripted != null) {
         scripted.close();
@@ -63,14 +68,22 @@ final class DevLlm implements AutoCloseable {
     }
   }
 
-  /** Waits until the topology processes. */
-  void awaitRunning(Duration timeout) {
-    manager.awaitRunning(timeout);
-  }
-
-  /** What answers, for the start-up summary. */
-  String summary() {
-    return summary;
+  /**
+   * Logs, in the background, when the topology processes, or an error when it does not within
+   * {@code timeout} (it may be waiting for a previous run's consumer-group session to time out).
+   */
+  void reportWhenRunning(Duration timeout) {
+    Thread.ofVirtual()
+        .name("llm-manager-readiness")
+        .start(
+            () -> {
+              try {
+                manager.awaitRunning(timeout);
+                log.info("the LLM manager is processing turns");
+              } catch (IllegalStateException e) {
+                log.error("the LLM manager is not processing turns yet: {}", e.getMessage());
+              }
+            });
   }
 
   @Override

@@ -43,7 +43,7 @@ final class DevStack implements AutoCloseable {
   private final DevSettings settings;
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private volatile @Nullable ConfigurableApplicationContext controlPlane;
-  private volatile @Nullable DevLlm llm;
+  private volatile @Nullable CompletableFuture<DevLlm> agents;
 
   private DevStack(DevSettings settings) {
     this.settings = settings;
@@ -97,15 +97,21 @@ final class DevStack implements AutoCloseable {
       serving.registerNow(); // the control plane is up: no need to wait for the next retry
       started.push(join(kafka));
       kafka = null;
-      DevLlm llm = component("llm manager", () -> DevLlm.start(settings, System.getenv()));
-      started.push(llm);
-      this.llm = llm;
       seed(tokens, previousKey, serving);
-      component(
-          "llm manager",
-          () -> {
-            llm.awaitRunning(READY_TIMEOUT);
-            return llm;
+      // Started once the rest answers, not waited for: it would compete for the CPU with the
+      // parts the stack's readiness waits for, and a turn asked for meanwhile waits in Kafka.
+      agents =
+          CompletableFuture.supplyAsync(
+              () -> {
+                DevLlm llm = DevLlm.start(settings, System.getenv());
+                llm.reportWhenRunning(READY_TIMEOUT.multipliedBy(2));
+                return llm;
+              });
+      agents.whenComplete(
+          (llm, failure) -> {
+            if (failure != null) {
+              log.error("the LLM manager did not start: {}", rootMessage(failure));
+            }
           });
     } finally {
       // Started but not yet handed over: stop them with the rest.
@@ -182,8 +188,7 @@ final class DevStack implements AutoCloseable {
 
   /** What answers sessions' agents, for the start-up summary. */
   String llmSummary() {
-    var manager = llm;
-    return manager == null ? "not started" : manager.summary();
+    return DevLlm.describe(System.getenv());
   }
 
   /** The destinations the dev org allows beyond the default egress policy. */
@@ -271,9 +276,17 @@ final class DevStack implements AutoCloseable {
     return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
   }
 
-  /** Stops everything that started, newest first. */
+  /** Stops everything that started, newest first (the LLM manager, started last, first). */
   @Override
   public void close() {
+    var llm = agents;
+    if (llm != null) {
+      try {
+        llm.handle((started, failure) -> started).join().close();
+      } catch (RuntimeException e) {
+        log.warn("could not stop the LLM manager cleanly", e);
+      }
+    }
     while (!started.isEmpty()) {
       AutoCloseable part = started.pop();
       try {

@@ -62,11 +62,11 @@ final class ChatCommand extends ClientCommand {
   List<String> tools = new ArrayList<>();
 
   @Option(
-      names = "--timeout",
+      names = "--wait",
       defaultValue = "300",
       paramLabel = "SECONDS",
-      description = "How long to wait for the answer (default: ${DEFAULT-VALUE}).")
-  long timeoutSeconds;
+      description = "How long to wait for the answer (default: ${DEFAULT-VALUE} s).")
+  long waitSeconds;
 
   @Override
   int run(NexusClient client, Output out) throws InterruptedException {
@@ -125,7 +125,7 @@ final class ChatCommand extends ClientCommand {
     }
     var printer = new ChainPrinter(System.err, System.out);
     Set<Long> printed = new HashSet<>();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
     while (System.nanoTime() < deadline) {
       SemanticEvent event = heard.poll(200, TimeUnit.MILLISECONDS);
       if (event == null || !event.getTurnId().equals(turn) || !printed.add(event.getSequence())) {
@@ -153,7 +153,7 @@ final class ChatCommand extends ClientCommand {
     }
     System.err.println(
         "no answer within "
-            + timeoutSeconds
+            + waitSeconds
             + " s; the chain goes on: nexus sessions replay "
             + session);
     return Failures.UNREACHABLE;

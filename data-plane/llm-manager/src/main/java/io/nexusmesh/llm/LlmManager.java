@@ -68,6 +68,11 @@ public final class LlmManager implements AutoCloseable {
     props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 20);
     props.put(StreamsConfig.consumerPrefix("max.poll.records"), 1000);
+    if (config.instanceId() != null) {
+      props.put(StreamsConfig.consumerPrefix("group.instance.id"), config.instanceId());
+    }
+    // Kafka 5's default, set now: it only silences a start-up warning (no global state here).
+    props.put("processing.exception.handler.global.enabled", true);
     KafkaStreams streams = new KafkaStreams(builder.build(), props);
     streams.setUncaughtExceptionHandler(
         e -> {
@@ -81,6 +86,7 @@ public final class LlmManager implements AutoCloseable {
     var modelWorker =
         new CommandWorker(
                 config.applicationId() + "-models",
+                memberOf(config, "-models"),
                 config.bootstrap(),
                 config.topics(),
                 models,
@@ -89,6 +95,7 @@ public final class LlmManager implements AutoCloseable {
     var toolWorker =
         new CommandWorker(
                 config.applicationId() + "-tools",
+                memberOf(config, "-tools"),
                 config.bootstrap(),
                 config.topics(),
                 tools,
@@ -100,6 +107,11 @@ public final class LlmManager implements AutoCloseable {
         config.defaultModel(),
         config.modelBaseUrl());
     return new LlmManager(streams, models, tools, modelWorker, toolWorker);
+  }
+
+  private static @org.jspecify.annotations.Nullable String memberOf(
+      LlmManagerConfig config, String suffix) {
+    return config.instanceId() == null ? null : config.instanceId() + suffix;
   }
 
   private static void createTopics(LlmManagerConfig config) {

@@ -27,6 +27,9 @@ import org.jspecify.annotations.Nullable;
  *     NEXUS_LLM_HISTORY_TOKENS} (8000)
  * @param maxInFlight {@code NEXUS_LLM_MAX_IN_FLIGHT} (10000): open calls per caller before it stops
  *     taking more
+ * @param instanceId {@code NEXUS_LLM_INSTANCE_ID}: a stable name for this instance (Kafka's static
+ *     membership: a restarted instance takes its partitions back at once instead of waiting for its
+ *     predecessor's session to time out); null for dynamic membership
  */
 public record LlmManagerConfig(
     String bootstrap,
@@ -41,7 +44,8 @@ public record LlmManagerConfig(
     int partitions,
     TurnLimits limits,
     int maxInFlight,
-    Topics topics) {
+    Topics topics,
+    @Nullable String instanceId) {
 
   public LlmManagerConfig {
     requireNonNull(bootstrap, "bootstrap");
@@ -85,25 +89,8 @@ public record LlmManagerConfig(
             defaults.historyMessages(),
             integer(env, "NEXUS_LLM_HISTORY_TOKENS", defaults.historyTokens())),
         integer(env, "NEXUS_LLM_MAX_IN_FLIGHT", 10_000),
-        Topics.DEFAULT);
-  }
-
-  /** The same settings with another model server. */
-  public LlmManagerConfig withModel(String baseUrl, String model) {
-    return new LlmManagerConfig(
-        bootstrap,
-        baseUrl,
-        modelApiKey,
-        model,
-        modelTimeout,
-        modelRetries,
-        toolTimeout,
-        applicationId,
-        stateDir,
-        partitions,
-        limits,
-        maxInFlight,
-        topics);
+        Topics.DEFAULT,
+        blankToNull(env.get("NEXUS_LLM_INSTANCE_ID")));
   }
 
   private static @Nullable String blankToNull(@Nullable String value) {

@@ -86,21 +86,29 @@ public final class Sessions {
             BatchOptions.defaults().executionMode(BatchOptions.ExecutionMode.IN_MEMORY_ATOMIC));
     batch
         .<String, byte[]>getMap(key(id), HASH)
-        .putAllAsync(
-            Map.of(
-                "owner", owner(caller).getBytes(UTF_8),
-                "subject", caller.subject().getBytes(UTF_8),
-                "variables", variables.toByteArray(),
-                "state", SessionState.SESSION_STATE_OPEN.name().getBytes(UTF_8),
-                "created", Long.toString(now).getBytes(UTF_8),
-                "ttl", Long.toString(ttl.toMillis()).getBytes(UTF_8),
-                "agent", agent == null ? new byte[0] : agent.toByteArray()));
+        .putAllAsync(fields(caller, variables, ttl, agent, now));
     batch
         .getKeys()
         .expireAsync(key(id), ttl.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     batch.<String>getScoredSortedSet(index(caller), StringCodec.INSTANCE).addAsync(now, id);
     batch.execute();
     return find(caller, id).orElseThrow();
+  }
+
+  /** A new session's hash; the {@code agent} field is there only when it has one. */
+  private static Map<String, byte[]> fields(
+      Principal caller, Struct variables, Duration ttl, @Nullable Agent agent, long now) {
+    Map<String, byte[]> fields = new java.util.HashMap<>();
+    fields.put("owner", owner(caller).getBytes(UTF_8));
+    fields.put("subject", caller.subject().getBytes(UTF_8));
+    fields.put("variables", variables.toByteArray());
+    fields.put("state", SessionState.SESSION_STATE_OPEN.name().getBytes(UTF_8));
+    fields.put("created", Long.toString(now).getBytes(UTF_8));
+    fields.put("ttl", Long.toString(ttl.toMillis()).getBytes(UTF_8));
+    if (agent != null) {
+      fields.put("agent", agent.toByteArray());
+    }
+    return fields;
   }
 
   /** The session {@code id} of {@code caller}, its idle time restarted; empty if not theirs. */
@@ -140,7 +148,7 @@ public final class Sessions {
   private static Session withAgent(Map<String, byte[]> fields)
       throws InvalidProtocolBufferException {
     byte[] agent = fields.get("agent");
-    return agent == null || agent.length == 0
+    return agent == null
         ? Session.getDefaultInstance()
         : Session.newBuilder().setAgent(Agent.parseFrom(agent)).build();
   }

@@ -27,6 +27,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,31 +59,32 @@ public final class CommandWorker implements AutoCloseable {
 
   /**
    * @param name the consumer group, e.g. {@code nexus-llm-manager-models}
+   * @param member a static member id for the group, or null for dynamic membership
    * @param bootstrap the Kafka bootstrap servers
    */
   public CommandWorker(
-      String name, String bootstrap, Topics topics, CommandHandler handler, int maxInFlight) {
+      String name,
+      @Nullable String member,
+      String bootstrap,
+      Topics topics,
+      CommandHandler handler,
+      int maxInFlight) {
     this.name = requireNonNull(name, "name");
     this.topics = requireNonNull(topics, "topics");
     this.handler = requireNonNull(handler, "handler");
     this.maxInFlight = maxInFlight;
+    Map<String, Object> consumerConfig = new HashMap<>();
+    consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, name);
+    consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    consumerConfig.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
+    if (member != null) {
+      consumerConfig.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, member);
+    }
     this.consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG,
-                name,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                "earliest",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                1000),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
+        new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
     this.producer =
         new KafkaProducer<>(
             Map.of(
