@@ -2,12 +2,16 @@ package io.nexusmesh.controlplane;
 
 import static io.nexusmesh.controlplane.ControlPlaneHarness.codeOf;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Value;
+import com.google.rpc.RetryInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nexusmesh.api.controlplane.v1.ApiKeyServiceGrpc;
@@ -42,13 +46,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * Sessions' agents through the whole mesh: a real control plane, a real gateway on a real Redis and
@@ -61,6 +73,16 @@ class AgentMeshTest {
   private static final String WEATHER =
       """
       {"nodes": [{"id": "w", "transform": {"expression": "{'city': input.city, 'temp': '12C'}"}}]}""";
+  private static final String FORECAST =
+      """
+      {"nodes": [{"id": "ask", "llm": {
+         "prompt": "'use weather with {\\"city\\": \\"' + input.city + '\\"}'",
+         "systemPrompt": "Answer with the tool's JSON.",
+         "tools": ["weather"],
+         "outputSchema": {"type": "object", "required": ["temp"]}}}]}""";
+  private static final String ORPHAN =
+      """
+      {"nodes": [{"id": "ask", "llm": {"prompt": "'use nowhere'", "tools": ["nowhere"]}}]}""";
   private static final String HOLD =
       """
       {"nodes": [{"id": "hold", "wait": {"signal": {"name": "go"}}}]}""";
@@ -165,7 +187,22 @@ class AgentMeshTest {
         String session = newSession(sessions, agent);
         List<String> order = new CopyOnWriteArrayList<>();
         List<SemanticEvent> chain = watch(watcher, session, order);
-        Thread.sleep(200); // the watch subscribes on the gateway asynchronously
+        List<String> sse = new CopyOnWriteArrayList<>();
+        var sseRequest =
+            java.net.http.HttpClient.newHttpClient()
+                .sendAsync(
+                    java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(
+                                "http://127.0.0.1:"
+                                    + gateway.port()
+                                    + "/v1/sessions/"
+                                    + session
+                                    + "/events"))
+                        .header("authorization", "Bearer " + key)
+                        .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofLines());
+        sseRequest.thenAccept(response -> response.body().forEach(sse::add));
+        Thread.sleep(300); // the watch and the SSE stream subscribe on the gateway asynchronously
 
         // 1. A turn that calls a workflow of the org, live on the watch stream.
         var posted =
@@ -186,6 +223,11 @@ class AgentMeshTest {
                 "USAGE",
                 "TURN_RESPONSE");
         assertThat(chain).allSatisfy(e -> assertThat(e.getTurnId()).isEqualTo(posted.getTurnId()));
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> sse.stream().anyMatch(line -> line.contains("turnResponse")));
+        assertThat(sse).anyMatch(line -> line.matches("^event: ?agent$"));
+        sseRequest.cancel(true);
         assertThat(chain.get(0).getTurnStarted().getToolsList())
             .containsExactlyInAnyOrder("weather", "hold");
         assertThat(
@@ -252,7 +294,11 @@ class AgentMeshTest {
                 "gw-other",
                 "dev",
                 true,
-                Map.of("NEXUS_KAFKA_BOOTSTRAP", kafka.bootstrapServers()));
+                Map.of(
+                    "NEXUS_KAFKA_BOOTSTRAP",
+                    kafka.bootstrapServers(),
+                    "NEXUS_LLM_ORG_TOKENS_PER_HOUR",
+                    "1"));
         closeLater.add(otherGateway);
         ManagedChannel otherGw =
             NettyChannelBuilder.forAddress("127.0.0.1", otherGateway.port()).usePlaintext().build();
@@ -305,6 +351,40 @@ class AgentMeshTest {
                             .execute(ExecuteRequest.newBuilder().setWorkflow("weather").build())))
             .isEqualTo(Status.Code.UNAUTHENTICATED);
         assertThat(MeshTestSupport.redisContents(redis)).doesNotContain(foreignCredential);
+
+        // Its organisation's budget (1 token an hour here) is spent: its next turn is refused with
+        // RESOURCE_EXHAUSTED and when to retry; the message is not published.
+        var overBudget =
+            await()
+                .atMost(Duration.ofSeconds(30))
+                .until(
+                    () ->
+                        catchThrowableOfType(
+                            StatusRuntimeException.class,
+                            () ->
+                                post(
+                                    cp.as(SessionServiceGrpc.newBlockingStub(otherGw), otherKey),
+                                    foreign,
+                                    "again")),
+                    e -> e != null);
+        assertThat(overBudget.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(StatusProto.fromThrowable(overBudget).getDetailsList())
+            .anyMatch(d -> d.is(RetryInfo.class));
+
+        // A record that is not a command goes to the dead letters; the stream goes on.
+        try (var producer =
+            new KafkaProducer<String, byte[]>(
+                Map.<String, Object>of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                new StringSerializer(),
+                new ByteArraySerializer())) {
+          producer
+              .send(
+                  new ProducerRecord<>(
+                      Topics.DEFAULT.commands(), session, new byte[] {(byte) 0xff, 0x00, 0x13}))
+              .get();
+        }
+        assertThat(deadLetter(kafka)).containsExactly((byte) 0xff, 0x00, 0x13);
 
         // 5. The LLM manager dies while a tool runs: after a restart the turn finishes once, and
         // the
@@ -381,6 +461,40 @@ class AgentMeshTest {
                     .getExecutionIdsCount())
             .as("the tool ran once")
             .isEqualTo(1);
+
+        // 6. A workflow's llm node: one turn as a journaled step, its tools called as the workflow,
+        // its JSON answer checked against the node's output schema.
+        MeshTestSupport.deploy(cp, admin, "forecast", FORECAST);
+        MeshTestSupport.deploy(cp, admin, "orphan", ORPHAN);
+        long before = model.requests();
+        var forecast =
+            cp.as(ExecutionServiceGrpc.newBlockingStub(gw), key)
+                .execute(
+                    ExecuteRequest.newBuilder()
+                        .setWorkflow("forecast")
+                        .setInput(MeshTestSupport.struct("{\"city\": \"Bergen\"}"))
+                        .build());
+        assertThat(forecast.getOutput().getFieldsOrThrow("temp").getStringValue()).isEqualTo("12C");
+        assertThat(forecast.getOutput().getFieldsOrThrow("city").getStringValue())
+            .isEqualTo("Bergen");
+        assertThat(model.requests() - before).as("one tool call, one answer").isEqualTo(2);
+        var orphan =
+            catchThrowableOfType(
+                StatusRuntimeException.class,
+                () ->
+                    cp.as(ExecutionServiceGrpc.newBlockingStub(gw), key)
+                        .execute(ExecuteRequest.newBuilder().setWorkflow("orphan").build()));
+        assertThat(orphan.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(orphan.getStatus().getDescription()).contains("no tool 'nowhere'");
+
+        // 7. Every model call's tokens reach the control plane's usage records, per organisation,
+        // workflow (empty for sessions' agents) and model.
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> tokens(cp, org, "forecast") > 0 && tokens(cp, org, "") > 0);
+        assertThat(tokens(cp, otherOrg, ""))
+            .as("the other org's own gateway reports its tokens")
+            .isPositive();
       } finally {
         for (AutoCloseable c : closeLater.reversed()) {
           c.close();
@@ -392,6 +506,17 @@ class AgentMeshTest {
       manager.close();
       model.close();
     }
+  }
+
+  /** Model tokens stored for a workflow ("" for sessions' agents), read from the database. */
+  private static long tokens(ControlPlaneHarness cp, String org, String workflowId) {
+    return JdbcClient.create(cp.context.getBean(DataSource.class))
+        .sql(
+            "SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0) FROM usage_records"
+                + " WHERE org = ? AND workflow_id = ? AND model = ?")
+        .params(org, workflowId, ScriptedModel.MODEL)
+        .query(Long.class)
+        .single();
   }
 
   private static String apiKey(ControlPlaneHarness cp, String admin) {
@@ -418,6 +543,35 @@ class AgentMeshTest {
     return Value.newBuilder().setStringValue(text).build();
   }
 
+  /** The first dead letter, read back from its topic. */
+  private static byte[] deadLetter(KafkaEndpoint kafka) {
+    try (var consumer =
+        new KafkaConsumer<>(
+            Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
+      var partitions =
+          consumer.partitionsFor(Topics.DEFAULT.deadLetters()).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (System.nanoTime() < deadline) {
+        for (var record : consumer.poll(Duration.ofMillis(200))) {
+          return record.value();
+        }
+      }
+      throw new AssertionError("no dead letter");
+    }
+  }
+
   /** The credential of the session's turn request, read back from the commands topic. */
   private static String turnCredential(KafkaEndpoint kafka, String session) {
     try (var consumer =
@@ -433,7 +587,7 @@ class AgentMeshTest {
             new ByteArrayDeserializer())) {
       var partitions =
           consumer.partitionsFor(Topics.DEFAULT.commands()).stream()
-              .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition()))
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
               .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);

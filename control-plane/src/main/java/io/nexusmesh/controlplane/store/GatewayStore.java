@@ -144,8 +144,9 @@ public class GatewayStore {
       jdbc.sql(
               """
               INSERT INTO usage_records (org, gateway_id, workflow_id, executions, node_runs,
-                                         total_duration_ms, start_time, end_time, report_time)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                                         total_duration_ms, start_time, end_time, report_time,
+                                         model, prompt_tokens, completion_tokens)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
           .params(
               org,
               gatewayId,
@@ -156,7 +157,10 @@ public class GatewayStore {
                   + record.getTotalDuration().getNanos() / 1_000_000,
               record.hasStartTime() ? WorkflowStore.time(instant(record.getStartTime())) : null,
               record.hasEndTime() ? WorkflowStore.time(instant(record.getEndTime())) : null,
-              WorkflowStore.time(now))
+              WorkflowStore.time(now),
+              record.getModel(),
+              record.getPromptTokens(),
+              record.getCompletionTokens())
           .update();
     }
   }

@@ -138,6 +138,14 @@ public final class SpecValidator {
         case SUB_WORKFLOW ->
             checkCel(at + ".sub_workflow.input", node.getSubWorkflow().getInput(), problems);
         case TOOL -> checkCel(at + ".tool.arguments", node.getTool().getArguments(), problems);
+        case LLM -> {
+          checkCel(at + ".llm.prompt", node.getLlm().getPrompt(), problems);
+          checkSchema(
+              at + ".llm.output_schema",
+              node.getLlm().hasOutputSchema(),
+              node.getLlm().getOutputSchema(),
+              problems);
+        }
         case WAIT, KIND_NOT_SET -> {}
       }
     }

@@ -9,8 +9,10 @@ import com.linecorp.armeria.server.ServerBuilder;
 import io.nexusmesh.api.gateway.v1.Execution;
 import io.nexusmesh.gateway.agent.AgentBus;
 import io.nexusmesh.gateway.agent.AgentTurns;
+import io.nexusmesh.gateway.agent.LlmSteps;
 import io.nexusmesh.gateway.agent.TokenBudget;
 import io.nexusmesh.gateway.agent.TurnCredentials;
+import io.nexusmesh.gateway.agent.TurnResults;
 import io.nexusmesh.gateway.api.ExecutionGrpcService;
 import io.nexusmesh.gateway.api.ExecutionSseService;
 import io.nexusmesh.gateway.api.InputSchemas;
@@ -23,10 +25,11 @@ import io.nexusmesh.gateway.durable.Executions;
 import io.nexusmesh.gateway.egress.EgressGuard;
 import io.nexusmesh.gateway.egress.HostResolver;
 import io.nexusmesh.gateway.egress.MeshEndpointSet;
+import io.nexusmesh.gateway.engine.AgentSteps;
 import io.nexusmesh.gateway.engine.Expressions;
 import io.nexusmesh.gateway.engine.HttpCaller;
 import io.nexusmesh.gateway.mcp.McpService;
-import io.nexusmesh.gateway.mcp.McpTools;
+import io.nexusmesh.gateway.mcp.ToolCatalog;
 import io.nexusmesh.gateway.panel.PanelTools;
 import io.nexusmesh.gateway.session.SessionEvents;
 import io.nexusmesh.gateway.session.SessionGrpcService;
@@ -130,6 +133,37 @@ public final class Gateway implements AutoCloseable {
             }
           };
       var panelTools = new PanelTools(registry);
+      // Sessions' agents and llm nodes: turns on the semantic bus, when there is one.
+      var turnCredentials = new TurnCredentials(redis, clock);
+      var budget = new TokenBudget(redis, clock, config.llmTokensPerHour());
+      var advertisedUrl = new AtomicReference<>(config.advertisedUrl());
+      var catalog = new ToolCatalog(registry);
+      var turnResults = new TurnResults(redis);
+      AgentBus bus =
+          config.kafkaBootstrap() == null
+              ? null
+              : new AgentBus(
+                      config.kafkaBootstrap(),
+                      Topics.DEFAULT,
+                      sessionEvents,
+                      budget,
+                      turnResults,
+                      usage,
+                      () -> registry.keyGenerations().keySet())
+                  .start();
+      agentBus = bus;
+      AgentSteps llmNodes =
+          bus == null
+              ? AgentSteps.NONE
+              : new LlmSteps(
+                  bus,
+                  turnResults,
+                  turnCredentials,
+                  catalog,
+                  new InputSchemas(),
+                  advertisedUrl::get,
+                  config.gatewayId(),
+                  clock);
       var executions =
           new Executions(
               redis,
@@ -140,6 +174,7 @@ public final class Gateway implements AutoCloseable {
                   new EgressGuard(registry::egressPolicy, HostResolver.SYSTEM),
                   registry),
               panelTools,
+              llmNodes,
               registry,
               clock,
               ended,
@@ -148,7 +183,6 @@ public final class Gateway implements AutoCloseable {
                   config.leaseTtl(),
                   config.retention()));
       executions.start();
-      var turnCredentials = new TurnCredentials(redis, clock);
       Authenticator authenticator =
           new BearerAuthenticator(
               new JwtVerifier(JwtVerifier.Options.of(config.oidcIssuer(), Audiences.GATEWAY)),
@@ -170,23 +204,9 @@ public final class Gateway implements AutoCloseable {
                   redis, new RateLimits.Limits(config.rateLimitPerKey(), config.rateLimitPerOrg())),
               sessions,
               sessionEvents);
-      var budget = new TokenBudget(redis, clock, config.llmTokensPerHour());
-      AgentBus bus =
-          config.kafkaBootstrap() == null
-              ? null
-              : new AgentBus(config.kafkaBootstrap(), Topics.DEFAULT, sessionEvents, budget)
-                  .start();
-      agentBus = bus;
-      var advertisedUrl = new AtomicReference<>(config.advertisedUrl());
       var turns =
           new AgentTurns(
-              bus,
-              turnCredentials,
-              budget,
-              new McpTools(registry, starter, executions, config.maxExecuteWait()),
-              advertisedUrl::get,
-              config.gatewayId(),
-              clock);
+              bus, turnCredentials, budget, catalog, advertisedUrl::get, config.gatewayId(), clock);
       ServerBuilder sb = Server.builder();
       NexusServer.configure(
           sb,

@@ -66,7 +66,9 @@ public final class LlmManager implements AutoCloseable {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
-    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 20);
+    // Under exactly-once a record is visible downstream only once its transaction commits: the
+    // commit interval bounds each hop's latency (a turn takes two hops per model call).
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
     props.put(StreamsConfig.consumerPrefix("max.poll.records"), 1000);
     if (config.instanceId() != null) {
       props.put(StreamsConfig.consumerPrefix("group.instance.id"), config.instanceId());

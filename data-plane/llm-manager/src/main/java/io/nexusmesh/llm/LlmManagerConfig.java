@@ -27,6 +27,8 @@ import org.jspecify.annotations.Nullable;
  *     NEXUS_LLM_HISTORY_TOKENS} (8000)
  * @param maxInFlight {@code NEXUS_LLM_MAX_IN_FLIGHT} (10000): open calls per caller before it stops
  *     taking more
+ * @param commitInterval {@code NEXUS_LLM_COMMIT_INTERVAL} (10ms): how often the topology commits
+ *     its transaction, which bounds each hop's latency under exactly-once
  * @param instanceId {@code NEXUS_LLM_INSTANCE_ID}: a stable name for this instance (Kafka's static
  *     membership: a restarted instance takes its partitions back at once instead of waiting for its
  *     predecessor's session to time out); null for dynamic membership
@@ -45,6 +47,7 @@ public record LlmManagerConfig(
     TurnLimits limits,
     int maxInFlight,
     Topics topics,
+    Duration commitInterval,
     @Nullable String instanceId) {
 
   public LlmManagerConfig {
@@ -54,6 +57,7 @@ public record LlmManagerConfig(
     requireNonNull(stateDir, "stateDir");
     requireNonNull(limits, "limits");
     requireNonNull(topics, "topics");
+    requireNonNull(commitInterval, "commitInterval");
   }
 
   /** From the process's environment. */
@@ -90,6 +94,7 @@ public record LlmManagerConfig(
             integer(env, "NEXUS_LLM_HISTORY_TOKENS", defaults.historyTokens())),
         integer(env, "NEXUS_LLM_MAX_IN_FLIGHT", 10_000),
         Topics.DEFAULT,
+        duration(env, "NEXUS_LLM_COMMIT_INTERVAL", Duration.ofMillis(10)),
         blankToNull(env.get("NEXUS_LLM_INSTANCE_ID")));
   }
 
@@ -110,9 +115,13 @@ public record LlmManagerConfig(
   }
 
   private static Duration seconds(Map<String, String> env, String name, int fallback) {
+    return duration(env, name, Duration.ofSeconds(fallback));
+  }
+
+  private static Duration duration(Map<String, String> env, String name, Duration fallback) {
     String value = env.get(name);
     if (value == null || value.isBlank()) {
-      return Duration.ofSeconds(fallback);
+      return fallback;
     }
     String text = value.strip().toLowerCase(java.util.Locale.ROOT);
     try {

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.nexusmesh.api.semantic.v1.SemanticEvent;
 import io.nexusmesh.gateway.session.SessionEvents;
+import io.nexusmesh.gateway.usage.UsageMeter;
 import io.nexusmesh.semantic.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,26 +33,39 @@ import org.slf4j.LoggerFactory;
  * and, as one member of the gateways' consumer group (so each event is handled once, by one
  * gateway), reads {@code nexus.semantic.events} (committed records only) to publish each step of a
  * chain to its session's subscribers on every gateway (Redis) and to count usage against the
- * organisation's token budget. It also re-reads a session's chain for a replay.
+ * organisation's token budget; the end of a workflow step's turn goes to {@link TurnResults}
+ * instead. It also re-reads a session's chain for a replay.
  */
 public final class AgentBus implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AgentBus.class);
 
-  /** The consumer group every gateway joins to fan the chain out. */
-  public static final String FAN_OUT_GROUP = "nexus-gateways";
+  /** The prefix of the consumer group an organisation's gateways share to fan its chains out. */
+  public static final String FAN_OUT_GROUP = "nexus-gateways.";
 
   private final String bootstrap;
   private final Topics topics;
   private final SessionEvents sessionEvents;
   private final TokenBudget budget;
+  private final TurnResults results;
+  private final UsageMeter usage;
   private final KafkaProducer<String, byte[]> producer;
-  private final KafkaConsumer<String, byte[]> consumer;
+  private final java.util.function.Supplier<java.util.Set<String>> orgs;
+  private volatile @Nullable KafkaConsumer<String, byte[]> consumer;
   private final Thread thread;
   private volatile boolean running = true;
   private volatile boolean assigned;
 
   public AgentBus(
-      String bootstrap, Topics topics, SessionEvents sessionEvents, TokenBudget budget) {
+      String bootstrap,
+      Topics topics,
+      SessionEvents sessionEvents,
+      TokenBudget budget,
+      TurnResults results,
+      UsageMeter usage,
+      java.util.function.Supplier<java.util.Set<String>> orgs) {
+    this.orgs = requireNonNull(orgs, "orgs");
+    this.results = requireNonNull(results, "results");
+    this.usage = requireNonNull(usage, "usage");
     this.bootstrap = requireNonNull(bootstrap, "bootstrap");
     this.topics = requireNonNull(topics, "topics");
     this.sessionEvents = requireNonNull(sessionEvents, "sessionEvents");
@@ -71,7 +85,6 @@ public final class AgentBus implements AutoCloseable {
                 10_000),
             new StringSerializer(),
             new ByteArraySerializer());
-    this.consumer = consumer(FAN_OUT_GROUP, "latest");
     this.thread = Thread.ofPlatform().name("agent-bus").daemon().unstarted(this::fanOut);
   }
 
@@ -117,7 +130,30 @@ public final class AgentBus implements AutoCloseable {
     return sent;
   }
 
+  /**
+   * Waits until this gateway knows its organisation (its first key set from the control plane),
+   * then joins that organisation's fan-out group and handles that organisation's events only: so
+   * each event is handled once, by one gateway of its organisation, whose usage report may carry
+   * it.
+   */
   private void fanOut() {
+    String org;
+    try {
+      while ((org = orgs.get().stream().sorted().findFirst().orElse(null)) == null) {
+        if (!running) {
+          return;
+        }
+        Thread.sleep(100);
+      }
+    } catch (InterruptedException e) {
+      return;
+    }
+    KafkaConsumer<String, byte[]> consumer = consumer(FAN_OUT_GROUP + org, "latest");
+    this.consumer = consumer;
+    if (!running) {
+      consumer.close();
+      return;
+    }
     consumer.subscribe(
         List.of(topics.events()),
         new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
@@ -139,11 +175,8 @@ public final class AgentBus implements AutoCloseable {
             log.warn("unreadable chain event at {}@{}", record.partition(), record.offset());
             continue;
           }
-          sessionEvents.agent(event);
-          if (event.hasUsage()) {
-            budget.spend(
-                event.getOrg(),
-                event.getUsage().getPromptTokens() + event.getUsage().getCompletionTokens());
+          if (event.getOrg().equals(org)) {
+            handle(event);
           }
         }
       }
@@ -153,6 +186,26 @@ public final class AgentBus implements AutoCloseable {
       log.error("the semantic bus fan-out stopped", e);
     } finally {
       consumer.close();
+    }
+  }
+
+  private void handle(SemanticEvent event) {
+    if (event.getSessionId().startsWith(LlmSteps.SESSION_PREFIX)) {
+      if (event.hasTurnResponse() || event.hasTurnFailed()) {
+        results.record(event); // a workflow step waits for it
+      }
+    } else {
+      sessionEvents.agent(event);
+    }
+    if (event.hasUsage()) {
+      var used = event.getUsage();
+      budget.spend(event.getOrg(), used.getPromptTokens() + used.getCompletionTokens());
+      usage.tokens(
+          event.getOrg(),
+          used.getWorkflowId(),
+          used.getModel(),
+          used.getPromptTokens(),
+          used.getCompletionTokens());
     }
   }
 
@@ -203,7 +256,12 @@ public final class AgentBus implements AutoCloseable {
   @Override
   public void close() {
     running = false;
-    consumer.wakeup();
+    var fanOut = consumer;
+    if (fanOut != null) {
+      fanOut.wakeup();
+    } else {
+      thread.interrupt(); // still waiting for its organisation
+    }
     try {
       thread.join(Duration.ofSeconds(5));
     } catch (InterruptedException e) {

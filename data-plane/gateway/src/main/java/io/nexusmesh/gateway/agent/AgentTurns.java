@@ -2,17 +2,13 @@ package io.nexusmesh.gateway.agent;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Struct;
-import com.google.protobuf.util.JsonFormat;
 import com.google.protobuf.util.Timestamps;
 import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.semantic.v1.Agent;
 import io.nexusmesh.api.semantic.v1.SemanticEvent;
 import io.nexusmesh.api.semantic.v1.ToolSpec;
 import io.nexusmesh.api.semantic.v1.TurnRequest;
-import io.nexusmesh.gateway.mcp.McpTools;
+import io.nexusmesh.gateway.mcp.ToolCatalog;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.NexusException;
 import java.time.Clock;
@@ -35,7 +31,7 @@ public final class AgentTurns {
   private final @Nullable AgentBus bus;
   private final TurnCredentials credentials;
   private final TokenBudget budget;
-  private final McpTools tools;
+  private final ToolCatalog tools;
   private final java.util.function.Supplier<String> gatewayUrl;
   private final String source;
   private final Clock clock;
@@ -48,7 +44,7 @@ public final class AgentTurns {
       @Nullable AgentBus bus,
       TurnCredentials credentials,
       TokenBudget budget,
-      McpTools tools,
+      ToolCatalog tools,
       java.util.function.Supplier<String> gatewayUrl,
       String gatewayId,
       Clock clock) {
@@ -83,6 +79,7 @@ public final class AgentTurns {
             .addAllTools(offered(caller, agent))
             .setCredential(credentials.mint(caller))
             .setGatewayUrl(gatewayUrl.get())
+            .setToolSessionId(sessionId)
             .build();
     SemanticEvent command =
         SemanticEvent.newBuilder()
@@ -110,26 +107,19 @@ public final class AgentTurns {
   /** The tools the caller may run, narrowed to the agent's list when it has one. */
   private java.util.List<ToolSpec> offered(Principal caller, Agent agent) {
     Set<String> allowed = new HashSet<>(agent.getToolsList());
-    java.util.List<ToolSpec> offered = new java.util.ArrayList<>();
-    for (JsonNode tool : tools.list(caller).path("tools")) {
-      String name = tool.path("name").asText();
-      if (!allowed.isEmpty() && !allowed.contains(name)) {
-        continue;
-      }
-      Struct.Builder schema = Struct.newBuilder();
-      try {
-        JsonFormat.parser().merge(tool.path("inputSchema").toString(), schema);
-      } catch (InvalidProtocolBufferException e) {
-        continue; // a schema that is not a JSON object: never offered
-      }
-      offered.add(
-          ToolSpec.newBuilder()
-              .setName(name)
-              .setDescription(truncate(tool.path("description").asText(""), 4096))
-              .setInputSchema(schema)
-              .build());
-    }
-    return offered;
+    return tools.list(caller).stream()
+        .filter(tool -> allowed.isEmpty() || allowed.contains(tool.name()))
+        .map(AgentTurns::spec)
+        .toList();
+  }
+
+  /** A mesh tool as the model is told about it. */
+  static ToolSpec spec(ToolCatalog.MeshTool tool) {
+    return ToolSpec.newBuilder()
+        .setName(tool.name())
+        .setDescription(truncate(tool.description(), 4096))
+        .setInputSchema(tool.inputSchema())
+        .build();
   }
 
   private static String truncate(String text, int max) {

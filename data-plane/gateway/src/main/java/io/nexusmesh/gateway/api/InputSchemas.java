@@ -36,26 +36,39 @@ public final class InputSchemas {
     if (!workflow.getSpec().hasInputSchema()) {
       return;
     }
-    Schema schema =
-        compiled.computeIfAbsent(
+    List<FieldViolation> violations =
+        violations(
             workflow.getOrg() + "/" + workflow.getWorkflowId() + "@" + workflow.getVersion(),
-            k -> registry.getSchema(toJson(workflow.getSpec().getInputSchema())));
-    List<FieldViolation> violations = new ArrayList<>();
-    for (Error error : schema.validate(toJson(input))) {
-      String field = fieldOf(error.getInstanceLocation());
-      if ("required".equals(error.getKeyword()) && error.getProperty() != null) {
-        field += "." + error.getProperty();
-      }
-      violations.add(new FieldViolation(field, error.getMessage()));
-    }
+            workflow.getSpec().getInputSchema(),
+            toJson(input),
+            "input");
     if (!violations.isEmpty()) {
       throw NexusException.invalidArgument(violations);
     }
   }
 
+  /**
+   * How {@code value} breaks {@code schema} (compiled once per {@code cacheKey}), each violation
+   * named from {@code root}: {@code root.items[2].name}.
+   */
+  public List<FieldViolation> violations(
+      String cacheKey, Struct schema, JsonNode value, String root) {
+    Schema compiledSchema =
+        compiled.computeIfAbsent(cacheKey, k -> registry.getSchema(toJson(schema)));
+    List<FieldViolation> violations = new ArrayList<>();
+    for (Error error : compiledSchema.validate(value)) {
+      String field = fieldOf(root, error.getInstanceLocation());
+      if ("required".equals(error.getKeyword()) && error.getProperty() != null) {
+        field += "." + error.getProperty();
+      }
+      violations.add(new FieldViolation(field, error.getMessage()));
+    }
+    return violations;
+  }
+
   /** {@code input.items[2].name} for the instance location {@code /items/2/name}. */
-  private static String fieldOf(NodePath location) {
-    StringBuilder field = new StringBuilder("input");
+  private static String fieldOf(String root, NodePath location) {
+    StringBuilder field = new StringBuilder(root);
     for (int i = 0; i < location.getNameCount(); i++) {
       Object element = location.getElement(i);
       if (element instanceof Number index) {

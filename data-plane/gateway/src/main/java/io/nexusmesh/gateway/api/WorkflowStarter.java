@@ -75,6 +75,14 @@ public final class WorkflowStarter {
     return workflow.startsWith("workflows/") ? workflow.substring("workflows/".length()) : workflow;
   }
 
+  /**
+   * Whether the caller may call the panel tool {@code name} ({@code <panel>.<tool>}): a key limited
+   * to some workflows only if it names the tool among them.
+   */
+  public static boolean mayRunPanelTool(Principal caller, String name) {
+    return caller.allowedWorkflows().isEmpty() || caller.allowedWorkflows().contains(name);
+  }
+
   /** Whether the caller's key may run workflow {@code id} (a key may be limited to some). */
   public static boolean mayRun(Principal caller, String id) {
     return caller.allowedWorkflows().isEmpty() || caller.allowedWorkflows().contains(id);
@@ -152,10 +160,10 @@ public final class WorkflowStarter {
             .panel(caller.org(), panel)
             .filter(p -> p.tool(tool).isPresent())
             .orElseThrow(() -> NexusException.notFound("tool", name));
-    if (!caller.allowedWorkflows().isEmpty()) {
+    if (!mayRunPanelTool(caller, name)) {
       throw NexusException.of(
           ErrorReason.ERROR_REASON_PERMISSION_DENIED,
-          "this API key is limited to some workflows and may not call panel tools");
+          "this credential is limited to some workflows and tools, not " + name);
     }
     return start(
         caller,

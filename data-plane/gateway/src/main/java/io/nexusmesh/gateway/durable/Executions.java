@@ -14,6 +14,7 @@ import io.nexusmesh.api.gateway.v1.ExecutionEvent;
 import io.nexusmesh.api.gateway.v1.ExecutionStatus;
 import io.nexusmesh.api.workflow.v1.ExecutionMode;
 import io.nexusmesh.api.workflow.v1.WorkflowSpec;
+import io.nexusmesh.gateway.engine.AgentSteps;
 import io.nexusmesh.gateway.engine.ChildWorkflows;
 import io.nexusmesh.gateway.engine.Expressions;
 import io.nexusmesh.gateway.engine.HttpCaller;
@@ -133,8 +134,22 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       Clock clock,
       Listener listener,
       Options options) {
+    this(redis, expressions, http, tools, AgentSteps.NONE, catalog, clock, listener, options);
+  }
+
+  /** With {@code agents} running the workflows' llm nodes. */
+  public Executions(
+      RedissonClient redis,
+      Expressions expressions,
+      HttpCaller http,
+      io.nexusmesh.gateway.panel.PanelTools tools,
+      AgentSteps agents,
+      WorkflowCatalog catalog,
+      Clock clock,
+      Listener listener,
+      Options options) {
     this.store = new ExecutionStore(requireNonNull(redis, "redis"));
-    this.services = new WorkflowRun.Services(expressions, http, tools, this, clock);
+    this.services = new WorkflowRun.Services(expressions, http, tools, this, agents, clock);
     this.catalog = requireNonNull(catalog, "catalog");
     this.clock = requireNonNull(clock, "clock");
     this.listener = requireNonNull(listener, "listener");
@@ -331,6 +346,7 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
         new WorkflowRun(
             services,
             id,
+            execution.getWorkflowId(),
             stored.org(),
             stored.spec(),
             execution.getInput(),
@@ -444,6 +460,7 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
           new WorkflowRun(
               services,
               childId,
+              execution.getWorkflowId(),
               org,
               stored.spec(),
               execution.getInput(),

@@ -53,12 +53,14 @@ public final class WorkflowRun {
       HttpCaller http,
       io.nexusmesh.gateway.panel.PanelTools tools,
       ChildWorkflows children,
+      AgentSteps agents,
       Clock clock) {
     public Services {
       requireNonNull(expressions, "expressions");
       requireNonNull(http, "http");
       requireNonNull(tools, "tools");
       requireNonNull(children, "children");
+      requireNonNull(agents, "agents");
       requireNonNull(clock, "clock");
     }
   }
@@ -88,11 +90,13 @@ public final class WorkflowRun {
   private final Struct inputStruct;
   private final long deadlineMillis;
   private final Journal journal;
+  private final String workflowId;
   private final AtomicLong nodeRuns = new AtomicLong();
 
   public WorkflowRun(
       Services services,
       String executionId,
+      String workflowId,
       String org,
       WorkflowSpec spec,
       Struct input,
@@ -100,6 +104,7 @@ public final class WorkflowRun {
       Journal journal) {
     this.services = requireNonNull(services, "services");
     this.executionId = requireNonNull(executionId, "executionId");
+    this.workflowId = requireNonNull(workflowId, "workflowId");
     this.org = requireNonNull(org, "org");
     this.spec = requireNonNull(spec, "spec");
     this.inputStruct = requireNonNull(input, "input");
@@ -282,6 +287,23 @@ public final class WorkflowRun {
           case BRANCH -> once(path, () -> JsonValues.of(branch(node, scope)));
           case PARALLEL -> once(path, () -> parallel(node, path, scope));
           case MAP -> once(path, () -> map(node, path, scope));
+          case LLM ->
+              withRetries(
+                  node,
+                  path,
+                  attempt ->
+                      services
+                          .agents()
+                          .run(
+                              new AgentSteps.Step(
+                                  org,
+                                  workflowId,
+                                  executionId,
+                                  path,
+                                  attempt,
+                                  node.getLlm(),
+                                  prompt(node, scope),
+                                  attemptTimeout(node))));
           case WAIT -> once(path, () -> await(node.getWait(), path));
           case SUB_WORKFLOW -> once(path, () -> subWorkflow(node, path, scope));
           case KIND_NOT_SET ->
@@ -301,6 +323,19 @@ public final class WorkflowRun {
   }
 
   /** The tool node's arguments: its CEL expression's value, which must be a map. */
+  private String prompt(Node node, Scope scope) {
+    Value value = services.expressions().eval(node.getLlm().getPrompt(), scope.vars());
+    if (!value.hasStringValue()) {
+      throw new NodeFailure(
+          Status.Code.INVALID_ARGUMENT,
+          "node "
+              + node.getId()
+              + ": prompt must evaluate to a string, got "
+              + value.getKindCase());
+    }
+    return value.getStringValue();
+  }
+
   private Struct toolArguments(Node node, Scope scope) {
     String expression = node.getTool().getArguments();
     if (expression.isEmpty()) {

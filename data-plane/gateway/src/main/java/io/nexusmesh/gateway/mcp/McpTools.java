@@ -12,13 +12,11 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
 import com.linecorp.armeria.common.HttpStatus;
 import io.nexusmesh.api.common.v1.ErrorReason;
-import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
 import io.nexusmesh.api.gateway.v1.Execution;
 import io.nexusmesh.gateway.api.WorkflowStarter;
 import io.nexusmesh.gateway.deploy.DeploymentRegistry;
 import io.nexusmesh.gateway.durable.Executions;
 import io.nexusmesh.gateway.panel.PanelToolWorkflows;
-import io.nexusmesh.gateway.panel.ReachablePanel;
 import io.nexusmesh.gateway.session.OpenSession;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.FieldViolation;
@@ -36,15 +34,16 @@ import java.util.concurrent.TimeoutException;
  * organisation's running panels' tools are listed next to them as {@code <panel>.<tool>}; calling
  * one runs it as a one-step execution (journaled, cancellable, with progress).
  */
-public final class McpTools {
+final class McpTools {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final DeploymentRegistry deployments;
   private final WorkflowStarter starter;
   private final Executions executions;
   private final Duration maxWait;
+  private final ToolCatalog catalog;
 
-  public McpTools(
+  McpTools(
       DeploymentRegistry deployments,
       WorkflowStarter starter,
       Executions executions,
@@ -53,52 +52,19 @@ public final class McpTools {
     this.starter = requireNonNull(starter, "starter");
     this.executions = requireNonNull(executions, "executions");
     this.maxWait = requireNonNull(maxWait, "maxWait");
+    this.catalog = new ToolCatalog(deployments);
   }
 
   /** The {@code tools/list} result. */
-  public JsonNode list(Principal caller) {
+  JsonNode list(Principal caller) {
     ArrayNode tools = NODES.arrayNode();
-    for (DeployedWorkflow deployment : deployments.deployments(caller.org())) {
-      if (!WorkflowStarter.mayRun(caller, deployment.getWorkflowId())) {
-        continue;
-      }
+    for (ToolCatalog.MeshTool mesh : catalog.list(caller)) {
       ObjectNode tool = tools.addObject();
-      tool.put("name", deployment.getWorkflowId());
-      tool.put(
-          "description",
-          deployment.getDescription().isEmpty()
-              ? "Runs the workflow "
-                  + deployment.getWorkflowId()
-                  + " (v"
-                  + deployment.getVersion()
-                  + ")."
-              : deployment.getDescription());
-      var spec = deployment.getSpec();
-      tool.set(
-          "inputSchema",
-          spec.hasInputSchema()
-              ? tree(spec.getInputSchema())
-              : NODES.objectNode().put("type", "object"));
-      if (spec.hasOutputSchema()) {
-        tool.set("outputSchema", tree(spec.getOutputSchema()));
-      }
-    }
-    if (caller.allowedWorkflows().isEmpty()) {
-      for (ReachablePanel panel : deployments.panels(caller.org())) {
-        for (var panelTool : panel.tools()) {
-          ObjectNode tool = tools.addObject();
-          tool.put("name", PanelToolWorkflows.toolName(panel.panel(), panelTool.getName()));
-          tool.put(
-              "description",
-              panelTool.getDesc().isEmpty()
-                  ? "Tool " + panelTool.getName() + " of panel " + panel.panel() + "."
-                  : panelTool.getDesc());
-          tool.set(
-              "inputSchema",
-              panelTool.hasInputSchema()
-                  ? tree(panelTool.getInputSchema())
-                  : NODES.objectNode().put("type", "object"));
-        }
+      tool.put("name", mesh.name());
+      tool.put("description", mesh.description());
+      tool.set("inputSchema", tree(mesh.inputSchema()));
+      if (mesh.outputSchema() != null) {
+        tool.set("outputSchema", tree(mesh.outputSchema()));
       }
     }
     ObjectNode result = NODES.objectNode();

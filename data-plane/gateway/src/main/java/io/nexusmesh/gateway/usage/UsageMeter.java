@@ -15,16 +15,20 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Counts what this gateway ran, per organisation and workflow, between two reports to the control
- * plane, and exports {@code nexus_workflow_executions_total{workflow,channel}} to Prometheus.
+ * Counts what this gateway ran, per organisation and workflow (and the model tokens of agents, per
+ * organisation, workflow and model), between two reports to the control plane, and exports {@code
+ * nexus_workflow_executions_total{workflow,channel}} to Prometheus.
  */
 public final class UsageMeter implements Executions.Listener {
-  private record Key(String org, String workflowId) {}
+  /** What a tally counts: an organisation's workflow, and the model for tokens ("" otherwise). */
+  private record Key(String org, String workflowId, String model) {}
 
   private static final class Tally {
     long executions;
     long nodeRuns;
     long millis;
+    long promptTokens;
+    long completionTokens;
   }
 
   private final Clock clock;
@@ -41,7 +45,7 @@ public final class UsageMeter implements Executions.Listener {
   @Override
   public synchronized void ended(String org, Execution execution, long nodeRuns, Duration took) {
     Tally tally =
-        tallies.computeIfAbsent(new Key(org, execution.getWorkflowId()), k -> new Tally());
+        tallies.computeIfAbsent(new Key(org, execution.getWorkflowId(), ""), k -> new Tally());
     tally.executions++;
     tally.nodeRuns += nodeRuns;
     tally.millis += took.toMillis();
@@ -51,6 +55,17 @@ public final class UsageMeter implements Executions.Listener {
         .tag("status", execution.getStatus().name())
         .register(registry)
         .increment();
+  }
+
+  /**
+   * Counts the model tokens of one call of an agent: a workflow's llm node ({@code workflowId}) or
+   * a session's agent ({@code workflowId} empty).
+   */
+  public synchronized void tokens(
+      String org, String workflowId, String model, long promptTokens, long completionTokens) {
+    Tally tally = tallies.computeIfAbsent(new Key(org, workflowId, model), k -> new Tally());
+    tally.promptTokens += promptTokens;
+    tally.completionTokens += completionTokens;
   }
 
   /** The usage since the previous call, as records for {@code ReportUsage}; resets the tallies. */
@@ -63,6 +78,9 @@ public final class UsageMeter implements Executions.Listener {
                 UsageRecord.newBuilder()
                     .setOrg(key.org())
                     .setWorkflowId(key.workflowId())
+                    .setModel(key.model())
+                    .setPromptTokens(t.promptTokens)
+                    .setCompletionTokens(t.completionTokens)
                     .setExecutions(t.executions)
                     .setNodeRuns(t.nodeRuns)
                     .setTotalDuration(Durations.fromMillis(t.millis))
@@ -78,7 +96,10 @@ public final class UsageMeter implements Executions.Listener {
   public synchronized void restore(List<UsageRecord> records) {
     for (UsageRecord r : records) {
       Tally tally =
-          tallies.computeIfAbsent(new Key(r.getOrg(), r.getWorkflowId()), k -> new Tally());
+          tallies.computeIfAbsent(
+              new Key(r.getOrg(), r.getWorkflowId(), r.getModel()), k -> new Tally());
+      tally.promptTokens += r.getPromptTokens();
+      tally.completionTokens += r.getCompletionTokens();
       tally.executions += r.getExecutions();
       tally.nodeRuns += r.getNodeRuns();
       tally.millis += Durations.toMillis(r.getTotalDuration());

@@ -28,9 +28,10 @@ import java.util.function.Function;
  * loop run without a model or a key, and tests can drive the real client. Its script: when the last
  * message is the user's and names one of the offered tools, it calls that tool with the first JSON
  * object in the message as arguments ({@code {}} if none); after a tool result it answers with that
- * result; otherwise it echoes the message and says how to make it call a tool. Tokens are counted
- * as one per four characters. It answers without blocking a thread, so it can hold thousands of
- * slow calls at once.
+ * result; otherwise it echoes the message and says how to make it call a tool. When the system
+ * prompt says "JSON" it answers with JSON alone: the tool's result, or the message's first object.
+ * Tokens are counted as one per four characters. It answers without blocking a thread, so it can
+ * hold thousands of slow calls at once.
  */
 public final class ScriptedModel implements AutoCloseable {
   /** The name it answers with. */
@@ -53,6 +54,7 @@ public final class ScriptedModel implements AutoCloseable {
   private final Server server;
   private final Options options;
   private final AtomicLong ids = new AtomicLong();
+  private final AtomicLong requests = new AtomicLong();
 
   private ScriptedModel(int port, Options options) {
     this.options = options;
@@ -75,6 +77,11 @@ public final class ScriptedModel implements AutoCloseable {
     return "http://127.0.0.1:" + server.activeLocalPort() + "/v1";
   }
 
+  /** How many chat completions it was asked for. */
+  public long requests() {
+    return requests.get();
+  }
+
   /** The service, for mounting elsewhere. */
   public HttpService service() {
     return (ctx, req) ->
@@ -93,6 +100,7 @@ public final class ScriptedModel implements AutoCloseable {
                         return CompletableFuture.completedFuture(
                             error(HttpStatus.BAD_REQUEST, "messages: required"));
                       }
+                      requests.incrementAndGet();
                       Duration delay = options.latency().apply(lastUserText(request));
                       CompletableFuture<HttpResponse> answer = new CompletableFuture<>();
                       ctx.eventLoop()
@@ -127,8 +135,10 @@ public final class ScriptedModel implements AutoCloseable {
     JsonNode messages = request.path("messages");
     JsonNode last = messages.get(messages.size() - 1);
     String role = last.path("role").asText();
+    boolean wantsJson = systemPrompt(request).contains("JSON");
     if (role.equals("tool")) {
-      return new Answer("The tool answered: " + last.path("content").asText(), List.of());
+      String result = last.path("content").asText();
+      return new Answer(wantsJson ? result : "The tool answered: " + result, List.of());
     }
     String text = last.path("content").asText("");
     List<String> tools = new ArrayList<>();
@@ -145,6 +155,9 @@ public final class ScriptedModel implements AutoCloseable {
         return new Answer("I will call " + tool + ".", List.of(call));
       }
     }
+    if (wantsJson && !firstJsonObject(text).equals("{}")) {
+      return new Answer(firstJsonObject(text), List.of());
+    }
     return new Answer(
         "You said: "
             + text
@@ -152,6 +165,15 @@ public final class ScriptedModel implements AutoCloseable {
             + (tools.isEmpty() ? ", once there are some," : " (" + String.join(", ", tools) + ")")
             + " with its arguments as JSON, and I will call it.)",
         List.of());
+  }
+
+  private static String systemPrompt(JsonNode request) {
+    for (JsonNode message : request.path("messages")) {
+      if (message.path("role").asText().equals("system")) {
+        return message.path("content").asText("");
+      }
+    }
+    return "";
   }
 
   private static String firstJsonObject(String text) {

@@ -28,9 +28,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Carries out a turn's tool calls through the mesh: {@code ExecutionService.Execute} on the gateway
  * the turn came from, with the turn's own credential (the session owner's rights, nothing more), in
- * the turn's session, with the model's call id as the idempotency key, so a call redone after a
- * restart joins the first execution instead of running twice. A tool that fails, is refused or does
- * not answer within {@code timeout} is a result with an error: the model reads it and goes on.
+ * the turn's tool session (the chat's session; none for a workflow step), with the model's call id
+ * as the idempotency key, so a call redone after a restart joins the first execution instead of
+ * running twice. A tool that fails, is refused or does not answer within {@code timeout} is a
+ * result with an error: the model reads it and goes on.
  */
 public final class ToolCaller implements CommandHandler, AutoCloseable {
   /** The {@code source} of its replies. */
@@ -87,7 +88,7 @@ public final class ToolCaller implements CommandHandler, AutoCloseable {
               .setWorkflow(call.getToolName())
               .setInput(call.getArguments())
               .setRequestId(idempotencyKey(command, call))
-              .setSessionId(command.getSessionId())
+              .setSessionId(invocation.getSessionId())
               .build();
       ExecuteResponse response;
       do {

@@ -39,6 +39,9 @@ public final class TurnMachine {
   /** The {@code source} of everything it writes. */
   public static final String SOURCE = "llm-manager";
 
+  /** How many ended turns a session remembers, to ignore a repeated request. */
+  static final int RECENT_TURNS = 32;
+
   private final TurnLimits limits;
   private final ContextBudget budget;
   private final String defaultModel;
@@ -85,6 +88,9 @@ public final class TurnMachine {
 
     void request(SemanticEvent command) {
       String turnId = command.getTurnId().isEmpty() ? command.getEventId() : command.getTurnId();
+      if (known(turnId)) {
+        return; // asked again (a workflow step resumed elsewhere): the first request runs
+      }
       if (context.hasTurn()) {
         if (context.getQueuedCount() >= limits.maxQueuedTurns()) {
           failed(
@@ -103,6 +109,13 @@ public final class TurnMachine {
         return;
       }
       start(turnId, command.getTurnRequest(), command.getEventId());
+    }
+
+    /** Whether {@code turnId} runs, waits or ended recently. */
+    private boolean known(String turnId) {
+      return (context.hasTurn() && context.getTurn().getTurnId().equals(turnId))
+          || context.getQueuedList().stream().anyMatch(q -> q.getTurnId().equals(turnId))
+          || context.getRecentTurnsList().contains(turnId);
     }
 
     private void start(String turnId, TurnRequest request, String causation) {
@@ -162,7 +175,9 @@ public final class TurnMachine {
       ActiveTurn.Builder turn = context.getTurnBuilder().setPendingModelCall("");
       String causation = reply.getCallId();
       if (reply.hasUsage()) {
-        event(causation, base -> base.setUsage(reply.getUsage()));
+        String workflow = turn.getRequest().getWorkflowId();
+        event(
+            causation, base -> base.setUsage(reply.getUsage().toBuilder().setWorkflowId(workflow)));
       }
       if (!reply.getError().isEmpty()) {
         endFailed(
@@ -225,7 +240,8 @@ public final class TurnMachine {
                     ToolInvocation.newBuilder()
                         .setCall(call)
                         .setCredential(turn.getRequest().getCredential())
-                        .setGatewayUrl(turn.getRequest().getGatewayUrl())));
+                        .setGatewayUrl(turn.getRequest().getGatewayUrl())
+                        .setSessionId(turn.getRequest().getToolSessionId())));
       }
       if (turn.getPendingToolCallsCount() == 0) {
         callModel();
@@ -301,6 +317,12 @@ public final class TurnMachine {
         List<ChatMessage> history = budget.append(context.getHistoryList(), turn.getMessagesList());
         context.clearHistory().addAllHistory(history);
       }
+      List<String> recent = new ArrayList<>(context.getRecentTurnsList());
+      recent.add(turn.getTurnId());
+      context
+          .clearRecentTurns()
+          .addAllRecentTurns(
+              recent.subList(Math.max(0, recent.size() - RECENT_TURNS), recent.size()));
       context.clearTurn();
       if (context.getQueuedCount() > 0) {
         QueuedTurn next = context.getQueued(0);

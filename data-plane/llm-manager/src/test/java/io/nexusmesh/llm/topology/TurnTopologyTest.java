@@ -86,7 +86,8 @@ class TurnTopologyTest {
             .setText(text)
             .setAgent(Agent.newBuilder().setSystemPrompt("be brief"))
             .setCredential("nxt_secret")
-            .setGatewayUrl("http://gw");
+            .setGatewayUrl("http://gw")
+            .setToolSessionId("s1");
     for (String tool : tools) {
       request.addTools(ToolSpec.newBuilder().setName(tool));
     }
@@ -143,6 +144,7 @@ class TurnTopologyTest {
         .containsExactly("c1", "c2");
     assertThat(invocations.get(0).getToolInvocation().getCredential()).isEqualTo("nxt_secret");
     assertThat(invocations.get(0).getToolInvocation().getGatewayUrl()).isEqualTo("http://gw");
+    assertThat(invocations.get(0).getToolInvocation().getSessionId()).isEqualTo("s1");
 
     send(
         envelope(SESSION, "acme")
@@ -297,6 +299,20 @@ class TurnTopologyTest {
     assertThat(next.get(0).getModelCall().getMessagesList())
         .extracting(m -> m.getContent())
         .containsExactly("be brief", "first", "one", "second");
+  }
+
+  @Test
+  void aTurnAskedForAgainRunsOnce() {
+    turn("t1", request("hi"));
+    turn("t1", request("hi")); // while it runs
+    List<SemanticEvent> orders = workOrders();
+    assertThat(orders).hasSize(1);
+    modelReply(orders.get(0).getModelCall().getCallId(), ModelReply.newBuilder().setContent("one"));
+    turn("t1", request("hi")); // after it ended
+    assertThat(workOrders()).isEmpty();
+    assertThat(events.readValuesToList())
+        .extracting(e -> e.getPayloadCase().name())
+        .containsExactly("TURN_STARTED", "TURN_RESPONSE");
   }
 
   @Test
