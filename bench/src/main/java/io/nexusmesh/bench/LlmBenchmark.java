@@ -10,6 +10,8 @@ import io.nexusmesh.llm.scripted.ScriptedModel;
 import io.nexusmesh.testing.KafkaBroker;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -28,11 +30,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li><b>1,000 sessions, 1 s model</b>: 1,000 sessions, each starting its next turn when the last
  *       one answered, against a model that takes 1 s to answer, for {@code bench.seconds} (default
  *       15): turns per second against the ideal, 1,000/s (aim: at least 800/s, i.e. nothing waits
- *       for the model but its own session), and p99 against the 1 s the model takes.
+ *       for the model but its own session), and p99 against the 1 s the model takes; and against as
+ *       many closed loops calling the same model directly with the same client.
  * </ul>
  *
  * <p>{@code -Dbench.turns=500} sets the one-at-a-time count; {@code -Dbench.sessions=1000} the
- * concurrency.
+ * concurrency; {@code -Dbench.commit=10ms} the topology's commit interval; {@code
+ * -Dbench.guarantee=at_least_once} measures without transactions.
  */
 public final class LlmBenchmark {
   private LlmBenchmark() {}
@@ -50,13 +54,17 @@ public final class LlmBenchmark {
                     true))) {
       var client = new OpenAiModelClient(model.baseUrl(), null, Duration.ofSeconds(30), 0);
       long[] alone = modelAlone(client, turns);
+      Concurrent direct = modelsAtOnce(client, sessions, Duration.ofSeconds(seconds));
       LlmManagerConfig config =
           LlmManagerConfig.fromEnvironment(
               Map.of(
                   "NEXUS_KAFKA_BOOTSTRAP", broker.endpoint().bootstrapServers(),
                   "NEXUS_LLM_STATE_DIR", Files.createTempDirectory("bench-llm").toString(),
                   "NEXUS_LLM_MODEL", ScriptedModel.MODEL,
-                  "NEXUS_LLM_BASE_URL", model.baseUrl()));
+                  "NEXUS_LLM_BASE_URL", model.baseUrl(),
+                  "NEXUS_LLM_COMMIT_INTERVAL", System.getProperty("bench.commit", "10ms"),
+                  "NEXUS_LLM_PROCESSING_GUARANTEE",
+                      System.getProperty("bench.guarantee", "exactly_once_v2")));
       try (LlmManager manager =
               LlmManager.start(
                   config,
@@ -67,7 +75,7 @@ public final class LlmBenchmark {
         sequential(driver, 100); // warm-up
         long[] oneAtATime = sequential(driver, turns);
         Concurrent many = concurrent(driver, sessions, Duration.ofSeconds(seconds));
-        print(config, alone, oneAtATime, many, sessions);
+        print(config, alone, oneAtATime, direct, many, sessions);
       }
       client.close();
     }
@@ -92,6 +100,43 @@ public final class LlmBenchmark {
       latencies[i] = System.nanoTime() - start;
     }
     return latencies;
+  }
+
+  /** {@code callers} closed loops calling the slow model directly, on virtual threads. */
+  private static Concurrent modelsAtOnce(OpenAiModelClient client, int callers, Duration window)
+      throws InterruptedException {
+    ModelCall call =
+        ModelCall.newBuilder()
+            .setCallId("bench")
+            .setModel(ScriptedModel.MODEL)
+            .addMessages(ChatMessage.newBuilder().setRole("user").setContent("[slow] hello"))
+            .build();
+    long began = System.nanoTime();
+    long end = began + window.toNanos();
+    var latencies = new ConcurrentLinkedQueue<Long>();
+    var failed = new AtomicLong();
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < callers; i++) {
+      threads.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    while (System.nanoTime() < end) {
+                      long start = System.nanoTime();
+                      if (client.call(call).getError().isEmpty()) {
+                        latencies.add(System.nanoTime() - start);
+                      } else {
+                        failed.incrementAndGet();
+                      }
+                    }
+                  }));
+    }
+    for (Thread thread : threads) {
+      thread.join();
+    }
+    double seconds = (System.nanoTime() - began) / 1e9;
+    return new Concurrent(
+        latencies.stream().mapToLong(Long::longValue).toArray(), seconds, failed.get());
   }
 
   private static long[] sequential(TurnDriver driver, int n) throws Exception {
@@ -157,34 +202,48 @@ public final class LlmBenchmark {
   }
 
   private static void print(
-      LlmManagerConfig config, long[] alone, long[] oneAtATime, Concurrent many, int sessions) {
+      LlmManagerConfig config,
+      long[] alone,
+      long[] oneAtATime,
+      Concurrent direct,
+      Concurrent many,
+      int sessions) {
     System.out.printf(
-        "LLM manager benchmark (%d cores, commit interval %d ms, exactly_once_v2)%n",
-        Runtime.getRuntime().availableProcessors(), config.commitInterval().toMillis());
+        "LLM manager benchmark (%d cores, commit interval %d ms, %s)%n",
+        Runtime.getRuntime().availableProcessors(),
+        config.commitInterval().toMillis(),
+        config.processingGuarantee());
     System.out.printf("%-36s %9s %9s %12s%n", "scenario", "p50 ms", "p99 ms", "turns/s");
+    row("model call alone (baseline)", alone, -1);
+    row("turn, one at a time", oneAtATime, -1);
     System.out.printf(
-        "%-36s %9.3f %9.3f %12s%n",
-        "model call alone (baseline)", percentile(alone, 0.5), percentile(alone, 0.99), "-");
-    System.out.printf(
-        "%-36s %9.3f %9.3f %12s%n",
-        "turn, one at a time", percentile(oneAtATime, 0.5), percentile(oneAtATime, 0.99), "-");
-    System.out.printf(
-        "  the layer's own cost per turn: p50 %.3f ms (turn p50 - model p50; aim < 5 ms), %.2fx the model call%n",
+        "  the layer's own cost per turn: p50 %.3f ms (turn p50 - model p50; aim < 5 ms),"
+            + " %.2fx the model call%n",
         percentile(oneAtATime, 0.5) - percentile(alone, 0.5),
         percentile(oneAtATime, 0.5) / percentile(alone, 0.5));
+    double directRate = direct.latencies().length / direct.seconds();
+    row(sessions + " direct model callers, 1 s", direct.latencies(), directRate);
     double rate = many.latencies().length / many.seconds();
+    row(sessions + " sessions, 1 s model", many.latencies(), rate);
     System.out.printf(
-        "%-36s %9.3f %9.3f %12.0f%n",
-        sessions + " sessions, 1 s model",
-        percentile(many.latencies(), 0.5),
-        percentile(many.latencies(), 0.99),
-        rate);
-    System.out.printf(
-        "  %.0f turns/s = %.2fx the ideal %d/s (aim >= 0.80); p99 %.2fx the model's 1 s; %d failed turns%n",
+        "  %.0f turns/s = %.2fx the ideal %d/s (aim >= 0.80), %.2fx the direct callers; p99 %.2fx"
+            + " the model's 1 s; %d failed turns, %d failed direct calls%n",
         rate,
         rate / sessions,
         sessions,
+        rate / directRate,
         percentile(many.latencies(), 0.99) / 1000.0,
-        many.failed());
+        many.failed(),
+        direct.failed());
+  }
+
+  /** One line of the table; {@code rate} below 0 for none. */
+  private static void row(String name, long[] latencies, double rate) {
+    System.out.printf(
+        "%-36s %9.3f %9.3f %12s%n",
+        name,
+        percentile(latencies, 0.5),
+        percentile(latencies, 0.99),
+        rate < 0 ? "-" : String.format("%.0f", rate));
   }
 }

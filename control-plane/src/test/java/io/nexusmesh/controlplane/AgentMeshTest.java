@@ -1,38 +1,28 @@
 package io.nexusmesh.controlplane;
 
+import static io.nexusmesh.controlplane.AgentMeshSupport.*;
 import static io.nexusmesh.controlplane.ControlPlaneHarness.codeOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.Value;
 import com.google.rpc.RetryInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.StatusProto;
-import io.grpc.stub.StreamObserver;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.nexusmesh.api.controlplane.v1.ApiKeyServiceGrpc;
-import io.nexusmesh.api.controlplane.v1.CreateApiKeyRequest;
-import io.nexusmesh.api.gateway.v1.CreateSessionRequest;
 import io.nexusmesh.api.gateway.v1.ExecuteRequest;
 import io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc;
 import io.nexusmesh.api.gateway.v1.GetSessionRequest;
 import io.nexusmesh.api.gateway.v1.PostSessionMessageRequest;
 import io.nexusmesh.api.gateway.v1.ReplaySessionRequest;
-import io.nexusmesh.api.gateway.v1.SessionEvent;
 import io.nexusmesh.api.gateway.v1.SessionServiceGrpc;
 import io.nexusmesh.api.gateway.v1.SignalExecutionRequest;
-import io.nexusmesh.api.gateway.v1.WatchSessionRequest;
-import io.nexusmesh.api.gateway.v1.WatchSessionResponse;
 import io.nexusmesh.api.semantic.v1.Agent;
 import io.nexusmesh.api.semantic.v1.SemanticEvent;
 import io.nexusmesh.gateway.Gateway;
 import io.nexusmesh.llm.LlmManager;
-import io.nexusmesh.llm.LlmManagerConfig;
-import io.nexusmesh.llm.model.OpenAiModelClient;
 import io.nexusmesh.llm.scripted.ScriptedModel;
 import io.nexusmesh.semantic.Topics;
 import io.nexusmesh.testing.KafkaEndpoint;
@@ -46,21 +36,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.sql.DataSource;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * Sessions' agents through the whole mesh: a real control plane, a real gateway on a real Redis and
@@ -89,57 +72,6 @@ class AgentMeshTest {
 
   @TempDir Path state;
 
-  private LlmManager manager(KafkaEndpoint kafka, ScriptedModel model, String stateDir) {
-    LlmManagerConfig config =
-        LlmManagerConfig.fromEnvironment(
-            Map.of(
-                "NEXUS_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
-                "NEXUS_LLM_STATE_DIR", state.resolve(stateDir).toString(),
-                "NEXUS_LLM_PARTITIONS", "3",
-                "NEXUS_LLM_MODEL", ScriptedModel.MODEL,
-                "NEXUS_LLM_BASE_URL", model.baseUrl()));
-    LlmManager manager =
-        LlmManager.start(
-            config,
-            new OpenAiModelClient(model.baseUrl(), null, Duration.ofSeconds(30), 2),
-            new SimpleMeterRegistry());
-    manager.awaitRunning(Duration.ofSeconds(90));
-    return manager;
-  }
-
-  /** Everything a watcher of {@code session} hears, in arrival order. */
-  private static List<SemanticEvent> watch(
-      SessionServiceGrpc.SessionServiceStub sessions, String session, List<String> order) {
-    List<SemanticEvent> heard = new CopyOnWriteArrayList<>();
-    sessions.watchSession(
-        WatchSessionRequest.newBuilder().setId(session).build(),
-        new StreamObserver<>() {
-          @Override
-          public void onNext(WatchSessionResponse value) {
-            SessionEvent event = value.getEvent();
-            if (event.hasAgentEvent()) {
-              heard.add(event.getAgentEvent());
-              order.add(session + ":" + event.getAgentEvent().getPayloadCase());
-            }
-          }
-
-          @Override
-          public void onError(Throwable t) {}
-
-          @Override
-          public void onCompleted() {}
-        });
-    return heard;
-  }
-
-  private static boolean answered(List<SemanticEvent> chain) {
-    return chain.stream().anyMatch(e -> e.hasTurnResponse() || e.hasTurnFailed());
-  }
-
-  private static List<String> kinds(List<SemanticEvent> chain) {
-    return chain.stream().map(e -> e.getPayloadCase().name()).toList();
-  }
-
   @Test
   void anAgentCallsItsOrgsToolsStreamsItsChainAndReplaysIt(RedisEndpoint redis, KafkaEndpoint kafka)
       throws Exception {
@@ -150,7 +82,7 @@ class AgentMeshTest {
             0,
             new ScriptedModel.Options(
                 text -> text.contains("slowly") ? Duration.ofSeconds(5) : Duration.ZERO, true));
-    LlmManager manager = manager(kafka, model, "first");
+    LlmManager manager = manager(state, kafka, model, "first");
     try (var cp = ControlPlaneHarness.start()) {
       Gateway gateway =
           cp.startGateway(
@@ -408,7 +340,7 @@ class AgentMeshTest {
                             .getExecutionIdsCount()
                         == 1);
         manager.close();
-        manager = manager(kafka, model, "second");
+        manager = manager(state, kafka, model, "second");
         Thread.sleep(
             1000); // the restarted tool caller redoes the open call: it joins the first run
         String execution =
@@ -505,108 +437,6 @@ class AgentMeshTest {
     } finally {
       manager.close();
       model.close();
-    }
-  }
-
-  /** Model tokens stored for a workflow ("" for sessions' agents), read from the database. */
-  private static long tokens(ControlPlaneHarness cp, String org, String workflowId) {
-    return JdbcClient.create(cp.context.getBean(DataSource.class))
-        .sql(
-            "SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0) FROM usage_records"
-                + " WHERE org = ? AND workflow_id = ? AND model = ?")
-        .params(org, workflowId, ScriptedModel.MODEL)
-        .query(Long.class)
-        .single();
-  }
-
-  private static String apiKey(ControlPlaneHarness cp, String admin) {
-    return cp.as(ApiKeyServiceGrpc.newBlockingStub(cp.channel), admin)
-        .createApiKey(CreateApiKeyRequest.newBuilder().setDisplayName("app").build())
-        .getSecret();
-  }
-
-  private static String newSession(
-      SessionServiceGrpc.SessionServiceBlockingStub sessions, Agent agent) {
-    return sessions
-        .createSession(CreateSessionRequest.newBuilder().setAgent(agent).build())
-        .getSession()
-        .getId();
-  }
-
-  private static void post(
-      SessionServiceGrpc.SessionServiceBlockingStub sessions, String session, String message) {
-    sessions.postSessionMessage(
-        PostSessionMessageRequest.newBuilder().setId(session).setMessage(text(message)).build());
-  }
-
-  private static Value text(String text) {
-    return Value.newBuilder().setStringValue(text).build();
-  }
-
-  /** The first dead letter, read back from its topic. */
-  private static byte[] deadLetter(KafkaEndpoint kafka) {
-    try (var consumer =
-        new KafkaConsumer<>(
-            Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                kafka.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
-      var partitions =
-          consumer.partitionsFor(Topics.DEFAULT.deadLetters()).stream()
-              .map(p -> new TopicPartition(p.topic(), p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (System.nanoTime() < deadline) {
-        for (var record : consumer.poll(Duration.ofMillis(200))) {
-          return record.value();
-        }
-      }
-      throw new AssertionError("no dead letter");
-    }
-  }
-
-  /** The credential of the session's turn request, read back from the commands topic. */
-  private static String turnCredential(KafkaEndpoint kafka, String session) {
-    try (var consumer =
-        new KafkaConsumer<>(
-            Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                kafka.bootstrapServers(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
-      var partitions =
-          consumer.partitionsFor(Topics.DEFAULT.commands()).stream()
-              .map(p -> new TopicPartition(p.topic(), p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      while (System.nanoTime() < deadline) {
-        for (var record : consumer.poll(Duration.ofMillis(200))) {
-          if (session.equals(record.key())) {
-            try {
-              SemanticEvent command = SemanticEvent.parseFrom(record.value());
-              if (command.hasTurnRequest()) {
-                return command.getTurnRequest().getCredential();
-              }
-            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-              // not ours
-            }
-          }
-        }
-      }
-      throw new AssertionError("no turn request of session " + session);
     }
   }
 }

@@ -64,12 +64,17 @@ public final class LlmManager implements AutoCloseable {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap());
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.processingGuarantee());
     props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
     // Under exactly-once a record is visible downstream only once its transaction commits: the
     // commit interval bounds each hop's latency (a turn takes two hops per model call).
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
     props.put(StreamsConfig.consumerPrefix("max.poll.records"), 1000);
+    // A stream thread waits this long in poll() for input before it commits what it did: with
+    // Streams' default (100 ms) every hop of a turn would wait for it. The producer sends at once
+    // (Streams' default lingers 100 ms); the commit flushes anyway.
+    props.put(StreamsConfig.POLL_MS_CONFIG, 5);
+    props.put(StreamsConfig.producerPrefix("linger.ms"), 1);
     if (config.instanceId() != null) {
       props.put(StreamsConfig.consumerPrefix("group.instance.id"), config.instanceId());
     }

@@ -29,6 +29,9 @@ import org.jspecify.annotations.Nullable;
  *     taking more
  * @param commitInterval {@code NEXUS_LLM_COMMIT_INTERVAL} (10ms): how often the topology commits
  *     its transaction, which bounds each hop's latency under exactly-once
+ * @param processingGuarantee {@code NEXUS_LLM_PROCESSING_GUARANTEE} ({@code exactly_once_v2}):
+ *     {@code at_least_once} trades the transactions' latency for redoing a command's records after
+ *     a crash (replies and turns are de-duplicated; chain events may repeat)
  * @param instanceId {@code NEXUS_LLM_INSTANCE_ID}: a stable name for this instance (Kafka's static
  *     membership: a restarted instance takes its partitions back at once instead of waiting for its
  *     predecessor's session to time out); null for dynamic membership
@@ -48,6 +51,7 @@ public record LlmManagerConfig(
     int maxInFlight,
     Topics topics,
     Duration commitInterval,
+    String processingGuarantee,
     @Nullable String instanceId) {
 
   public LlmManagerConfig {
@@ -58,6 +62,12 @@ public record LlmManagerConfig(
     requireNonNull(limits, "limits");
     requireNonNull(topics, "topics");
     requireNonNull(commitInterval, "commitInterval");
+    if (!processingGuarantee.equals("exactly_once_v2")
+        && !processingGuarantee.equals("at_least_once")) {
+      throw new IllegalArgumentException(
+          "NEXUS_LLM_PROCESSING_GUARANTEE is exactly_once_v2 or at_least_once, not "
+              + processingGuarantee);
+    }
   }
 
   /** From the process's environment. */
@@ -95,6 +105,7 @@ public record LlmManagerConfig(
         integer(env, "NEXUS_LLM_MAX_IN_FLIGHT", 10_000),
         Topics.DEFAULT,
         duration(env, "NEXUS_LLM_COMMIT_INTERVAL", Duration.ofMillis(10)),
+        env.getOrDefault("NEXUS_LLM_PROCESSING_GUARANTEE", "exactly_once_v2"),
         blankToNull(env.get("NEXUS_LLM_INSTANCE_ID")));
   }
 

@@ -80,6 +80,7 @@ public final class CommandWorker implements AutoCloseable {
     consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     consumerConfig.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
+    consumerConfig.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
     if (member != null) {
       consumerConfig.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, member);
     }
