@@ -55,6 +55,19 @@ public final class TurnMachine {
     this.defaultModel = defaultModel;
   }
 
+  /**
+   * Fails the session's turn if its deadline passed at {@code now} (and starts the next waiting
+   * one); the context unchanged otherwise.
+   */
+  public Step expire(SessionContext current, String sessionId, long now) {
+    if (!current.hasTurn() || current.getTurn().getDeadlineMillis() > now) {
+      return new Step(current, List.of());
+    }
+    var run = new Run(current, sessionId, now);
+    run.expire();
+    return new Step(run.context.build(), List.copyOf(run.out));
+  }
+
   /** Applies {@code command} (already validated) to the session's context ({@code null}: new). */
   public Step apply(@Nullable SessionContext current, SemanticEvent command, long now) {
     var run =
@@ -124,6 +137,7 @@ public final class TurnMachine {
               .setTurnId(turnId)
               .setRequest(request)
               .setCausationId(causation)
+              .setDeadlineMillis(now + limits.turnTimeout().toMillis())
               .addMessages(ChatMessage.newBuilder().setRole("user").setContent(request.getText()));
       context.setTurn(turn);
       event(
@@ -165,6 +179,14 @@ public final class TurnMachine {
                       .setModel(model(request))
                       .addAllMessages(messages)
                       .addAllTools(request.getToolsList())));
+    }
+
+    void expire() {
+      endFailed(
+          context.getTurn().getCausationId(),
+          ErrorReason.ERROR_REASON_DEADLINE_EXCEEDED,
+          "the turn did not end within " + limits.turnTimeout().toSeconds() + " s",
+          0);
     }
 
     void modelReply(ModelReply reply) {

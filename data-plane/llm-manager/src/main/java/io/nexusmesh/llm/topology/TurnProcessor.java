@@ -14,6 +14,7 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,7 @@ final class TurnProcessor implements Processor<String, byte[], String, Outgoing>
   private final RequestValidator validator = new RequestValidator();
   private ProcessorContext<String, Outgoing> context;
   private KeyValueStore<String, SessionContext> store;
+  private KeyValueStore<String, Long> deadlines;
 
   TurnProcessor(TurnMachine machine) {
     this.machine = machine;
@@ -40,6 +42,53 @@ final class TurnProcessor implements Processor<String, byte[], String, Outgoing>
   public void init(ProcessorContext<String, Outgoing> context) {
     this.context = context;
     this.store = context.getStateStore(TurnTopology.CONTEXTS);
+    this.deadlines = context.getStateStore(TurnTopology.DEADLINES);
+    context.schedule(
+        java.time.Duration.ofSeconds(1),
+        org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
+        this::expireDue);
+  }
+
+  /** Fails the turns whose deadline passed. */
+  private void expireDue(long now) {
+    List<String> due = new java.util.ArrayList<>();
+    try (var all = deadlines.all()) {
+      all.forEachRemaining(
+          entry -> {
+            if (entry.value <= now) {
+              due.add(entry.key);
+            }
+          });
+    }
+    for (String session : due) {
+      SessionContext current = store.get(session);
+      if (current == null) {
+        deadlines.delete(session);
+        continue;
+      }
+      apply(session, current, machine.expire(current, session, now), now);
+    }
+  }
+
+  /** Stores the next context (and its turn's deadline) and forwards what the step wrote. */
+  private void apply(
+      String session, @Nullable SessionContext current, TurnMachine.Step step, long timestamp) {
+    if (current == null || !step.context().equals(current)) {
+      store.put(session, step.context());
+    }
+    if (step.context().hasTurn()) {
+      long deadline = step.context().getTurn().getDeadlineMillis();
+      if (current == null
+          || !current.hasTurn()
+          || current.getTurn().getDeadlineMillis() != deadline) {
+        deadlines.put(session, deadline);
+      }
+    } else if (current != null && current.hasTurn()) {
+      deadlines.delete(session);
+    }
+    for (Outgoing out : step.out()) {
+      context.forward(new Record<>(session, out, timestamp, new RecordHeaders()));
+    }
   }
 
   @Override
@@ -73,12 +122,7 @@ final class TurnProcessor implements Processor<String, byte[], String, Outgoing>
       return;
     }
     TurnMachine.Step step = machine.apply(current, command, record.timestamp());
-    if (current == null || !step.context().equals(current)) {
-      store.put(command.getSessionId(), step.context());
-    }
-    for (Outgoing out : step.out()) {
-      context.forward(new Record<>(record.key(), out, record.timestamp(), new RecordHeaders()));
-    }
+    apply(command.getSessionId(), current, step, record.timestamp());
   }
 
   private void deadLetter(Record<String, byte[]> record, byte[] raw, String reason) {

@@ -44,7 +44,10 @@ class TurnTopologyTest {
   void setUp() {
     StreamsBuilder builder = new StreamsBuilder();
     TurnTopology.build(
-        builder, TOPICS, new TurnMachine(new TurnLimits(3, 2, 1, 64, 8000), "default-model"));
+        builder,
+        TOPICS,
+        new TurnMachine(
+            new TurnLimits(3, 2, 1, 64, 8000, java.time.Duration.ofSeconds(30)), "default-model"));
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
     driver = new TopologyTestDriver(builder.build(), props);
@@ -313,6 +316,25 @@ class TurnTopologyTest {
     assertThat(events.readValuesToList())
         .extracting(e -> e.getPayloadCase().name())
         .containsExactly("TURN_STARTED", "TURN_RESPONSE");
+  }
+
+  @Test
+  void aTurnWhoseReplyNeverComesFailsAtItsDeadlineAndTheNextOneRuns() {
+    turn("t1", request("first"));
+    turn("t2", request("second"));
+    String first = workOrders().get(0).getModelCall().getCallId();
+    driver.advanceWallClockTime(java.time.Duration.ofSeconds(10));
+    assertThat(workOrders()).as("not yet").isEmpty();
+    driver.advanceWallClockTime(java.time.Duration.ofMinutes(1));
+    List<SemanticEvent> chain = events.readValuesToList();
+    assertThat(chain)
+        .extracting(e -> e.getPayloadCase().name() + ":" + e.getTurnId())
+        .containsExactly("TURN_STARTED:t1", "TURN_FAILED:t1", "TURN_STARTED:t2");
+    assertThat(chain.get(1).getTurnFailed().getReason())
+        .isEqualTo("ERROR_REASON_DEADLINE_EXCEEDED");
+    assertThat(workOrders()).extracting(SemanticEvent::getTurnId).containsExactly("t2");
+    modelReply(first, ModelReply.newBuilder().setContent("too late"));
+    assertThat(events.readValuesToList()).as("a late reply counts for nothing").isEmpty();
   }
 
   @Test
