@@ -162,8 +162,7 @@ public final class Gateway implements AutoCloseable {
                   catalog,
                   new InputSchemas(),
                   advertisedUrl::get,
-                  config.gatewayId(),
-                  clock);
+                  config.gatewayId());
       var executions =
           new Executions(
               redis,
@@ -206,7 +205,7 @@ public final class Gateway implements AutoCloseable {
               sessionEvents);
       var turns =
           new AgentTurns(
-              bus, turnCredentials, budget, catalog, advertisedUrl::get, config.gatewayId(), clock);
+              bus, turnCredentials, budget, catalog, advertisedUrl::get, config.gatewayId());
       ServerBuilder sb = Server.builder();
       NexusServer.configure(
           sb,

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.nexusmesh.api.semantic.v1.SemanticEvent;
+import io.nexusmesh.api.semantic.v1.TurnRequest;
 import io.nexusmesh.gateway.session.SessionEvents;
 import io.nexusmesh.gateway.usage.UsageMeter;
 import io.nexusmesh.semantic.Topics;
@@ -113,6 +114,32 @@ public final class AgentBus implements AutoCloseable {
    */
   public boolean fanningOut() {
     return assigned;
+  }
+
+  /**
+   * Writes a {@code turn_request} for {@code turnId} in {@code sessionId} and waits (up to 15 s)
+   * for Kafka to have it; false when it did not take it.
+   */
+  public boolean requestTurn(
+      String sessionId, String org, String turnId, String source, TurnRequest request)
+      throws InterruptedException {
+    SemanticEvent command =
+        SemanticEvent.newBuilder()
+            .setEventId(java.util.UUID.randomUUID().toString())
+            .setSessionId(sessionId)
+            .setOrg(org)
+            .setTurnId(turnId)
+            .setSource(source)
+            .setTime(com.google.protobuf.util.Timestamps.fromMillis(System.currentTimeMillis()))
+            .setTurnRequest(request)
+            .build();
+    try {
+      send(command).get(15, java.util.concurrent.TimeUnit.SECONDS);
+      return true;
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      log.warn("the semantic bus did not take turn {}: {}", turnId, e.toString());
+      return false;
+    }
   }
 
   /** Writes a command; completes once Kafka has it. */

@@ -2,22 +2,16 @@ package io.nexusmesh.gateway.agent;
 
 import static java.util.Objects.requireNonNull;
 
-import com.google.protobuf.util.Timestamps;
 import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.semantic.v1.Agent;
-import io.nexusmesh.api.semantic.v1.SemanticEvent;
 import io.nexusmesh.api.semantic.v1.ToolSpec;
 import io.nexusmesh.api.semantic.v1.TurnRequest;
 import io.nexusmesh.gateway.mcp.ToolCatalog;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.NexusException;
-import java.time.Clock;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -34,7 +28,6 @@ public final class AgentTurns {
   private final ToolCatalog tools;
   private final java.util.function.Supplier<String> gatewayUrl;
   private final String source;
-  private final Clock clock;
 
   /**
    * @param bus the semantic bus, or null when this gateway has none (turns are refused)
@@ -46,15 +39,13 @@ public final class AgentTurns {
       TokenBudget budget,
       ToolCatalog tools,
       java.util.function.Supplier<String> gatewayUrl,
-      String gatewayId,
-      Clock clock) {
+      String gatewayId) {
     this.bus = bus;
     this.credentials = requireNonNull(credentials, "credentials");
     this.budget = requireNonNull(budget, "budget");
     this.tools = requireNonNull(tools, "tools");
     this.gatewayUrl = requireNonNull(gatewayUrl, "gatewayUrl");
     this.source = "gateway/" + gatewayId;
-    this.clock = requireNonNull(clock, "clock");
   }
 
   /** The semantic bus, or FAILED_PRECONDITION when this gateway has none. */
@@ -81,25 +72,17 @@ public final class AgentTurns {
             .setGatewayUrl(gatewayUrl.get())
             .setToolSessionId(sessionId)
             .build();
-    SemanticEvent command =
-        SemanticEvent.newBuilder()
-            .setEventId(UUID.randomUUID().toString())
-            .setSessionId(sessionId)
-            .setOrg(caller.org())
-            .setTurnId(turnId)
-            .setSource(source)
-            .setTime(Timestamps.fromMillis(clock.millis()))
-            .setTurnRequest(request)
-            .build();
+    boolean taken;
     try {
-      bus.send(command).get(15, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
+      taken = bus.requestTurn(sessionId, caller.org(), turnId, source, request);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      taken = false;
+    }
+    if (!taken) {
       throw NexusException.of(
               ErrorReason.ERROR_REASON_UNAVAILABLE, "the semantic bus did not take the turn")
           .withRetryDelay(java.time.Duration.ofSeconds(1));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw NexusException.of(ErrorReason.ERROR_REASON_UNAVAILABLE, "interrupted");
     }
     return turnId;
   }

@@ -9,7 +9,6 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.JsonFormat;
-import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
 import io.nexusmesh.api.semantic.v1.Agent;
 import io.nexusmesh.api.semantic.v1.SemanticEvent;
@@ -28,15 +27,10 @@ import io.nexusmesh.runtime.error.FieldViolation;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -65,7 +59,6 @@ public final class LlmSteps implements AgentSteps {
   private final InputSchemas schemas;
   private final Supplier<String> gatewayUrl;
   private final String source;
-  private final Clock clock;
 
   public LlmSteps(
       AgentBus bus,
@@ -74,8 +67,7 @@ public final class LlmSteps implements AgentSteps {
       ToolCatalog catalog,
       InputSchemas schemas,
       Supplier<String> gatewayUrl,
-      String gatewayId,
-      Clock clock) {
+      String gatewayId) {
     this.bus = requireNonNull(bus, "bus");
     this.results = requireNonNull(results, "results");
     this.credentials = requireNonNull(credentials, "credentials");
@@ -83,7 +75,6 @@ public final class LlmSteps implements AgentSteps {
     this.schemas = requireNonNull(schemas, "schemas");
     this.gatewayUrl = requireNonNull(gatewayUrl, "gatewayUrl");
     this.source = "gateway/" + gatewayId;
-    this.clock = requireNonNull(clock, "clock");
   }
 
   @Override
@@ -118,19 +109,7 @@ public final class LlmSteps implements AgentSteps {
     if (!tools.isEmpty()) {
       request.setCredential(credentials.mint(workflow));
     }
-    SemanticEvent command =
-        SemanticEvent.newBuilder()
-            .setEventId(UUID.randomUUID().toString())
-            .setSessionId(SESSION_PREFIX + turnId)
-            .setOrg(step.org())
-            .setTurnId(turnId)
-            .setSource(source)
-            .setTime(Timestamps.fromMillis(clock.millis()))
-            .setTurnRequest(request)
-            .build();
-    try {
-      bus.send(command).get(15, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
+    if (!bus.requestTurn(SESSION_PREFIX + turnId, step.org(), turnId, source, request.build())) {
       throw new NodeFailure(
           Status.Code.UNAVAILABLE,
           "node " + step.path() + ": the semantic bus did not take the turn");
