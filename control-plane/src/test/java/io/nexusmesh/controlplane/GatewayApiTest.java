@@ -1,8 +1,10 @@
 package io.nexusmesh.controlplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
 import io.nexusmesh.api.controlplane.v1.AuditServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.Environment;
@@ -12,6 +14,7 @@ import io.nexusmesh.api.controlplane.v1.GatewayServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.HeartbeatRequest;
 import io.nexusmesh.api.controlplane.v1.ListAuditEventsRequest;
 import io.nexusmesh.api.controlplane.v1.ListGatewaysRequest;
+import io.nexusmesh.api.controlplane.v1.ListWorkflowUsageRequest;
 import io.nexusmesh.api.controlplane.v1.RegisterGatewayRequest;
 import io.nexusmesh.api.controlplane.v1.ReportUsageRequest;
 import io.nexusmesh.api.controlplane.v1.UsageRecord;
@@ -161,5 +164,51 @@ class GatewayApiTest {
                             .build())))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(executions("someone-else", "hello")).isZero();
+  }
+
+  @Test
+  void usageIsSummedPerWorkflowForItsOrgOnly() {
+    String org = "org-" + UUID.randomUUID();
+    var self = gateways(gatewayToken(org));
+    self.registerGateway(register("gw-s"));
+    UsageRecord hello =
+        UsageRecord.newBuilder()
+            .setOrg(org)
+            .setWorkflowId("hello")
+            .setExecutions(3)
+            .setNodeRuns(6)
+            .setTotalDuration(Durations.fromMillis(900))
+            .build();
+    self.reportUsage(
+        ReportUsageRequest.newBuilder()
+            .setGatewayId("gw-s")
+            .addRecords(hello)
+            .addRecords(hello.toBuilder().setExecutions(2).setNodeRuns(4))
+            .addRecords(hello.toBuilder().setWorkflowId("approval").setExecutions(1))
+            .build());
+
+    var usage =
+        gateways(cp.token("vera", org, "viewer"))
+            .listWorkflowUsage(ListWorkflowUsageRequest.getDefaultInstance())
+            .getUsageList();
+    assertThat(usage)
+        .extracting(u -> u.getWorkflowId(), u -> u.getExecutions(), u -> u.getNodeRuns())
+        .containsExactly(tuple("hello", 5L, 10L), tuple("approval", 1L, 6L));
+    assertThat(Durations.toMillis(usage.get(0).getTotalDuration())).isEqualTo(1800);
+    assertThat(
+            gateways(cp.token("vera", "org-" + UUID.randomUUID(), "viewer"))
+                .listWorkflowUsage(ListWorkflowUsageRequest.getDefaultInstance())
+                .getUsageList())
+        .isEmpty();
+    assertThat(
+            ControlPlaneHarness.codeOf(
+                () ->
+                    gateways(cp.token("vera", org, "viewer"))
+                        .listWorkflowUsage(
+                            ListWorkflowUsageRequest.newBuilder()
+                                .setStartTime(Timestamps.fromSeconds(2_000_000_000L))
+                                .setEndTime(Timestamps.fromSeconds(1_000_000_000L))
+                                .build())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 }

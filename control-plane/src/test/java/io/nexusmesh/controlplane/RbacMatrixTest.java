@@ -21,6 +21,7 @@ import io.nexusmesh.api.controlplane.v1.ListApiKeysRequest;
 import io.nexusmesh.api.controlplane.v1.ListAuditEventsRequest;
 import io.nexusmesh.api.controlplane.v1.ListDeploymentsRequest;
 import io.nexusmesh.api.controlplane.v1.ListGatewaysRequest;
+import io.nexusmesh.api.controlplane.v1.ListWorkflowUsageRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowVersionsRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowsRequest;
 import io.nexusmesh.api.controlplane.v1.PromoteDeploymentRequest;
@@ -243,6 +244,13 @@ class RbacMatrixTest {
             t ->
                 cp.as(GatewayServiceGrpc.newBlockingStub(cp.channel), t)
                     .listGateways(ListGatewaysRequest.getDefaultInstance())));
+    rpcs.put(
+        "ListWorkflowUsage",
+        new Rpc(
+            ALL,
+            t ->
+                cp.as(GatewayServiceGrpc.newBlockingStub(cp.channel), t)
+                    .listWorkflowUsage(ListWorkflowUsageRequest.getDefaultInstance())));
     // People never register gateways, whatever their role; gateways' service accounts do.
     rpcs.put(
         "RegisterGateway",

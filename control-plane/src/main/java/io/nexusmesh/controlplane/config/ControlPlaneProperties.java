@@ -22,6 +22,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param rolloutAttempts how many times a deployment is pushed to an unreachable gateway before its
  *     rollout there is FAILED
  * @param secrets the key that encrypts organisation secrets at rest
+ * @param console what the web console at {@code /console} is told: its OIDC client and the gateway
+ *     it reaches for executions and sessions
  */
 @ConfigurationProperties("nexus.control-plane")
 public record ControlPlaneProperties(
@@ -33,7 +35,8 @@ public record ControlPlaneProperties(
     @DefaultValue("15s") Duration shutdownTimeout,
     @Nullable String gatewayToken,
     @DefaultValue("8") int rolloutAttempts,
-    @DefaultValue Secrets secrets) {
+    @DefaultValue Secrets secrets,
+    @DefaultValue Console console) {
 
   /**
    * Where the Tink AEAD keyset that encrypts secrets at rest comes from: the keyset itself (JSON,
@@ -43,6 +46,17 @@ public record ControlPlaneProperties(
    * rotate-keyset}): at start the control plane re-encrypts every secret under the primary key.
    */
   public record Secrets(@Nullable String keyset, @Nullable String keysetFile) {}
+
+  /**
+   * The web console's settings.
+   *
+   * @param clientId its OIDC client (a public client with PKCE, e.g. Keycloak's {@code
+   *     nexus-console})
+   * @param gatewayUrl the gateway URL browsers reach for executions and sessions; empty hides those
+   *     pages
+   */
+  public record Console(
+      @DefaultValue("nexus-console") String clientId, @DefaultValue("") String gatewayUrl) {}
 
   /** The trusted OIDC issuer (Keycloak's realm URL) and the audience its tokens must carry. */
   public record Oidc(

@@ -4,6 +4,7 @@ import static io.nexusmesh.controlplane.Unary.reply;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.Timestamps;
 import com.linecorp.armeria.server.annotation.Blocking;
 import io.grpc.stub.StreamObserver;
 import io.nexusmesh.api.common.v1.ErrorReason;
@@ -13,6 +14,8 @@ import io.nexusmesh.api.controlplane.v1.HeartbeatRequest;
 import io.nexusmesh.api.controlplane.v1.HeartbeatResponse;
 import io.nexusmesh.api.controlplane.v1.ListGatewaysRequest;
 import io.nexusmesh.api.controlplane.v1.ListGatewaysResponse;
+import io.nexusmesh.api.controlplane.v1.ListWorkflowUsageRequest;
+import io.nexusmesh.api.controlplane.v1.ListWorkflowUsageResponse;
 import io.nexusmesh.api.controlplane.v1.RegisterGatewayRequest;
 import io.nexusmesh.api.controlplane.v1.RegisterGatewayResponse;
 import io.nexusmesh.api.controlplane.v1.ReportUsageRequest;
@@ -34,6 +37,7 @@ import io.nexusmesh.runtime.error.NexusException;
 import io.nexusmesh.runtime.secrets.SecretSealing;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import org.springframework.stereotype.Component;
 
@@ -182,6 +186,29 @@ public class GatewayGrpcService extends GatewayServiceGrpc.GatewayServiceImplBas
       page.setNextPageToken(PageTokens.encode("gateways", rows.get(size - 1).gateway().getId()));
     }
     reply(response, page.build());
+  }
+
+  @Override
+  public void listWorkflowUsage(
+      ListWorkflowUsageRequest request, StreamObserver<ListWorkflowUsageResponse> response) {
+    Principal caller = Authz.require(Permission.GATEWAYS_READ);
+    Instant to =
+        request.hasEndTime()
+            ? Instant.ofEpochSecond(
+                request.getEndTime().getSeconds(), request.getEndTime().getNanos())
+            : clock.instant();
+    Instant from =
+        request.hasStartTime()
+            ? Instant.ofEpochSecond(
+                request.getStartTime().getSeconds(), request.getStartTime().getNanos())
+            : to.minus(Duration.ofHours(24));
+    reply(
+        response,
+        ListWorkflowUsageResponse.newBuilder()
+            .addAllUsage(store.sumUsage(caller.org(), from, to))
+            .setStartTime(Timestamps.fromMillis(from.toEpochMilli()))
+            .setEndTime(Timestamps.fromMillis(to.toEpochMilli()))
+            .build());
   }
 
   private Gateway withHealth(GatewayStore.Row row) {

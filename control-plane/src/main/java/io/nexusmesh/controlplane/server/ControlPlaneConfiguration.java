@@ -2,6 +2,7 @@ package io.nexusmesh.controlplane.server;
 
 import io.grpc.BindableService;
 import io.nexusmesh.controlplane.config.ControlPlaneProperties;
+import io.nexusmesh.controlplane.console.DevAuthorizationServer;
 import io.nexusmesh.controlplane.panel.PanelCredentials;
 import io.nexusmesh.controlplane.secret.SecretCipher;
 import io.nexusmesh.controlplane.secret.SecretReencryption;
@@ -14,6 +15,7 @@ import io.nexusmesh.runtime.telemetry.Telemetry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -62,7 +64,8 @@ public class ControlPlaneConfiguration {
       Authenticator authenticator,
       Telemetry telemetry,
       TrustedIssuer issuer,
-      List<HttpEndpoint> endpoints) {
+      List<HttpEndpoint> endpoints,
+      Optional<DevAuthorizationServer> devSignIn) {
     return new ControlPlaneServer(
         NexusServerOptions.defaults("nexus-control-plane", properties.port())
             .withGracefulShutdown(
@@ -72,6 +75,7 @@ public class ControlPlaneConfiguration {
         authenticator,
         telemetry,
         issuer,
-        endpoints);
+        endpoints,
+        devSignIn);
   }
 }

@@ -12,4 +12,9 @@ public interface HttpEndpoint {
 
   /** What serves it. */
   HttpService service();
+
+  /** Whether it serves everything under {@link #path()} rather than that exact path. */
+  default boolean servesSubtree() {
+    return false;
+  }
 }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.nexusmesh.api.controlplane.v1.Environment;
 import io.nexusmesh.api.controlplane.v1.Gateway;
 import io.nexusmesh.api.controlplane.v1.UsageRecord;
+import io.nexusmesh.api.controlplane.v1.WorkflowUsage;
 import io.nexusmesh.runtime.error.NexusException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -163,6 +164,37 @@ public class GatewayStore {
               record.getCompletionTokens())
           .update();
     }
+  }
+
+  /**
+   * The usage of {@code org} reported in [{@code from}, {@code to}), summed per workflow, most
+   * executions first.
+   */
+  public List<WorkflowUsage> sumUsage(String org, Instant from, Instant to) {
+    return jdbc.sql(
+            """
+            SELECT workflow_id, SUM(executions) AS executions, SUM(node_runs) AS node_runs,
+                   SUM(total_duration_ms) AS total_duration_ms,
+                   SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens
+            FROM usage_records WHERE org = ? AND report_time >= ? AND report_time < ?
+            GROUP BY workflow_id ORDER BY executions DESC, workflow_id LIMIT 1000""")
+        .params(org, WorkflowStore.time(from), WorkflowStore.time(to))
+        .query(
+            (rs, n) -> {
+              long millis = rs.getLong("total_duration_ms");
+              return WorkflowUsage.newBuilder()
+                  .setWorkflowId(rs.getString("workflow_id"))
+                  .setExecutions(rs.getLong("executions"))
+                  .setNodeRuns(rs.getLong("node_runs"))
+                  .setTotalDuration(
+                      com.google.protobuf.Duration.newBuilder()
+                          .setSeconds(millis / 1000)
+                          .setNanos((int) (millis % 1000) * 1_000_000))
+                  .setPromptTokens(rs.getLong("prompt_tokens"))
+                  .setCompletionTokens(rs.getLong("completion_tokens"))
+                  .build();
+            })
+        .list();
   }
 
   private static Instant instant(com.google.protobuf.Timestamp t) {

@@ -185,12 +185,18 @@ public final class DevTokenIssuer {
 
   /** The OIDC discovery document. */
   public String discoveryJson() {
+    return discoveryJson(Map.of());
+  }
+
+  /** The OIDC discovery document with {@code more} of it (e.g. an authorization server's). */
+  public String discoveryJson(Map<String, Object> more) {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("issuer", issuer.toString());
     doc.put("jwks_uri", issuer + JWKS_PATH);
     doc.put("id_token_signing_alg_values_supported", List.of("RS256"));
     doc.put("response_types_supported", List.of("token"));
     doc.put("subject_types_supported", List.of("public"));
+    doc.putAll(more);
     return JSONObjectUtils.toJSONString(doc);
   }
 
@@ -199,12 +205,20 @@ public final class DevTokenIssuer {
    * issuer can live on the same port as the component that uses it.
    */
   public void serveOn(ServerBuilder sb) {
-    String base =
-        issuer.getPath().endsWith("/")
-            ? issuer.getPath().substring(0, issuer.getPath().length() - 1)
-            : issuer.getPath();
-    sb.service(base + DISCOVERY_PATH, json(discoveryJson()));
-    sb.service(base + JWKS_PATH, json(jwksJson()));
+    serveOn(sb, Map.of());
+  }
+
+  /** As {@link #serveOn(ServerBuilder)}, the discovery document saying {@code moreDiscovery}. */
+  public void serveOn(ServerBuilder sb, Map<String, Object> moreDiscovery) {
+    sb.service(basePath() + DISCOVERY_PATH, json(discoveryJson(moreDiscovery)));
+    sb.service(basePath() + JWKS_PATH, json(jwksJson()));
+  }
+
+  /** The issuer URI's path without a trailing slash: where its endpoints are served. */
+  public String basePath() {
+    return issuer.getPath().endsWith("/")
+        ? issuer.getPath().substring(0, issuer.getPath().length() - 1)
+        : issuer.getPath();
   }
 
   private static HttpService json(String body) {
