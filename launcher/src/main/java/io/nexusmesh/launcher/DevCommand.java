@@ -48,14 +48,22 @@ final class DevCommand implements Callable<Integer> {
         settings,
         (System.nanoTime() - began) / 1_000_000,
         stack.egressAllowed(),
-        stack.llmSummary());
+        stack.llmSummary(),
+        stack.consoleSignInUrl());
     stopped.await();
     return 0;
   }
 
   private static void printReady(
-      PrintStream out, DevSettings s, long millis, List<String> egressAllowed, String llm) {
+      PrintStream out,
+      DevSettings s,
+      long millis,
+      List<String> egressAllowed,
+      String llm,
+      String consoleUrl) {
     out.printf("Nexus Mesh is ready in %.1f s.%n", millis / 1000.0);
+    out.println("  console        " + consoleUrl);
+    out.println("                 (signs you in as the demo admin, once; keep it to yourself)");
     out.println(
         "  control plane  " + s.controlPlaneUrl() + "   gRPC, REST, gRPC-Web; API docs at /docs");
     out.println(

@@ -4,6 +4,8 @@ import io.nexusmesh.cli.EnvFile;
 import io.nexusmesh.cli.PrivateFiles;
 import io.nexusmesh.client.NexusClient;
 import io.nexusmesh.controlplane.ControlPlaneApplication;
+import io.nexusmesh.controlplane.console.ConsoleFiles;
+import io.nexusmesh.controlplane.console.DevAuthorizationServer;
 import io.nexusmesh.controlplane.store.EgressPolicyStore;
 import io.nexusmesh.gateway.Gateway;
 import io.nexusmesh.gateway.GatewayConfig;
@@ -176,6 +178,7 @@ final class DevStack implements AutoCloseable {
                 "--nexus.control-plane.home=" + settings.controlPlaneHome(),
                 "--nexus.control-plane.dev-issuer=true",
                 "--nexus.control-plane.shutdown-timeout=2s",
+                "--nexus.control-plane.console.gateway-url=" + settings.gatewayUrl(),
                 "--spring.datasource.url=jdbc:h2:file:"
                     + settings.controlPlaneHome().resolve("nexus").toAbsolutePath()
                     + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH",
@@ -189,6 +192,22 @@ final class DevStack implements AutoCloseable {
   /** What answers sessions' agents, for the start-up summary. */
   String llmSummary() {
     return DevLlm.describe(System.getenv());
+  }
+
+  /**
+   * The console's URL with a one-time code signing a browser in as the {@code demo} admin, the way
+   * Jupyter prints its token URL.
+   */
+  String consoleSignInUrl() {
+    var context = controlPlane;
+    if (context == null) {
+      throw new IllegalStateException("the control plane is not running");
+    }
+    String code =
+        context
+            .getBean(DevAuthorizationServer.class)
+            .signInLink("dev-user", DevSettings.ORG, "admin");
+    return settings.controlPlaneUrl() + ConsoleFiles.PATH + "?sign_in=" + code;
   }
 
   /** The destinations the dev org allows beyond the default egress policy. */

@@ -250,12 +250,19 @@ public final class DevAuthorizationServer {
     }
   }
 
-  private static HttpResponse back(
-      String redirectUri, String state, String error, String description) {
+  private HttpResponse back(String redirectUri, String state, String error, String description) {
     String location =
         redirectUri
             + (redirectUri.contains("?") ? "&" : "?")
-            + QueryParams.of("error", error, "error_description", description, "state", state)
+            + QueryParams.of(
+                    "error",
+                    error,
+                    "error_description",
+                    description,
+                    "state",
+                    state,
+                    "iss",
+                    issuer.issuer().toString())
                 .toQueryString();
     return HttpResponse.ofRedirect(HttpStatus.FOUND, location);
   }

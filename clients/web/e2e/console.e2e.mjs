@@ -1,0 +1,280 @@
+// End-to-end test of the console in Debian's Chromium, driven by playwright-core against a running
+// dev stack, the way a person uses it: sign in from the link `nexus dev` printed, apply a workflow
+// with an error and fix it, deploy it, run it and watch its timeline finish live, revoke a key and
+// see it in the audit tail, talk to an agent, switch org and role, sign out. Every page is saved as
+// a screenshot. Any error in the browser's console fails the run.
+//
+// NEXUS_CONSOLE_URL  the sign-in link (required)
+// NEXUS_SCREENSHOTS  where screenshots go (default: target/screenshots)
+// CHROMIUM           the browser (default: `command -v chromium`)
+import { chromium } from "playwright-core";
+import { execSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const signInUrl = process.env.NEXUS_CONSOLE_URL;
+if (!signInUrl) {
+  throw new Error("set NEXUS_CONSOLE_URL to the sign-in link nexus dev printed");
+}
+const shots = process.env.NEXUS_SCREENSHOTS ?? "target/screenshots";
+mkdirSync(shots, { recursive: true });
+const executablePath = process.env.CHROMIUM ?? execSync("command -v chromium", { encoding: "utf8" }).trim();
+const T = 30_000;
+
+const BROKEN = `id: console-e2e
+displayName: Console e2e
+labels:
+  team: console
+spec:
+  inputSchema:
+    type: object
+    required: [name]
+    properties:
+      name: {type: string, minLength: 1}
+  nodes:
+    - id: greet
+      transform:
+        expression: "{'greeting': 'Hello, ' + input.name + '!'"
+    - id: go
+      wait:
+        signal: {name: go, timeout: 3600s}
+    - id: done
+      transform:
+        expression: "{'greeting': nodes.greet.greeting, 'by': nodes.go.by}"
+  edges:
+    - {from: greet, to: go}
+    - {from: go, to: done}
+`;
+const FIXED = BROKEN.replace("input.name + '!'\"", "input.name + '!'}\"");
+const brokenLine = BROKEN.split("\n").findIndex((l) => l.includes("input.name")) + 1;
+
+const problems = [];
+let current;
+const step = async (name, body) => {
+  const began = Date.now();
+  try {
+    await body();
+    console.log(`ok   ${name} (${Date.now() - began} ms)`);
+  } catch (e) {
+    console.log(`FAIL ${name}: ${e.message}`);
+    if (current) {
+      console.log(`  at ${current.url()}; the browser said:\n  ${problems.join("\n  ")}`);
+      await current.screenshot({ path: join(shots, "failure.png"), fullPage: true }).catch(() => undefined);
+    }
+    throw e;
+  }
+};
+const check = (condition, message) => {
+  if (!condition) {
+    throw new Error(message);
+  }
+};
+
+const browser = await chromium.launch({
+  executablePath,
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+  // Playwright gives every launch a fresh, empty --user-data-dir of its own.
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const watch = (page, name) => {
+    page.on("console", (m) => m.type() === "error" && problems.push(`${name} console: ${m.text()}`));
+    page.on("pageerror", (e) => problems.push(`${name} page error: ${e.message}`));
+    page.on("response", (r) => r.status() >= 400 && problems.push(`${name} HTTP ${r.status()} ${r.url()}`));
+  };
+  const page = await context.newPage();
+  current = page;
+  watch(page, "main");
+  const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const go = async (hash) => {
+    await page.evaluate((h) => (location.hash = h), hash);
+  };
+
+  await step("signs in from the printed link as the demo admin", async () => {
+    await page.goto(signInUrl);
+    const who = page.getByLabel("Signed in as");
+    await who.waitFor({ timeout: T });
+    const text = await who.textContent();
+    check(text.includes("demo") && text.includes("admin"), `signed in as '${text}'`);
+    check(!page.url().includes("sign_in") && !page.url().includes("code="), `the code stayed in ${page.url()}`);
+    await page.getByRole("table", { name: "Workflows" }).getByRole("link", { name: "hello" }).waitFor({ timeout: T });
+    await shot("workflows");
+  });
+
+  await step("the spent link does not sign in twice", async () => {
+    const other = await browser.newContext();
+    const again = await other.newPage();
+    current = again;
+    await again.goto(signInUrl);
+    await again.getByRole("alert").filter({ hasText: "used or has expired" }).waitFor({ timeout: T });
+    await other.close();
+    current = page;
+  });
+
+  await step("applies a workflow: the error beside its line, then the fix", async () => {
+    await page.getByRole("button", { name: "Apply a workflow" }).click();
+    await page.getByLabel("Workflow file (YAML or JSON)").fill(BROKEN);
+    await page.getByRole("button", { name: "Apply", exact: true }).click();
+    const byLine = page.getByRole("list", { name: "Violations by line" });
+    await byLine.waitFor({ timeout: T });
+    const listed = await byLine.textContent();
+    check(listed.includes(`Line ${brokenLine}`), `violations: '${listed}' (expected line ${brokenLine})`);
+    check(listed.includes("spec.nodes[0].transform.expression"), `violations: '${listed}'`);
+    const marked = await page.locator(".gutter .mark").allTextContents();
+    check(marked.some((m) => m.includes(String(brokenLine))), `gutter marks: ${marked}`);
+    await shot("workflow-editor-error");
+    await page.getByLabel("Workflow file (YAML or JSON)").fill(FIXED);
+    await page.getByRole("button", { name: "Apply", exact: true }).click();
+    await page.getByText("Applied: console-e2e version 1.").waitFor({ timeout: T });
+    await page.getByRole("table", { name: "Workflows" }).getByRole("link", { name: "console-e2e" }).waitFor({ timeout: T });
+    await page.getByLabel("Filter by label").fill("team=console");
+    await page.getByRole("table", { name: "Workflows" }).getByRole("link", { name: "hello" }).waitFor({ state: "detached", timeout: T });
+    await shot("workflows-filtered");
+  });
+
+  await step("shows a workflow's versions side by side", async () => {
+    await go("#/workflows/console-e2e");
+    const editor = page.getByLabel("Workflow file (YAML or JSON)");
+    await editor.waitFor({ timeout: T });
+    const text = await editor.inputValue();
+    await editor.fill(text.replace("timeout: 3600s", "timeout: 7200s"));
+    await page.getByRole("button", { name: "Apply", exact: true }).click();
+    await page.getByText("Applied: console-e2e version 2.").waitFor({ timeout: T });
+    const diff = page.getByRole("table", { name: "Diff of version 1 and version 2" });
+    await diff.waitFor({ timeout: T });
+    check((await diff.locator("tr.changed").textContent()).includes("3600s"), "the diff lacks the removed line");
+    check((await diff.locator("tr.changed").textContent()).includes("7200s"), "the diff lacks the added line");
+    await shot("workflow-versions");
+  });
+
+  await step("deploys it and follows the rollout live", async () => {
+    await go("#/deployments");
+    const form = page.getByRole("form", { name: "Create a deployment" });
+    await form.getByLabel("Workflow").fill("console-e2e");
+    await form.getByLabel("Version").fill("2");
+    await form.getByRole("button", { name: "Deploy" }).click();
+    const rows = page.getByRole("table", { name: "Deployments" }).getByRole("row").filter({ hasText: "console-e2e v2" });
+    await rows.filter({ hasText: "gw-dev: ACTIVE" }).first().waitFor({ timeout: T });
+    await shot("deployments");
+  });
+
+  await step("runs it from a form made of its input schema and watches the timeline finish", async () => {
+    await go("#/executions");
+    const form = page.getByRole("form", { name: "Start an execution" });
+    await form.getByLabel("Workflow").selectOption("console-e2e");
+    await form.getByLabel("name *").fill("Ada");
+    await form.getByRole("button", { name: "Start" }).click();
+    await page.waitForURL(/#\/executions\/.+/, { timeout: T });
+    await page.getByRole("list", { name: "Steps" }).getByText("go").waitFor({ timeout: T });
+    await page.getByLabel("Status").filter({ hasText: "RUNNING" }).waitFor({ timeout: T });
+    await page.getByLabel("greet attempt 1: completed").waitFor({ timeout: T });
+    await page.getByLabel("go attempt 1: running").waitFor({ timeout: T });
+    await shot("execution-running");
+    const signal = page.getByRole("form", { name: "Signal the execution" });
+    await signal.getByLabel("Signal").fill("go");
+    await signal.getByLabel("Payload (JSON)").fill('{"by": "the console"}');
+    await signal.getByRole("button", { name: "Send signal" }).click();
+    await page.getByLabel("Status").filter({ hasText: "SUCCEEDED" }).waitFor({ timeout: T });
+    await page.getByLabel("done attempt 1: completed").waitFor({ timeout: T });
+    const output = await page.getByRole("region", { name: "Output" }).textContent();
+    check(output.includes("Hello, Ada!") && output.includes("the console"), `output: ${output}`);
+    await shot("execution-finished");
+  });
+
+  await step("creates a key, shows its secret once, revokes it and sees that in the audit tail", async () => {
+    const audit = await context.newPage();
+    watch(audit, "audit");
+    await audit.goto(page.url().split("#")[0] + "#/audit");
+    // A second tab signs in silently through the issuer's session.
+    await audit.getByRole("table", { name: "Audit events" }).waitFor({ timeout: T });
+    await audit.getByText("● live").waitFor({ timeout: T });
+    await go("#/keys");
+    const form = page.getByRole("form", { name: "Create an API key" });
+    await form.getByLabel("Name").fill("console-e2e-key");
+    await form.getByRole("button", { name: "Create key" }).click();
+    const secret = await page.getByTestId("api-key-secret").textContent();
+    check(secret.startsWith("nxk_") || secret.length > 20, `secret: ${secret}`);
+    await shot("api-keys-created");
+    await page.getByRole("button", { name: "Done" }).click();
+    await page.getByRole("button", { name: "Revoke console-e2e-key" }).click();
+    await page.getByRole("row").filter({ hasText: "console-e2e-key" }).filter({ hasText: "REVOKED" }).waitFor({ timeout: T });
+    check((await page.getByTestId("api-key-secret").count()) === 0, "the secret is still shown");
+    await audit
+      .getByRole("table", { name: "Audit events" })
+      .getByRole("row")
+      .filter({ hasText: "RevokeApiKey" })
+      .first()
+      .waitFor({ timeout: T });
+    await audit.screenshot({ path: join(shots, "audit.png"), fullPage: true });
+    await audit.close();
+  });
+
+  await step("talks to an agent in a session", async () => {
+    await go("#/sessions");
+    await page.getByRole("button", { name: "New session with an agent" }).click();
+    await page.waitForURL(/#\/sessions\/.+/, { timeout: T });
+    await page.getByText("● live").waitFor({ timeout: T });
+    await page.getByRole("form", { name: "Send a message" }).getByLabel("Message").fill('use hello with {"name": "Ada"}');
+    await page.getByRole("button", { name: "Send" }).click();
+    await page.getByRole("list", { name: "Session events" }).getByText("Hello, Ada!").first().waitFor({ timeout: 90_000 });
+    await shot("session");
+  });
+
+  await step("shows gateways with health and usage, and panels", async () => {
+    await go("#/gateways");
+    await page.getByRole("table", { name: "Gateways" }).getByText("HEALTHY").waitFor({ timeout: T });
+    await shot("gateways");
+    await go("#/panels");
+    await page.getByRole("heading", { name: "Panels" }).waitFor({ timeout: T });
+    await shot("panels");
+  });
+
+  await step("works from the keyboard and at 375 px", async () => {
+    await go("#/workflows");
+    await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Workflows" }).focus();
+    await page.keyboard.press("Tab");
+    const focused = await page.evaluate(() => document.activeElement?.textContent);
+    check(focused === "Deployments", `Tab from Workflows focused '${focused}'`);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/#\/deployments$/, { timeout: T });
+    await page.setViewportSize({ width: 375, height: 800 });
+    await go("#/executions");
+    await page.getByRole("table", { name: "Executions" }).waitFor({ timeout: T });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 1, `the page is ${overflow} px wider than a 375 px screen`);
+    await shot("executions-375");
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  await step("switches to another org and role, and sees none of demo's data", async () => {
+    await page.getByRole("button", { name: "Switch org or role" }).click();
+    const form = page.getByRole("form", { name: "Dev sign-in as" });
+    await form.getByLabel("Org").fill("acme");
+    await form.getByLabel("Role").selectOption("viewer");
+    await form.getByRole("button", { name: "Sign in as" }).click();
+    await page.getByLabel("Signed in as").filter({ hasText: "acme" }).waitFor({ timeout: T });
+    await go("#/workflows");
+    await page.getByText("No workflows yet.").waitFor({ timeout: T });
+    await shot("other-org");
+  });
+
+  await step("signs out and forgets its tokens", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByText("Signed out.").waitFor({ timeout: T });
+    await shot("signed-out");
+  });
+
+  check(problems.length === 0, `the browser reported errors:\n${problems.join("\n")}`);
+  console.log(`all steps passed; screenshots in ${shots}`);
+} finally {
+  await browser.close();
+}
