@@ -7,8 +7,15 @@ export interface Column<T> {
 }
 
 /** A plain, accessible table of rows. */
-export function Table<T>(props: { label: string; rows: T[]; columns: Column<T>[]; rowKey: (row: T) => string }) {
-  const { label, rows, columns, rowKey } = props;
+export function Table<T>(props: {
+  label: string;
+  rows: T[];
+  columns: Column<T>[];
+  rowKey: (row: T) => string;
+  /** While the first page loads: a row saying so instead of an empty table. */
+  loading?: boolean;
+}) {
+  const { label, rows, columns, rowKey, loading } = props;
   return (
     <div className="table-wrap">
       <table aria-label={label}>
@@ -21,7 +28,14 @@ export function Table<T>(props: { label: string; rows: T[]; columns: Column<T>[]
             ))}
           </tr>
         </thead>
-        <tbody>
+        <tbody aria-busy={loading && rows.length === 0}>
+          {loading && rows.length === 0 && (
+            <tr className="loading">
+              <td colSpan={columns.length} role="status">
+                Loading…
+              </td>
+            </tr>
+          )}
           {rows.map((row) => (
             <tr key={rowKey(row)}>
               {columns.map((c) => (

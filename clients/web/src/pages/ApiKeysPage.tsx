@@ -85,6 +85,7 @@ export function ApiKeysPage() {
       ) : (
         <Table<ApiKey>
           label="API keys"
+          loading={list.loading}
           rows={rows}
           rowKey={(k) => k.id}
           columns={[

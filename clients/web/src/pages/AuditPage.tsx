@@ -48,6 +48,7 @@ export function AuditPage() {
       ) : (
         <Table<AuditEvent>
           label="Audit events"
+          loading={recent.loading}
           rows={rows}
           rowKey={(e) => e.id}
           columns={[

@@ -58,6 +58,7 @@ export function DeploymentsPage() {
       ) : (
         <Table<Deployment>
           label="Deployments"
+          loading={list.loading}
           rows={rows}
           rowKey={(d) => d.id}
           columns={[

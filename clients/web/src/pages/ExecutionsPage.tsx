@@ -25,6 +25,7 @@ export function ExecutionsPage() {
       ) : (
         <Table<Execution>
           label="Executions"
+          loading={list.loading}
           rows={executions}
           rowKey={(e) => e.id}
           columns={[

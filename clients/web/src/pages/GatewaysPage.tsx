@@ -25,6 +25,7 @@ export function GatewaysPage() {
       ) : (
         <Table<Gateway>
           label="Gateways"
+          loading={gateways.loading}
           rows={rows}
           rowKey={(g) => g.id}
           columns={[

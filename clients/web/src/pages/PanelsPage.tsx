@@ -25,6 +25,7 @@ export function PanelsPage() {
       ) : (
         <Table<Panel>
           label="Panels"
+          loading={list.loading}
           rows={rows}
           rowKey={(p) => p.name}
           columns={[

@@ -50,6 +50,7 @@ function SessionList() {
       ) : (
         <Table<Session>
           label="Sessions"
+          loading={list.loading}
           rows={rows}
           rowKey={(s) => s.id}
           columns={[

@@ -42,6 +42,7 @@ export function WorkflowPage({ id }: { id: string }) {
       <h2>Versions</h2>
       <Table<WorkflowVersion>
         label="Versions"
+        loading={versions.loading}
         rows={all}
         rowKey={(v) => String(v.version)}
         columns={[

@@ -54,6 +54,7 @@ export function WorkflowsPage() {
       ) : (
         <Table<Workflow>
           label="Workflows"
+          loading={list.loading}
           rows={workflows}
           rowKey={(w) => w.id}
           columns={[
