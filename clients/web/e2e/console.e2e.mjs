@@ -185,6 +185,8 @@ try {
     await signal.getByRole("button", { name: "Send signal" }).click();
     await page.getByLabel("Status").filter({ hasText: "SUCCEEDED" }).waitFor({ timeout: T });
     await page.getByLabel("done attempt 1: completed").waitFor({ timeout: T });
+    const given = await page.getByLabel("done attempt 1: completed").locator("details", { hasText: "Input" }).locator("pre").textContent();
+    check(given.includes("Ada") && given.includes("Hello, Ada!") && given.includes("the console"), `done was given ${given}`);
     const output = await page.getByRole("region", { name: "Output" }).textContent();
     check(output.includes("Hello, Ada!") && output.includes("the console"), `output: ${output}`);
     await shot("execution-finished");

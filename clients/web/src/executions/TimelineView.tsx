@@ -1,11 +1,14 @@
 import { elapsed, pretty } from "../format.js";
-import type { Timeline } from "./timeline.js";
+import type { JsonValue } from "@bufbuild/protobuf";
+import { inputOf, type Timeline } from "./timeline.js";
 
 /**
  * The journal as a timeline (Temporal UI's event history, condensed): a row per step, a bar per
- * attempt placed on the execution's time axis, with its duration, outcome, output or error.
+ * attempt placed on the execution's time axis, with its duration, outcome, input (what its CEL
+ * reads), output or error.
  */
-export function TimelineView({ timeline, now }: { timeline: Timeline; now: number }) {
+export function TimelineView(props: { timeline: Timeline; now: number; input?: JsonValue }) {
+  const { timeline, now, input } = props;
   const start = timeline.start ?? now;
   const end = timeline.end ?? now;
   const span = Math.max(1, end - start);
@@ -38,6 +41,10 @@ export function TimelineView({ timeline, now }: { timeline: Timeline; now: numbe
                   {a.retryAt && <span className="muted"> · retried at {new Date(a.retryAt).toLocaleTimeString()}</span>}
                 </div>
                 {a.error && <div className="error">{a.error}</div>}
+                <details>
+                  <summary>Input</summary>
+                  <pre>{pretty(inputOf(timeline, a, input))}</pre>
+                </details>
                 {a.output !== undefined && (
                   <details>
                     <summary>Output</summary>

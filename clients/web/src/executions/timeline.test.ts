@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { ExecutionEventSchema, ExecutionStatus, type ExecutionEvent } from "../gen/nexus/gateway/v1/execution_service_pb.js";
-import { timelineOf } from "./timeline.js";
+import { inputOf, timelineOf } from "./timeline.js";
 
 function event(offset: number, ms: number, kind: ExecutionEvent["kind"]): ExecutionEvent {
   return create(ExecutionEventSchema, { offset: BigInt(offset), executionId: "e1", time: timestampFromMs(ms), kind });
@@ -32,5 +32,11 @@ describe("the execution timeline", () => {
     expect(timeline.start).toBe(1000);
     expect(timeline.end).toBe(1400);
     expect(timeline.lastOffset).toBe(6n);
+    // What greet was given: the execution's input and the output of fetch, completed before it.
+    expect(inputOf(timeline, timeline.steps[1].attempts[0], { name: "Ada" })).toEqual({
+      input: { name: "Ada" },
+      nodes: { fetch: "ok" },
+    });
+    expect(inputOf(timeline, first, { name: "Ada" })).toEqual({ input: { name: "Ada" }, nodes: {} });
   });
 });

@@ -13,6 +13,8 @@ export interface Attempt {
   output?: JsonValue;
   error?: string;
   retryAt?: number;
+  /** The nodes whose outputs were journaled before this attempt started: what its CEL can read. */
+  sees: string[];
 }
 
 /** One node of the workflow as the journal tells it: its attempts in order. */
@@ -29,11 +31,28 @@ export interface Timeline {
   lastOffset: bigint;
 }
 
+/**
+ * The input a step's attempt was given, as this engine gives it: the execution's {@code input} and
+ * the outputs of the nodes completed before it started ({@code nodes.<id>} in its CEL).
+ */
+export function inputOf(timeline: Timeline, attempt: Attempt, executionInput: JsonValue | undefined): JsonValue {
+  const nodes: Record<string, JsonValue> = {};
+  for (const id of attempt.sees) {
+    const step = timeline.steps.find((s) => s.nodeId === id);
+    const done = step?.attempts.find((a) => a.outcome === "completed");
+    if (done?.output !== undefined) {
+      nodes[id] = done.output;
+    }
+  }
+  return { input: executionInput ?? null, nodes };
+}
+
 /** Folds execution events (in offset order; repeats ignored) into a timeline. */
 export function timelineOf(events: ExecutionEvent[]): Timeline {
   const steps = new Map<string, Step>();
   const timeline: Timeline = { steps: [], lastOffset: -1n };
   const seen = new Set<bigint>();
+  const completed: string[] = [];
   for (const event of [...events].sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0))) {
     if (seen.has(event.offset)) {
       continue;
@@ -56,7 +75,7 @@ export function timelineOf(events: ExecutionEvent[]): Timeline {
       const s = step(nodeId);
       let a = s.attempts.find((x) => x.attempt === attempt);
       if (!a) {
-        a = { attempt, start: at, outcome: "running" };
+        a = { attempt, start: at, outcome: "running", sees: [...completed] };
         s.attempts.push(a);
       }
       return a;
@@ -70,6 +89,9 @@ export function timelineOf(events: ExecutionEvent[]): Timeline {
         a.end = at;
         a.outcome = "completed";
         a.output = kind.value.output ? toJson(ValueSchema, kind.value.output) : undefined;
+        if (!completed.includes(kind.value.nodeId)) {
+          completed.push(kind.value.nodeId);
+        }
         break;
       }
       case "nodeFailed": {

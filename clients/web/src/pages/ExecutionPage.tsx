@@ -73,7 +73,7 @@ export function ExecutionPage({ id }: { id: string }) {
         </p>
       )}
       <h2>Timeline</h2>
-      <TimelineView timeline={timeline} now={timeline.end ?? now} />
+      <TimelineView timeline={timeline} now={timeline.end ?? now} input={current?.input} />
       <div className="columns">
         <section aria-label="Input">
           <h2>Input</h2>
