@@ -156,15 +156,27 @@ try {
     await shot("workflow-versions");
   });
 
-  await step("deploys it and follows the rollout live", async () => {
+  await step("deploys it, follows the rollout live, rolls back and promotes", async () => {
     await go("#/deployments");
     const form = page.getByRole("form", { name: "Create a deployment" });
-    await form.getByLabel("Workflow").fill("console-e2e");
-    await form.getByLabel("Version").fill("2");
-    await form.getByRole("button", { name: "Deploy" }).click();
-    const rows = page.getByRole("table", { name: "Deployments" }).getByRole("row").filter({ hasText: "console-e2e v2" });
-    await rows.filter({ hasText: "gw-dev: ACTIVE" }).first().waitFor({ timeout: T });
+    const table = page.getByRole("table", { name: "Deployments" });
+    const deploy = async (version) => {
+      await form.getByLabel("Workflow").fill("console-e2e");
+      await form.getByLabel("Version").fill(String(version));
+      await form.getByRole("button", { name: "Deploy" }).click();
+      await table.getByRole("row").filter({ hasText: `console-e2e v${version}` }).filter({ hasText: "gw-dev: ACTIVE" }).first().waitFor({ timeout: T });
+    };
+    await deploy(1);
+    await deploy(2);
+    // v2 replaced v1 in dev: v1's deployment is superseded, live.
+    await table.getByRole("row").filter({ hasText: "console-e2e v1" }).filter({ hasText: "SUPERSEDED" }).first().waitFor({ timeout: T });
     await shot("deployments");
+    await table.getByRole("row").filter({ hasText: "console-e2e v2" }).getByRole("button", { name: "Roll back to v1" }).first().click();
+    await table.getByRole("row").filter({ hasText: "console-e2e v1" }).filter({ hasText: "gw-dev: ACTIVE" }).first().waitFor({ timeout: T });
+    await table.getByRole("row").filter({ hasText: "console-e2e v1" }).filter({ hasText: "gw-dev: ACTIVE" }).getByRole("button", { name: "Promote to staging" }).first().click();
+    await table.getByRole("row").filter({ hasText: "console-e2e v1" }).filter({ hasText: "STAGING" }).first().waitFor({ timeout: T });
+    // Back to v2 in dev for the runs below.
+    await deploy(2);
   });
 
   await step("runs it from a form made of its input schema and watches the timeline finish", async () => {
@@ -174,6 +186,7 @@ try {
     await form.getByLabel("name *").fill("Ada");
     await form.getByRole("button", { name: "Start" }).click();
     await page.waitForURL(/#\/executions\/.+/, { timeout: T });
+    const first = new URL(page.url()).hash.split("/")[2];
     await page.getByRole("list", { name: "Steps" }).getByText("go").waitFor({ timeout: T });
     await page.getByLabel("Status").filter({ hasText: "RUNNING" }).waitFor({ timeout: T });
     await page.getByLabel("greet attempt 1: completed").waitFor({ timeout: T });
@@ -190,6 +203,15 @@ try {
     const output = await page.getByRole("region", { name: "Output" }).textContent();
     check(output.includes("Hello, Ada!") && output.includes("the console"), `output: ${output}`);
     await shot("execution-finished");
+    // Another run, cancelled while it waits.
+    await go("#/executions");
+    await form.getByLabel("Workflow").selectOption("console-e2e");
+    await form.getByLabel("name *").fill("Bob");
+    await form.getByRole("button", { name: "Start" }).click();
+    await page.waitForURL((url) => url.hash.startsWith("#/executions/") && !url.hash.includes(first), { timeout: T });
+    await page.getByLabel("go attempt 1: running").waitFor({ timeout: T });
+    await page.getByRole("button", { name: "Cancel execution" }).click();
+    await page.getByLabel("Status").filter({ hasText: "CANCELLED" }).waitFor({ timeout: T });
   });
 
   await step("creates a key, shows its secret once, revokes it and sees that in the audit tail", async () => {
@@ -216,6 +238,13 @@ try {
       .filter({ hasText: "RevokeApiKey" })
       .first()
       .waitFor({ timeout: T });
+    const revoked = audit.getByRole("table", { name: "Audit events" }).getByRole("row").filter({ hasText: "RevokeApiKey" }).first();
+    const action = (await revoked.locator("td[data-label='Action']").textContent()).trim();
+    await audit.getByLabel("Action").fill(action);
+    await audit.getByText("● live").waitFor({ timeout: T });
+    await audit.getByRole("table", { name: "Audit events" }).getByRole("row").filter({ hasText: "RevokeApiKey" }).first().waitFor({ timeout: T });
+    const actions = await audit.locator("table[aria-label='Audit events'] td[data-label='Action']").allTextContents();
+    check(actions.length > 0 && actions.every((a) => a.trim() === action), `filtered by ${action}: ${actions}`);
     await audit.screenshot({ path: join(shots, "audit.png"), fullPage: true });
     await audit.close();
   });
