@@ -263,6 +263,18 @@ try {
   await step("shows gateways with health and usage, and panels", async () => {
     await go("#/gateways");
     await page.getByRole("table", { name: "Gateways" }).getByText("HEALTHY").waitFor({ timeout: T });
+    // Gateways report usage with each heartbeat (10 s): look again until the runs above are in.
+    const until = Date.now() + 45_000;
+    const usage = page.getByRole("table", { name: "Usage per workflow" }).getByRole("row").filter({ hasText: "console-e2e" });
+    while ((await usage.count()) === 0) {
+      check(Date.now() < until, "the runs of console-e2e never showed in the usage chart");
+      await page.waitForTimeout(2_000);
+      await go("#/panels");
+      await go("#/gateways");
+      await page.getByRole("heading", { name: "Usage per workflow, last 24 hours" }).waitFor({ timeout: T });
+      await page.locator("figure.chart, .empty").first().waitFor({ timeout: T });
+    }
+    await page.getByRole("img", { name: "Executions per workflow" }).waitFor({ timeout: T });
     await shot("gateways");
     await go("#/panels");
     await page.getByRole("heading", { name: "Panels" }).waitFor({ timeout: T });

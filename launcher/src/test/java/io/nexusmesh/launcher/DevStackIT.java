@@ -102,6 +102,18 @@ class DevStackIT {
     assertThat(watched.exit()).as(watched.all()).isZero();
     assertThat(watched.stderr()).contains("greet started (attempt 1)", "greet completed");
     assertThat(watched.stdout()).contains("Hello, Bo!");
+
+    // The gateway reports what it ran with its next heartbeat (10 s); the control plane sums it.
+    await()
+        .atMost(Duration.ofSeconds(40))
+        .pollInterval(Duration.ofSeconds(2))
+        .until(
+            () ->
+                nexus
+                    .nexus("gateways", "usage", "--since", "1h", "-o", "json")
+                    .stdout()
+                    .matches("(?s).*\"workflowId\"\\s*:\\s*\"hello\".*"));
+    assertOneLineError(nexus.nexus("gateways", "usage", "--since", "soon"), 3, "--since");
   }
 
   @Test
