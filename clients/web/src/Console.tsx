@@ -80,8 +80,9 @@ async function start(setState: (state: State) => void): Promise<void> {
   }
   sessionStorage.removeItem(SILENT_TRIED);
   const refreshToken = back.refreshToken;
-  const tokens = new TokenStore((audience) =>
-    oidc.refresh(refreshToken, audience === MANAGEMENT ? undefined : audience),
+  const tokens = new TokenStore(
+    (audience) => oidc.refresh(refreshToken, audience === MANAGEMENT ? undefined : audience),
+    () => setState({ kind: "signedOut", config, oidc, problem: "Your sign-in has ended: sign in again." }),
   );
   tokens.put(MANAGEMENT, back.access);
   if (back.returnTo) {

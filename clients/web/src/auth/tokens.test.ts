@@ -35,4 +35,13 @@ describe("the token store", () => {
     await vi.advanceTimersByTimeAsync(200_000);
     expect(refresher).not.toHaveBeenCalled();
   });
+
+  it("says once that the sign-in ended when a refresh is refused, and forgets everything", async () => {
+    const onExpired = vi.fn();
+    const store = new TokenStore(async () => Promise.reject(new Error("invalid_grant")), onExpired);
+    store.put("nexus-management", { value: "first", expiresAt: Date.now() + 100_000 });
+    await expect(store.get("nexus-gateway")).rejects.toThrow("invalid_grant");
+    expect(onExpired).toHaveBeenCalledOnce();
+    expect(store.signedIn).toBe(false);
+  });
 });

@@ -17,8 +17,13 @@ export class TokenStore {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly pending = new Map<string, Promise<AccessToken>>();
 
+  /**
+   * @param refresher gets a fresh token for an audience
+   * @param onExpired told once when a refresh fails for good (the issuer ended the sign-in)
+   */
   constructor(
     private readonly refresher: Refresher,
+    private readonly onExpired: (reason: unknown) => void = () => undefined,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -31,7 +36,7 @@ export class TokenStore {
     this.timers.set(
       audience,
       setTimeout(() => {
-        this.refresh(audience).catch(() => this.tokens.delete(audience));
+        this.refresh(audience).catch(() => undefined);
       }, delay),
     );
   }
@@ -67,6 +72,11 @@ export class TokenStore {
       .then((token) => {
         this.put(audience, token);
         return token;
+      })
+      .catch((e: unknown) => {
+        this.clear();
+        this.onExpired(e);
+        throw e;
       })
       .finally(() => this.pending.delete(audience));
     this.pending.set(audience, next);
