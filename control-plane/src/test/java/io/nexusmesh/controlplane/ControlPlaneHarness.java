@@ -91,9 +91,29 @@ final class ControlPlaneHarness implements AutoCloseable {
     var headers = new Metadata();
     headers.put(
         Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + credential);
-    return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-        .withDeadlineAfter(20, TimeUnit.SECONDS);
+    return stub.withInterceptors(
+        MetadataUtils.newAttachHeadersInterceptor(headers), EACH_CALL_WITHIN_20_SECONDS);
   }
+
+  /**
+   * A deadline per call, counted from the call: a stub kept across a long test (a deadline set on
+   * the stub counts from its creation) would otherwise fail its later calls with DEADLINE_EXCEEDED
+   * before they start.
+   */
+  private static final io.grpc.ClientInterceptor EACH_CALL_WITHIN_20_SECONDS =
+      new io.grpc.ClientInterceptor() {
+        @Override
+        public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(
+            io.grpc.MethodDescriptor<Q, R> method,
+            io.grpc.CallOptions options,
+            io.grpc.Channel next) {
+          return next.newCall(
+              method,
+              options.getDeadline() == null
+                  ? options.withDeadlineAfter(20, TimeUnit.SECONDS)
+                  : options);
+        }
+      };
 
   /** The status code a call ends with: OK, or the code of the StatusRuntimeException it threw. */
   static Status.Code codeOf(Runnable call) {

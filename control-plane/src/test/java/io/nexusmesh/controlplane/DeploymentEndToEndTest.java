@@ -223,12 +223,18 @@ class DeploymentEndToEndTest {
               .getDeployment();
       assertThat(v2.getPreviousVersion()).isEqualTo(1);
       boolean sawActive = false;
-      while (!sawActive && watch.hasNext()) {
+      boolean sawSuperseded = false;
+      while (!(sawActive && sawSuperseded) && watch.hasNext()) {
         Deployment seen = watch.next().getDeployment();
-        sawActive =
+        sawActive |=
             seen.getId().equals(v2.getId()) && seen.getState() == RolloutState.ROLLOUT_STATE_ACTIVE;
+        // Watchers also hear that the deployment v2 replaced is superseded.
+        sawSuperseded |=
+            seen.getId().equals(v1.getId())
+                && seen.getState() == RolloutState.ROLLOUT_STATE_SUPERSEDED;
       }
       assertThat(sawActive).isTrue();
+      assertThat(sawSuperseded).isTrue();
       assertThat(
               deployments
                   .getDeployment(GetDeploymentRequest.newBuilder().setId(v1.getId()).build())

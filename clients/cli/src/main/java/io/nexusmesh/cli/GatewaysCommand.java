@@ -39,7 +39,8 @@ final class GatewaysCommand {
 
   @Command(
       name = "usage",
-      description = "Executions, steps and model tokens per workflow, as the gateways reported them.")
+      description =
+          "Executions, steps and model tokens per workflow, as the gateways reported them.")
   static final class Usage extends ClientCommand {
     @Option(
         names = "--since",
@@ -61,8 +62,7 @@ final class GatewaysCommand {
           u ->
               u.getExecutions() == 0
                   ? "-"
-                  : Long.toString(
-                      Durations.toMillis(u.getTotalDuration()) / u.getExecutions()));
+                  : Long.toString(Durations.toMillis(u.getTotalDuration()) / u.getExecutions()));
       c.put("TOKENS", u -> Long.toString(u.getPromptTokens() + u.getCompletionTokens()));
       out.list(client.gateways().usage(from, to), c);
       return 0;

@@ -197,6 +197,8 @@ public class DeploymentGrpcService extends DeploymentServiceGrpc.DeploymentServi
       String workflowId,
       long version,
       Environment environment) {
+    // The deployment this one replaces: watchers hear that it is superseded, not only what is new.
+    var replaced = deployments.current(caller.org(), workflowId, environment);
     var created =
         mutations.run(
             caller,
@@ -232,6 +234,10 @@ public class DeploymentGrpcService extends DeploymentServiceGrpc.DeploymentServi
     Deployment committed =
         deployments.get(caller.org(), created.getDeployment().getId()).deployment();
     pusher.rollOut(caller.org(), committed);
+    replaced
+        .filter(row -> !row.deployment().getId().equals(committed.getId()))
+        .flatMap(row -> deployments.find(caller.org(), row.deployment().getId()))
+        .ifPresent(row -> feed.publish(caller.org(), row.deployment()));
     return committed;
   }
 
