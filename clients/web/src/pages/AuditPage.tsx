@@ -34,8 +34,19 @@ export function AuditPage() {
       </h1>
       <div className="row" role="search">
         <label>
-          Action <input value={action} onChange={(e) => setAction(e.target.value)} placeholder="RevokeApiKey" />
+          Action{" "}
+          <input
+            value={action}
+            list="audit-actions"
+            onChange={(e) => setAction(e.target.value)}
+            placeholder="nexus.controlplane.v1.ApiKeyService/RevokeApiKey"
+          />
         </label>
+        <datalist id="audit-actions">
+          {[...new Set(rows.map((e) => e.action))].sort().map((a) => (
+            <option key={a} value={a} />
+          ))}
+        </datalist>
         <label>
           Resource <input value={resource} onChange={(e) => setResource(e.target.value)} placeholder="apiKeys/…" />
         </label>

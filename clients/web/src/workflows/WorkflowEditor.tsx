@@ -84,14 +84,17 @@ export function WorkflowEditor(props: { initial: string; onApplied?: (applied: A
           {problem.message}
         </div>
       )}
-      <ErrorView error={error} />
+      <ErrorView
+        error={error && { ...error, violations: marks.filter((m) => !m.line) }}
+      />
       {marks.some((m) => m.line) && (
         <ul aria-label="Violations by line" className="violations">
           {marks
             .filter((m) => m.line)
             .map((m) => (
               <li key={m.field + m.description}>
-                Line {m.line}: <code>{m.field}</code> {m.description}
+                Line {m.line}: <code>{m.field}</code>
+                <pre className="description">{m.description}</pre>
               </li>
             ))}
         </ul>
