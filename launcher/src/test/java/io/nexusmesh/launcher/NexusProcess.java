@@ -56,7 +56,25 @@ final class NexusProcess implements AutoCloseable {
         "NEXUS_CONTROL_PLANE_PORT", Integer.toString(freePort()),
         "NEXUS_GATEWAY_PORT", Integer.toString(freePort()),
         "NEXUS_DEV_REDIS_PORT", Integer.toString(freePort()),
-        "NEXUS_DEV_KAFKA_PORT", Integer.toString(freePort()));
+        "NEXUS_DEV_KAFKA_PORT", Integer.toString(freePortPair()));
+  }
+
+  /**
+   * A free loopback port whose next port is free too: the dev Kafka broker listens on the port and
+   * its controller on the next one (a random port's neighbour is often some other socket's).
+   */
+  static int freePortPair() {
+    for (int tries = 0; tries < 50; tries++) {
+      int port = freePort();
+      if (port < 65535) {
+        try (ServerSocket next = new ServerSocket(port + 1)) {
+          return port;
+        } catch (IOException taken) {
+          // try another
+        }
+      }
+    }
+    throw new IllegalStateException("no two free adjacent loopback ports in 50 tries");
   }
 
   static int freePort() {
