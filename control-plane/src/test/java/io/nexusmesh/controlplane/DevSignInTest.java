@@ -87,8 +87,15 @@ class DevSignInTest {
   }
 
   private static HttpResponse<String> token(Map<String, String> params) throws Exception {
+    return postForm("token", params);
+  }
+
+  /** A form POST to one of the dev issuer's OAuth endpoints, as the console's page sends it. */
+  private static HttpResponse<String> postForm(String endpoint, Map<String, String> params)
+      throws Exception {
     return http.send(
-        HttpRequest.newBuilder(URI.create(baseUrl() + "/dev-issuer/protocol/openid-connect/token"))
+        HttpRequest.newBuilder(
+                URI.create(baseUrl() + "/dev-issuer/protocol/openid-connect/" + endpoint))
             .header("content-type", "application/x-www-form-urlencoded")
             .POST(HttpRequest.BodyPublishers.ofString(form(params)))
             .build(),
@@ -208,14 +215,8 @@ class DevSignInTest {
                 Map.of("sign_in", signIn().signInLink("dev-user", "demo", "admin")),
                 Optional.empty()));
     String refresh = (String) json(token(codeGrant(again.get("code")))).get("refresh_token");
-    http.send(
-        HttpRequest.newBuilder(URI.create(baseUrl() + "/dev-issuer/protocol/openid-connect/revoke"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .POST(
-                HttpRequest.BodyPublishers.ofString(
-                    form(Map.of("client_id", CLIENT, "token", refresh))))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    assertThat(postForm("revoke", Map.of("client_id", CLIENT, "token", refresh)).statusCode())
+        .isEqualTo(200);
     assertThat(
             json(
                 token(

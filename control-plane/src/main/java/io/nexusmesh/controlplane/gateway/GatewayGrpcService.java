@@ -194,13 +194,11 @@ public class GatewayGrpcService extends GatewayServiceGrpc.GatewayServiceImplBas
     Principal caller = Authz.require(Permission.GATEWAYS_READ);
     Instant to =
         request.hasEndTime()
-            ? Instant.ofEpochSecond(
-                request.getEndTime().getSeconds(), request.getEndTime().getNanos())
+            ? Instant.ofEpochMilli(Timestamps.toMillis(request.getEndTime()))
             : clock.instant();
     Instant from =
         request.hasStartTime()
-            ? Instant.ofEpochSecond(
-                request.getStartTime().getSeconds(), request.getStartTime().getNanos())
+            ? Instant.ofEpochMilli(Timestamps.toMillis(request.getStartTime()))
             : to.minus(Duration.ofHours(24));
     reply(
         response,
