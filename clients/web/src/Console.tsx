@@ -12,7 +12,7 @@ const SILENT_TRIED = "nexus.console.silent";
 
 type State =
   | { kind: "starting" }
-  | { kind: "signedOut"; config: ConsoleConfig; oidc: OidcClient; problem?: string }
+  | { kind: "signedOut"; config: ConsoleConfig; oidc?: OidcClient; problem?: string }
   | { kind: "signedIn"; session: ConsoleSession };
 
 /** The whole page: sign-in, then the shell with its pages. */
@@ -24,7 +24,6 @@ export function Console() {
       setState({
         kind: "signedOut",
         config: { issuer: "", clientId: "", gatewayUrl: "", devSignIn: false },
-        oidc: undefined as unknown as OidcClient,
         problem: `The console could not start: ${String(e)}`,
       });
     });
@@ -34,7 +33,7 @@ export function Console() {
       case "starting":
         return <p role="status">Signing in…</p>;
       case "signedOut":
-        return <SignIn config={state.config} problem={state.problem} onSignIn={() => state.oidc.begin()} />;
+        return <SignIn config={state.config} problem={state.problem} onSignIn={state.oidc && (() => void state.oidc!.begin())} />;
       case "signedIn":
         return (
           <SessionProvider value={state.session}>

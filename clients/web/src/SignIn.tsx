@@ -1,7 +1,7 @@
 import type { ConsoleConfig } from "./config.js";
 
 /** The signed-out page: how to sign in here, and what went wrong last time. */
-export function SignIn(props: { config: ConsoleConfig; problem?: string; onSignIn: () => void }) {
+export function SignIn(props: { config: ConsoleConfig; problem?: string; onSignIn?: () => void }) {
   const { config, problem, onSignIn } = props;
   return (
     <main className="signin" aria-labelledby="signin-title">
@@ -20,7 +20,7 @@ export function SignIn(props: { config: ConsoleConfig; problem?: string; onSignI
       ) : (
         <p>Sign in with your organisation's identity provider.</p>
       )}
-      {config.issuer && (
+      {onSignIn && (
         <button type="button" onClick={onSignIn}>
           Sign in
         </button>

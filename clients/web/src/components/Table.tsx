@@ -6,7 +6,7 @@ export interface Column<T> {
   cell: (row: T) => ReactNode;
 }
 
-/** A plain, accessible table of rows. */
+/** A plain, accessible table of rows, or what to do next when there are none. */
 export function Table<T>(props: {
   label: string;
   rows: T[];
@@ -14,8 +14,15 @@ export function Table<T>(props: {
   rowKey: (row: T) => string;
   /** While the first page loads: a row saying so instead of an empty table. */
   loading?: boolean;
+  /** What an empty list shows instead of the table, once loaded (and not failed). */
+  empty?: ReactNode;
+  /** Whether loading failed (the page shows the error; no empty state then). */
+  failed?: boolean;
 }) {
-  const { label, rows, columns, rowKey, loading } = props;
+  const { label, rows, columns, rowKey, loading, empty, failed } = props;
+  if (empty && !loading && !failed && rows.length === 0) {
+    return <>{empty}</>;
+  }
   return (
     <div className="table-wrap">
       <table aria-label={label}>

@@ -78,39 +78,39 @@ export function ApiKeysPage() {
         </div>
       )}
       <ErrorView error={error ?? list.error} />
-      {!list.loading && !list.error && rows.length === 0 ? (
-        <Empty title="No API keys.">
-          <p>Create one above: programs use it to run workflows on the gateways.</p>
-        </Empty>
-      ) : (
-        <Table<ApiKey>
-          label="API keys"
-          loading={list.loading}
-          rows={rows}
-          rowKey={(k) => k.id}
-          columns={[
-            { title: "Id", cell: (k) => <code>{k.id}</code> },
-            { title: "Name", cell: (k) => k.displayName },
-            { title: "Workflows", cell: (k) => (k.allowedWorkflowIds.length ? k.allowedWorkflowIds.join(", ") : "all") },
-            { title: "State", cell: (k) => enumName(ApiKeyState, k.state) },
-            { title: "Created", cell: (k) => time(k.createTime) },
-            {
-              title: "Actions",
-              cell: (k) =>
-                k.state === ApiKeyState.ACTIVE && (
-                  <button
-                    type="button"
-                    className="danger"
-                    aria-label={`Revoke ${k.displayName || k.id}`}
-                    onClick={() => act(async () => void (await api.apiKeys.revokeApiKey({ id: k.id, requestId: crypto.randomUUID() })))}
-                  >
-                    Revoke
-                  </button>
-                ),
-            },
-          ]}
-        />
-      )}
+      <Table<ApiKey>
+        label="API keys"
+        loading={list.loading}
+        rows={rows}
+        rowKey={(k) => k.id}
+        columns={[
+          { title: "Id", cell: (k) => <code>{k.id}</code> },
+          { title: "Name", cell: (k) => k.displayName },
+          { title: "Workflows", cell: (k) => (k.allowedWorkflowIds.length ? k.allowedWorkflowIds.join(", ") : "all") },
+          { title: "State", cell: (k) => enumName(ApiKeyState, k.state) },
+          { title: "Created", cell: (k) => time(k.createTime) },
+          {
+            title: "Actions",
+            cell: (k) =>
+              k.state === ApiKeyState.ACTIVE && (
+                <button
+                  type="button"
+                  className="danger"
+                  aria-label={`Revoke ${k.displayName || k.id}`}
+                  onClick={() => act(async () => void (await api.apiKeys.revokeApiKey({ id: k.id, requestId: crypto.randomUUID() })))}
+                >
+                  Revoke
+                </button>
+              ),
+          },
+        ]}
+        failed={!!list.error}
+        empty={
+          <Empty title="No API keys.">
+            <p>Create one above: programs use it to run workflows on the gateways.</p>
+          </Empty>
+        }
+      />
     </>
   );
 }

@@ -52,25 +52,25 @@ export function AuditPage() {
         </label>
       </div>
       <ErrorView error={recent.error} />
-      {!recent.loading && rows.length === 0 ? (
-        <Empty title="No audit events match.">
-          <p>Every change made through the API is recorded here as it happens.</p>
-        </Empty>
-      ) : (
-        <Table<AuditEvent>
-          label="Audit events"
-          loading={recent.loading}
-          rows={rows}
-          rowKey={(e) => e.id}
-          columns={[
-            { title: "Time", cell: (e) => time(e.time) },
-            { title: "Actor", cell: (e) => e.actor },
-            { title: "Action", cell: (e) => e.action },
-            { title: "Resource", cell: (e) => <code>{e.resource}</code> },
-            { title: "Outcome", cell: (e) => enumName(AuditOutcome, e.outcome) },
-          ]}
-        />
-      )}
+      <Table<AuditEvent>
+        label="Audit events"
+        loading={recent.loading}
+        rows={rows}
+        rowKey={(e) => e.id}
+        columns={[
+          { title: "Time", cell: (e) => time(e.time) },
+          { title: "Actor", cell: (e) => e.actor },
+          { title: "Action", cell: (e) => e.action },
+          { title: "Resource", cell: (e) => <code>{e.resource}</code> },
+          { title: "Outcome", cell: (e) => enumName(AuditOutcome, e.outcome) },
+        ]}
+        failed={!!recent.error}
+        empty={
+          <Empty title="No audit events match.">
+            <p>Every change made through the API is recorded here as it happens.</p>
+          </Empty>
+        }
+      />
     </>
   );
 }

@@ -51,66 +51,66 @@ export function DeploymentsPage() {
         run(() => api.deployments.createDeployment({ workflowId, version, environment, requestId: crypto.randomUUID() }))
       } />
       <ErrorView error={actionError ?? list.error} />
-      {!list.loading && rows.length === 0 ? (
-        <Empty title="Nothing is deployed yet.">
-          <p>Deploy a workflow's version to an environment with the form above, or <code>./nexus deploy create hello</code>.</p>
-        </Empty>
-      ) : (
-        <Table<Deployment>
-          label="Deployments"
-          loading={list.loading}
-          rows={rows}
-          rowKey={(d) => d.id}
-          columns={[
-            { title: "Workflow", cell: (d) => `${d.workflowId} v${d.version}` },
-            { title: "Environment", cell: (d) => enumName(Environment, d.environment) },
-            { title: "State", cell: (d) => <State state={d.state} /> },
-            {
-              title: "Gateways",
-              cell: (d) => (
-                <ul className="rollouts" aria-label={`Rollout of ${d.id}`}>
-                  {d.gateways.map((g) => (
-                    <li key={g.gatewayId}>
-                      {g.gatewayId}: <State state={g.state} />
-                      {g.reason && <span className="muted"> {g.reason}</span>}
-                    </li>
+      <Table<Deployment>
+        label="Deployments"
+        loading={list.loading}
+        rows={rows}
+        rowKey={(d) => d.id}
+        columns={[
+          { title: "Workflow", cell: (d) => `${d.workflowId} v${d.version}` },
+          { title: "Environment", cell: (d) => enumName(Environment, d.environment) },
+          { title: "State", cell: (d) => <State state={d.state} /> },
+          {
+            title: "Gateways",
+            cell: (d) => (
+              <ul className="rollouts" aria-label={`Rollout of ${d.id}`}>
+                {d.gateways.map((g) => (
+                  <li key={g.gatewayId}>
+                    {g.gatewayId}: <State state={g.state} />
+                    {g.reason && <span className="muted"> {g.reason}</span>}
+                  </li>
+                ))}
+              </ul>
+            ),
+          },
+          { title: "Updated", cell: (d) => time(d.updateTime) },
+          {
+            title: "Actions",
+            cell: (d) =>
+              d.state === RolloutState.SUPERSEDED ? null : (
+                <span className="actions">
+                  {ENVIRONMENTS.filter((e) => e > d.environment).slice(0, 1).map((target) => (
+                    <button
+                      key={target}
+                      type="button"
+                      onClick={() =>
+                        run(() =>
+                          api.deployments.promoteDeployment({ id: d.id, targetEnvironment: target, requestId: crypto.randomUUID() }),
+                        )
+                      }
+                    >
+                      Promote to {enumName(Environment, target).toLowerCase()}
+                    </button>
                   ))}
-                </ul>
+                  {d.previousVersion > 0n && (
+                    <button
+                      type="button"
+                      onClick={() => run(() => api.deployments.rollbackDeployment({ id: d.id, requestId: crypto.randomUUID() }))}
+                    >
+                      Roll back to v{String(d.previousVersion)}
+                    </button>
+                  )}
+                </span>
               ),
-            },
-            { title: "Updated", cell: (d) => time(d.updateTime) },
-            {
-              title: "Actions",
-              cell: (d) =>
-                d.state === RolloutState.SUPERSEDED ? null : (
-                  <span className="actions">
-                    {ENVIRONMENTS.filter((e) => e > d.environment).slice(0, 1).map((target) => (
-                      <button
-                        key={target}
-                        type="button"
-                        onClick={() =>
-                          run(() =>
-                            api.deployments.promoteDeployment({ id: d.id, targetEnvironment: target, requestId: crypto.randomUUID() }),
-                          )
-                        }
-                      >
-                        Promote to {enumName(Environment, target).toLowerCase()}
-                      </button>
-                    ))}
-                    {d.previousVersion > 0n && (
-                      <button
-                        type="button"
-                        onClick={() => run(() => api.deployments.rollbackDeployment({ id: d.id, requestId: crypto.randomUUID() }))}
-                      >
-                        Roll back to v{String(d.previousVersion)}
-                      </button>
-                    )}
-                  </span>
-                ),
-            },
-          ]}
-        />
-      )}
+          },
+        ]}
+        failed={!!list.error}
+        empty={
+          <Empty title="Nothing is deployed yet.">
+            <p>Deploy a workflow's version to an environment with the form above, or <code>./nexus deploy create hello</code>.</p>
+          </Empty>
+        }
+      />
     </>
   );
 }

@@ -18,25 +18,25 @@ export function ExecutionsPage() {
       <h1>Executions</h1>
       <StartExecution onStarted={(id) => (location.hash = href("executions", id))} />
       <ErrorView error={list.error} />
-      {!list.loading && !list.error && executions.length === 0 ? (
-        <Empty title="No executions yet.">
-          <p>Start one above, or run <code>./nexus run hello --input '{"{"}"name": "Ada"{"}"}'</code>.</p>
-        </Empty>
-      ) : (
-        <Table<Execution>
-          label="Executions"
-          loading={list.loading}
-          rows={executions}
-          rowKey={(e) => e.id}
-          columns={[
-            { title: "Id", cell: (e) => <a href={href("executions", e.id)}>{e.id}</a> },
-            { title: "Workflow", cell: (e) => `${e.workflowId} v${e.workflowVersion}` },
-            { title: "Status", cell: (e) => <span className={`state ${enumName(ExecutionStatus, e.status).toLowerCase()}`}>{enumName(ExecutionStatus, e.status)}</span> },
-            { title: "Started", cell: (e) => time(e.createTime) },
-            { title: "Ended", cell: (e) => time(e.endTime) },
-          ]}
-        />
-      )}
+      <Table<Execution>
+        label="Executions"
+        loading={list.loading}
+        rows={executions}
+        rowKey={(e) => e.id}
+        columns={[
+          { title: "Id", cell: (e) => <a href={href("executions", e.id)}>{e.id}</a> },
+          { title: "Workflow", cell: (e) => `${e.workflowId} v${e.workflowVersion}` },
+          { title: "Status", cell: (e) => <span className={`state ${enumName(ExecutionStatus, e.status).toLowerCase()}`}>{enumName(ExecutionStatus, e.status)}</span> },
+          { title: "Started", cell: (e) => time(e.createTime) },
+          { title: "Ended", cell: (e) => time(e.endTime) },
+        ]}
+        failed={!!list.error}
+        empty={
+          <Empty title="No executions yet.">
+            <p>Start one above, or run <code>./nexus run hello --input '{"{"}"name": "Ada"{"}"}'</code>.</p>
+          </Empty>
+        }
+      />
     </>
   );
 }

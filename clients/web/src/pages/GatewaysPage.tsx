@@ -18,29 +18,29 @@ export function GatewaysPage() {
     <>
       <h1>Gateways</h1>
       <ErrorView error={gateways.error} />
-      {!gateways.loading && !gateways.error && rows.length === 0 ? (
-        <Empty title="No gateway has registered.">
-          <p>Start one with <code>./nexus gateway</code>; it registers with this control plane.</p>
-        </Empty>
-      ) : (
-        <Table<Gateway>
-          label="Gateways"
-          loading={gateways.loading}
-          rows={rows}
-          rowKey={(g) => g.id}
-          columns={[
-            { title: "Id", cell: (g) => g.id },
-            { title: "Environment", cell: (g) => enumName(Environment, g.environment).toLowerCase() },
-            {
-              title: "Health",
-              cell: (g) => <span className={`state ${enumName(GatewayHealth, g.health).toLowerCase()}`}>{enumName(GatewayHealth, g.health)}</span>,
-            },
-            { title: "Version", cell: (g) => g.buildVersion },
-            { title: "Last heartbeat", cell: (g) => time(g.lastHeartbeatTime) },
-            { title: "Keys", cell: (g) => `${g.appliedKeyGeneration} / ${g.desiredKeyGeneration}` },
-          ]}
-        />
-      )}
+      <Table<Gateway>
+        label="Gateways"
+        loading={gateways.loading}
+        rows={rows}
+        rowKey={(g) => g.id}
+        columns={[
+          { title: "Id", cell: (g) => g.id },
+          { title: "Environment", cell: (g) => enumName(Environment, g.environment).toLowerCase() },
+          {
+            title: "Health",
+            cell: (g) => <span className={`state ${enumName(GatewayHealth, g.health).toLowerCase()}`}>{enumName(GatewayHealth, g.health)}</span>,
+          },
+          { title: "Version", cell: (g) => g.buildVersion },
+          { title: "Last heartbeat", cell: (g) => time(g.lastHeartbeatTime) },
+          { title: "Keys", cell: (g) => `${g.appliedKeyGeneration} / ${g.desiredKeyGeneration}` },
+        ]}
+        failed={!!gateways.error}
+        empty={
+          <Empty title="No gateway has registered.">
+            <p>Start one with <code>./nexus gateway</code>; it registers with this control plane.</p>
+          </Empty>
+        }
+      />
       <h2>Usage per workflow, last 24 hours</h2>
       <ErrorView error={usage.error} />
       {usage.data && usage.data.usage.length === 0 ? (

@@ -16,27 +16,27 @@ export function PanelsPage() {
     <>
       <h1>Panels</h1>
       <ErrorView error={list.error} />
-      {!list.loading && !list.error && rows.length === 0 ? (
-        <Empty title="No panels yet.">
-          <p>
-            Make one with <code>./nexus panel init my-panel</code> and run it with <code>./nexus panel run my-panel</code>: its tools become mesh tools.
-          </p>
-        </Empty>
-      ) : (
-        <Table<Panel>
-          label="Panels"
-          loading={list.loading}
-          rows={rows}
-          rowKey={(p) => p.name}
-          columns={[
-            { title: "Name", cell: (p) => p.name },
-            { title: "Mode", cell: (p) => enumName(PanelMode, p.mode).toLowerCase() },
-            { title: "Instance", cell: (p) => (p.instance ? `${p.instance.instance} (${enumName(ManifestState, p.instance.manifestState)})` : "not running") },
-            { title: "Tools", cell: (p) => p.instance?.tools.map((t) => t.name).join(", ") || "—" },
-            { title: "Last seen", cell: (p) => time(p.instance?.lastSeenTime) },
-          ]}
-        />
-      )}
+      <Table<Panel>
+        label="Panels"
+        loading={list.loading}
+        rows={rows}
+        rowKey={(p) => p.name}
+        columns={[
+          { title: "Name", cell: (p) => p.name },
+          { title: "Mode", cell: (p) => enumName(PanelMode, p.mode).toLowerCase() },
+          { title: "Instance", cell: (p) => (p.instance ? `${p.instance.instance} (${enumName(ManifestState, p.instance.manifestState)})` : "not running") },
+          { title: "Tools", cell: (p) => p.instance?.tools.map((t) => t.name).join(", ") || "—" },
+          { title: "Last seen", cell: (p) => time(p.instance?.lastSeenTime) },
+        ]}
+        failed={!!list.error}
+        empty={
+          <Empty title="No panels yet.">
+            <p>
+              Make one with <code>./nexus panel init my-panel</code> and run it with <code>./nexus panel run my-panel</code>: its tools become mesh tools.
+            </p>
+          </Empty>
+        }
+      />
     </>
   );
 }

@@ -43,25 +43,25 @@ function SessionList() {
         </button>
       </div>
       <ErrorView error={error ?? list.error} />
-      {!list.loading && !list.error && rows.length === 0 ? (
-        <Empty title="No open sessions.">
-          <p>Open one above, or chat with an agent: <code>./nexus chat --new 'hello'</code>.</p>
-        </Empty>
-      ) : (
-        <Table<Session>
-          label="Sessions"
-          loading={list.loading}
-          rows={rows}
-          rowKey={(s) => s.id}
-          columns={[
-            { title: "Id", cell: (s) => <a href={href("sessions", s.id)}>{s.id}</a> },
-            { title: "Subject", cell: (s) => s.subject },
-            { title: "Agent", cell: (s) => (s.agent ? s.agent.model || "default model" : "—") },
-            { title: "State", cell: (s) => enumName(SessionState, s.state) },
-            { title: "Expires", cell: (s) => time(s.expireTime) },
-          ]}
-        />
-      )}
+      <Table<Session>
+        label="Sessions"
+        loading={list.loading}
+        rows={rows}
+        rowKey={(s) => s.id}
+        columns={[
+          { title: "Id", cell: (s) => <a href={href("sessions", s.id)}>{s.id}</a> },
+          { title: "Subject", cell: (s) => s.subject },
+          { title: "Agent", cell: (s) => (s.agent ? s.agent.model || "default model" : "—") },
+          { title: "State", cell: (s) => enumName(SessionState, s.state) },
+          { title: "Expires", cell: (s) => time(s.expireTime) },
+        ]}
+        failed={!!list.error}
+        empty={
+          <Empty title="No open sessions.">
+            <p>Open one above, or chat with an agent: <code>./nexus chat --new 'hello'</code>.</p>
+          </Empty>
+        }
+      />
     </>
   );
 }

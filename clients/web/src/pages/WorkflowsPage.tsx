@@ -45,35 +45,35 @@ export function WorkflowsPage() {
         <WorkflowEditor initial={workflowFileText(undefined, undefined)} onApplied={() => setApplied((n) => n + 1)} />
       )}
       <ErrorView error={list.error} />
-      {!list.loading && !list.error && workflows.length === 0 ? (
-        <Empty title={selector ? "No workflow has these labels." : "No workflows yet."}>
-          <p>
-            Apply one with the editor above, or from a file: <code>./nexus workflows apply -f examples/hello.yaml</code>.
-          </p>
-        </Empty>
-      ) : (
-        <Table<Workflow>
-          label="Workflows"
-          loading={list.loading}
-          rows={workflows}
-          rowKey={(w) => w.id}
-          columns={[
-            { title: "Id", cell: (w) => <a href={href("workflows", w.id)}>{w.id}</a> },
-            { title: "Name", cell: (w) => w.displayName },
-            {
-              title: "Labels",
-              cell: (w) =>
-                Object.entries(w.labels).map(([k, v]) => (
-                  <span key={k} className="chip">
-                    {k}={v}
-                  </span>
-                )),
-            },
-            { title: "Latest version", cell: (w) => String(w.latestVersion) },
-            { title: "Updated", cell: (w) => time(w.updateTime) },
-          ]}
-        />
-      )}
+      <Table<Workflow>
+        label="Workflows"
+        loading={list.loading}
+        rows={workflows}
+        rowKey={(w) => w.id}
+        columns={[
+          { title: "Id", cell: (w) => <a href={href("workflows", w.id)}>{w.id}</a> },
+          { title: "Name", cell: (w) => w.displayName },
+          {
+            title: "Labels",
+            cell: (w) =>
+              Object.entries(w.labels).map(([k, v]) => (
+                <span key={k} className="chip">
+                  {k}={v}
+                </span>
+              )),
+          },
+          { title: "Latest version", cell: (w) => String(w.latestVersion) },
+          { title: "Updated", cell: (w) => time(w.updateTime) },
+        ]}
+        failed={!!list.error}
+        empty={
+          <Empty title={selector ? "No workflow has these labels." : "No workflows yet."}>
+            <p>
+              Apply one with the editor above, or from a file: <code>./nexus workflows apply -f examples/hello.yaml</code>.
+            </p>
+          </Empty>
+        }
+      />
     </>
   );
 }
