@@ -116,7 +116,16 @@ class PanelTemplatesTest {
 
   private static HttpResponse<String> execute(String base, String token, String body)
       throws Exception {
-    return HTTP.send(
+    // A client of its own per call: a POST is never retried, and a pooled connection the template
+    // server has just closed as idle failed once in CI ("header parser received no bytes").
+    try (HttpClient fresh = HttpClient.newHttpClient()) {
+      return send(fresh, base, token, body);
+    }
+  }
+
+  private static HttpResponse<String> send(
+      HttpClient client, String base, String token, String body) throws Exception {
+    return client.send(
         HttpRequest.newBuilder(URI.create(base + "/mcp/execute"))
             .header("X-Nexus-App-Token", token)
             .header("Content-Type", "application/json")
