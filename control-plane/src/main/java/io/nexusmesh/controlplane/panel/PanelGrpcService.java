@@ -23,6 +23,10 @@ import io.nexusmesh.api.controlplane.v1.RenewPanelCredentialRequest;
 import io.nexusmesh.api.controlplane.v1.RenewPanelCredentialResponse;
 import io.nexusmesh.api.controlplane.v1.ReportPanelInstanceRequest;
 import io.nexusmesh.api.controlplane.v1.ReportPanelInstanceResponse;
+import io.nexusmesh.api.controlplane.v1.StartPanelRequest;
+import io.nexusmesh.api.controlplane.v1.StartPanelResponse;
+import io.nexusmesh.api.controlplane.v1.StopPanelRequest;
+import io.nexusmesh.api.controlplane.v1.StopPanelResponse;
 import io.nexusmesh.controlplane.authz.Authz;
 import io.nexusmesh.controlplane.authz.Permission;
 import io.nexusmesh.controlplane.deployment.RolloutPusher;
@@ -58,6 +62,7 @@ public class PanelGrpcService extends PanelServiceGrpc.PanelServiceImplBase {
   private final Mutations mutations;
   private final RolloutPusher pusher;
   private final Clock clock;
+  private final PanelChanges changes;
 
   public PanelGrpcService(
       PanelStore store,
@@ -66,7 +71,8 @@ public class PanelGrpcService extends PanelServiceGrpc.PanelServiceImplBase {
       ApiKeyStore generations,
       Mutations mutations,
       RolloutPusher pusher,
-      Clock clock) {
+      Clock clock,
+      java.util.Optional<PanelChanges> changes) {
     this.store = requireNonNull(store, "store");
     this.credentials = requireNonNull(credentials, "credentials");
     this.invokeKeys = requireNonNull(invokeKeys, "invokeKeys");
@@ -74,6 +80,7 @@ public class PanelGrpcService extends PanelServiceGrpc.PanelServiceImplBase {
     this.mutations = requireNonNull(mutations, "mutations");
     this.pusher = requireNonNull(pusher, "pusher");
     this.clock = requireNonNull(clock, "clock");
+    this.changes = changes.orElse(PanelChanges.NONE);
   }
 
   @Override
@@ -97,6 +104,7 @@ public class PanelGrpcService extends PanelServiceGrpc.PanelServiceImplBase {
                   request.getName(),
                   mode,
                   request.getDescription(),
+                  request.getImage(),
                   caller.subject(),
                   now)) {
                 throw NexusException.alreadyExists("panel", request.getName());
@@ -106,6 +114,52 @@ public class PanelGrpcService extends PanelServiceGrpc.PanelServiceImplBase {
                   CreatePanelResponse.newBuilder().setPanel(row.panel()).build(),
                   row.panel().getResourceName());
             }));
+    changes.changed(caller.org(), request.getName());
+  }
+
+  @Override
+  public void startPanel(StartPanelRequest request, StreamObserver<StartPanelResponse> response) {
+    Principal caller = Authz.require(Permission.PANELS_WRITE);
+    reply(
+        response,
+        mutations.run(
+            caller,
+            PanelServiceGrpc.getStartPanelMethod().getFullMethodName(),
+            request.getRequestId(),
+            StartPanelResponse.parser(),
+            now -> {
+              var row = setStarted(caller, request.getName(), true);
+              return new Change<>(
+                  StartPanelResponse.newBuilder().setPanel(row.panel()).build(),
+                  row.panel().getResourceName());
+            }));
+    changes.changed(caller.org(), request.getName());
+  }
+
+  @Override
+  public void stopPanel(StopPanelRequest request, StreamObserver<StopPanelResponse> response) {
+    Principal caller = Authz.require(Permission.PANELS_WRITE);
+    reply(
+        response,
+        mutations.run(
+            caller,
+            PanelServiceGrpc.getStopPanelMethod().getFullMethodName(),
+            request.getRequestId(),
+            StopPanelResponse.parser(),
+            now -> {
+              var row = setStarted(caller, request.getName(), false);
+              return new Change<>(
+                  StopPanelResponse.newBuilder().setPanel(row.panel()).build(),
+                  row.panel().getResourceName());
+            }));
+    changes.changed(caller.org(), request.getName());
+  }
+
+  private PanelStore.Row setStarted(Principal caller, String name, boolean started) {
+    if (!store.setStarted(caller.org(), name, started)) {
+      throw NexusException.notFound("panel", name);
+    }
+    return find(caller, name);
   }
 
   @Override
@@ -155,6 +209,7 @@ public class PanelGrpcService extends PanelServiceGrpc.PanelServiceImplBase {
                   row.panel().getResourceName());
             }));
     pusher.refreshKeys(caller.org());
+    changes.changed(caller.org(), request.getName());
   }
 
   @Override

@@ -6,6 +6,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.nexusmesh.api.controlplane.v1.Panel;
 import io.nexusmesh.api.controlplane.v1.PanelInstance;
 import io.nexusmesh.api.controlplane.v1.PanelMode;
+import io.nexusmesh.api.controlplane.v1.PanelPhase;
+import io.nexusmesh.api.controlplane.v1.PanelStatus;
 import io.nexusmesh.api.sidecar.v1.Manifest;
 import io.nexusmesh.api.sidecar.v1.ManifestState;
 import io.nexusmesh.api.sidecar.v1.Tool;
@@ -63,19 +65,78 @@ public class PanelStore {
     }
   }
 
-  /** Inserts a panel; false when the org already has one of that name. */
+  /** Inserts a panel, started; false when the org already has one of that name. */
   public boolean insert(
-      String org, String name, PanelMode mode, String description, String creator, Instant now) {
+      String org,
+      String name,
+      PanelMode mode,
+      String description,
+      String image,
+      String creator,
+      Instant now) {
     if (find(org, name).isPresent()) {
       return false;
     }
     jdbc.sql(
             """
-            INSERT INTO panels (org, name, mode, description, creator, create_time)
-            VALUES (?, ?, ?, ?, ?, ?)""")
-        .params(org, name, mode.name(), description, creator, WorkflowStore.time(now))
+            INSERT INTO panels (org, name, mode, description, image, creator, create_time)
+            VALUES (?, ?, ?, ?, ?, ?, ?)""")
+        .params(org, name, mode.name(), description, image, creator, WorkflowStore.time(now))
         .update();
     return true;
+  }
+
+  /** Sets whether the panel should run; false when the org has no such panel. */
+  public boolean setStarted(String org, String name, boolean started) {
+    return jdbc.sql("UPDATE panels SET started = ? WHERE org = ? AND name = ?")
+            .params(started, org, name)
+            .update()
+        == 1;
+  }
+
+  /**
+   * Records what the panel manager saw of the panel on the cluster, unless that is what is held;
+   * returns whether it changed anything. {@code status}'s update time is ignored: {@code now} is.
+   */
+  public boolean writeStatus(String org, String name, PanelStatus status, Instant now) {
+    return jdbc.sql(
+                """
+                UPDATE panels SET status_phase = ?, status_pod = ?, status_revision = ?,
+                                  status_url = ?, status_error = ?, status_time = ?
+                WHERE org = ? AND name = ?
+                  AND NOT (status_phase = ? AND status_pod = ? AND status_revision = ?
+                           AND status_url = ? AND status_error = ?)""")
+            .params(
+                status.getPhase().name(),
+                status.getPod(),
+                status.getRevision(),
+                status.getUrl(),
+                status.getLastError(),
+                WorkflowStore.time(now),
+                org,
+                name,
+                status.getPhase().name(),
+                status.getPod(),
+                status.getRevision(),
+                status.getUrl(),
+                status.getLastError())
+            .update()
+        == 1;
+  }
+
+  /**
+   * Up to {@code limit} panels of every org that run on Kubernetes (those with an image), after
+   * {@code (afterOrg, afterName)}, by org and name: what the panel manager reconciles.
+   */
+  public List<Row> withImage(String afterOrg, String afterName, int limit) {
+    return jdbc.sql(
+            SELECT
+                + """
+                 WHERE p.image <> '' AND (p.org > ? OR (p.org = ? AND p.name > ?))
+                ORDER BY p.org, p.name LIMIT ?""")
+        .params(afterOrg, afterOrg, afterName, limit)
+        .query((rs, n) -> row(rs))
+        .list();
   }
 
   /** The panel, if the org has it. */
@@ -197,7 +258,22 @@ public class PanelStore {
             .setMode(PanelMode.valueOf(rs.getString("mode")))
             .setDescription(rs.getString("description"))
             .setCreateTime(WorkflowStore.timestamp(rs, "create_time"))
-            .setCreator(rs.getString("creator"));
+            .setCreator(rs.getString("creator"))
+            .setImage(rs.getString("image"))
+            .setStarted(rs.getBoolean("started"));
+    if (!panel.getImage().isEmpty()) {
+      PanelStatus.Builder status =
+          PanelStatus.newBuilder()
+              .setPhase(PanelPhase.valueOf(rs.getString("status_phase")))
+              .setPod(rs.getString("status_pod"))
+              .setRevision(rs.getString("status_revision"))
+              .setUrl(rs.getString("status_url"))
+              .setLastError(rs.getString("status_error"));
+      if (rs.getObject("status_time") != null) {
+        status.setUpdateTime(WorkflowStore.timestamp(rs, "status_time"));
+      }
+      panel.setStatus(status);
+    }
     byte[] invokeKey = new byte[0];
     String instance = rs.getString("instance");
     if (instance != null) {

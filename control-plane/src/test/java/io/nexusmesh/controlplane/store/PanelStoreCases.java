@@ -3,6 +3,8 @@ package io.nexusmesh.controlplane.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nexusmesh.api.controlplane.v1.PanelMode;
+import io.nexusmesh.api.controlplane.v1.PanelPhase;
+import io.nexusmesh.api.controlplane.v1.PanelStatus;
 import io.nexusmesh.api.sidecar.v1.ManifestState;
 import io.nexusmesh.api.sidecar.v1.Tool;
 import java.time.Duration;
@@ -36,8 +38,9 @@ interface PanelStoreCases {
     PanelStore panels = new PanelStore(jdbc());
     String org = "org-" + UUID.randomUUID();
     Instant now = Instant.parse("2026-12-01T10:00:00Z");
-    assertThat(panels.insert(org, "notes", PanelMode.PANEL_MODE_STUDIO, "d", "ada", now)).isTrue();
-    assertThat(panels.insert(org, "notes", PanelMode.PANEL_MODE_APP, "", "bob", now)).isFalse();
+    assertThat(panels.insert(org, "notes", PanelMode.PANEL_MODE_STUDIO, "d", "", "ada", now))
+        .isTrue();
+    assertThat(panels.insert(org, "notes", PanelMode.PANEL_MODE_APP, "", "", "bob", now)).isFalse();
     assertThat(panels.find("other-" + org, "notes")).isEmpty();
     assertThat(panels.find(org, "notes").orElseThrow().running()).isFalse();
     assertThat(panels.running(org)).isEmpty();
@@ -69,7 +72,7 @@ interface PanelStoreCases {
     String org = "org-" + UUID.randomUUID();
     Instant now = Instant.parse("2030-01-01T10:00:00Z");
     for (String name : List.of("quiet", "chatty")) {
-      panels.insert(org, name, PanelMode.PANEL_MODE_STUDIO, "", "ada", now);
+      panels.insert(org, name, PanelMode.PANEL_MODE_STUDIO, "", "", "ada", now);
       panels.report(org, name, report("i-" + name, "t"), now, now);
     }
     panels.touch(org, "chatty", "i-chatty", now.plus(Duration.ofSeconds(40)));
@@ -83,7 +86,7 @@ interface PanelStoreCases {
     PanelCredentialStore credentials = new PanelCredentialStore(jdbc());
     String org = "org-" + UUID.randomUUID();
     Instant now = Instant.parse("2026-12-01T10:00:00Z");
-    panels.insert(org, "gone", PanelMode.PANEL_MODE_STUDIO, "", "ada", now);
+    panels.insert(org, "gone", PanelMode.PANEL_MODE_STUDIO, "", "", "ada", now);
     panels.report(org, "gone", report("i-1", "t"), now, now);
     String id = UUID.randomUUID().toString().replace("-", "").substring(0, 20);
     credentials.insert(id, org, "gone", "a".repeat(64), now, now.plusSeconds(3600));
@@ -93,5 +96,39 @@ interface PanelStoreCases {
     assertThat(credentials.find(id)).isEmpty();
     assertThat(panels.find(org, "gone")).isEmpty();
     assertThat(panels.delete(org, "gone")).isEmpty();
+  }
+
+  @Test
+  default void panelsOnKubernetesKeepTheirImageStartedFlagAndStatus() {
+    PanelStore panels = new PanelStore(jdbc());
+    String org = "org-" + UUID.randomUUID();
+    Instant now = Instant.parse("2026-12-01T10:00:00Z");
+    panels.insert(org, "local", PanelMode.PANEL_MODE_STUDIO, "", "", "ada", now);
+    panels.insert(org, "k8s", PanelMode.PANEL_MODE_APP, "", "ghcr.io/a/b@sha256:00", "ada", now);
+    assertThat(panels.find(org, "local").orElseThrow().panel().hasStatus()).isFalse();
+    var held = panels.find(org, "k8s").orElseThrow().panel();
+    assertThat(held.getImage()).isEqualTo("ghcr.io/a/b@sha256:00");
+    assertThat(held.getStarted()).isTrue();
+    assertThat(held.getStatus().getPhase()).isEqualTo(PanelPhase.PANEL_PHASE_UNSPECIFIED);
+    assertThat(panels.withImage(org, "", 1000))
+        .extracting(r -> r.panel().getName())
+        .containsExactly("k8s");
+    assertThat(panels.withImage(org, "k8s", 1000)).isEmpty();
+
+    PanelStatus ready =
+        PanelStatus.newBuilder()
+            .setPhase(PanelPhase.PANEL_PHASE_RUNNING)
+            .setRevision("k8s-00001")
+            .setUrl("http://k8s.example")
+            .build();
+    assertThat(panels.writeStatus(org, "k8s", ready, now)).isTrue();
+    assertThat(panels.writeStatus(org, "k8s", ready, now.plusSeconds(1))).isFalse();
+    var status = panels.find(org, "k8s").orElseThrow().panel().getStatus();
+    assertThat(status.getRevision()).isEqualTo("k8s-00001");
+    assertThat(status.getUpdateTime().getSeconds()).isEqualTo(now.getEpochSecond());
+
+    assertThat(panels.setStarted(org, "k8s", false)).isTrue();
+    assertThat(panels.find(org, "k8s").orElseThrow().panel().getStarted()).isFalse();
+    assertThat(panels.setStarted(org, "missing", true)).isFalse();
   }
 }

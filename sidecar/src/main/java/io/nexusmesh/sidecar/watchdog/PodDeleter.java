@@ -2,6 +2,7 @@ package io.nexusmesh.sidecar.watchdog;
 
 import static java.util.Objects.requireNonNull;
 
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.util.Map;
@@ -12,9 +13,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The idle action in a pod: delete the pod itself through the Kubernetes API (Fabric8, in-cluster
  * configuration: the pod's service account). The pod's name and namespace come from the downward
- * API ({@code POD_NAME}, {@code POD_NAMESPACE}); its PVC (studio files) outlives it.
+ * API ({@code POD_NAME}, {@code POD_NAMESPACE}); its PVC (studio files) outlives it. The pod is
+ * first annotated {@value #STOP_REASON}{@code : idle} so the panel manager, seeing the deletion,
+ * records the panel as stopped instead of making the pod again.
  */
 public final class PodDeleter implements IdleWatchdog.IdleAction {
+  /** The annotation telling the panel manager why the pod went (the control plane reads it). */
+  public static final String STOP_REASON = "nexus.io/stop-reason";
+
   private static final Logger log = LoggerFactory.getLogger(PodDeleter.class);
 
   private final KubernetesClient client;
@@ -46,6 +52,14 @@ public final class PodDeleter implements IdleWatchdog.IdleAction {
   @Override
   public void stop() {
     log.info("deleting pod {}/{}: the studio panel was idle too long", namespace, pod);
-    client.pods().inNamespace(namespace).withName(pod).delete();
+    var self = client.pods().inNamespace(namespace).withName(pod);
+    self.edit(
+        p ->
+            new PodBuilder(p)
+                .editMetadata()
+                .addToAnnotations(STOP_REASON, "idle")
+                .endMetadata()
+                .build());
+    self.delete();
   }
 }

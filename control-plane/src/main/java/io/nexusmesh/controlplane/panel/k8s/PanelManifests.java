@@ -23,11 +23,11 @@ import java.util.Map;
 /**
  * What a panel is on the cluster, by a pure function of {@link DesiredPanel}: the same input gives
  * the same manifests, so applying them again changes nothing. A studio panel is a service account,
- * a Role that may delete only the panel's own pod (its sidecar's idle watchdog), its binding, a PVC
- * mounted at {@code /home} (kept when the panel stops), the pod while it runs, a Service and the
- * NetworkPolicy; an app panel is a service account, a Knative Service scaling to zero after 60 idle
- * seconds, and the NetworkPolicy. The credential Secret is written by the panel manager, which
- * issues the credential.
+ * a Role that may mark and delete only the panel's own pod (its sidecar's idle watchdog), its
+ * binding, a PVC mounted at {@code /home} (kept when the panel stops), the pod while it runs, a
+ * Service and the NetworkPolicy; an app panel is a service account, a Knative Service scaling to
+ * zero after 60 idle seconds while it is started, and the NetworkPolicy. The credential Secret is
+ * written by the panel manager, which issues the credential.
  */
 public final class PanelManifests {
   /** Knative Serving's API version. */
@@ -55,7 +55,7 @@ public final class PanelManifests {
               .withApiGroups("")
               .withResources("pods")
               .withResourceNames(name)
-              .withVerbs("get", "delete")
+              .withVerbs("get", "patch", "delete")
               .endRule()
               .build());
       all.add(
@@ -118,7 +118,7 @@ public final class PanelManifests {
                             .build()))
                 .build());
       }
-    } else {
+    } else if (panel.running()) {
       all.add(knativeService(panel, name));
     }
     return List.copyOf(all);

@@ -45,6 +45,12 @@ public final class PanelPods {
   /** Where the sidecar serves the mesh (SidecarService). */
   public static final int SIDECAR_PORT = 50051;
 
+  /**
+   * The annotation a studio pod's idle watchdog puts on its pod before deleting it ({@code idle}):
+   * the sidecar's {@code PodDeleter} writes it, the panel manager reads it.
+   */
+  public static final String STOP_REASON = "nexus.io/stop-reason";
+
   /** The Secret key holding the panel's credential. */
   public static final String CREDENTIAL_KEY = "credential";
 

@@ -75,7 +75,8 @@ class PanelManifestsTest {
     // The watchdog may delete this pod and no other.
     Role role = only(all, Role.class);
     assertThat(role.getRules().getFirst().getResourceNames()).containsExactly("panel-acme-notes");
-    assertThat(role.getRules().getFirst().getVerbs()).containsExactlyInAnyOrder("get", "delete");
+    assertThat(role.getRules().getFirst().getVerbs())
+        .containsExactlyInAnyOrder("get", "patch", "delete");
     assertThat(only(all, PersistentVolumeClaim.class).getMetadata().getName())
         .isEqualTo("panel-acme-notes-home");
   }
