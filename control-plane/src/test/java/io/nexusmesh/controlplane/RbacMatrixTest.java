@@ -365,6 +365,26 @@ class RbacMatrixTest {
                             .setName("nope")
                             .build())));
     rpcs.put(
+        "StartPanel",
+        new Rpc(
+            AUTHORS,
+            t ->
+                panels(t)
+                    .startPanel(
+                        io.nexusmesh.api.controlplane.v1.StartPanelRequest.newBuilder()
+                            .setName("nope")
+                            .build())));
+    rpcs.put(
+        "StopPanel",
+        new Rpc(
+            AUTHORS,
+            t ->
+                panels(t)
+                    .stopPanel(
+                        io.nexusmesh.api.controlplane.v1.StopPanelRequest.newBuilder()
+                            .setName("nope")
+                            .build())));
+    rpcs.put(
         "IssuePanelCredential",
         new Rpc(
             AUTHORS,

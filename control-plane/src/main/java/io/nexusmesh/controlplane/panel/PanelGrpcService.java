@@ -91,6 +91,13 @@ public class PanelGrpcService extends PanelServiceGrpc.PanelServiceImplBase {
         request.getMode() == PanelMode.PANEL_MODE_UNSPECIFIED
             ? PanelMode.PANEL_MODE_STUDIO
             : request.getMode();
+    if (mode == PanelMode.PANEL_MODE_APP
+        && !request.getImage().isEmpty()
+        && !request.getImage().contains("@sha256:")) {
+      throw NexusException.invalidArgument(
+          "image",
+          "an app panel's image must be referenced by digest (name@sha256:<64 hex digits>)");
+    }
     reply(
         response,
         mutations.run(

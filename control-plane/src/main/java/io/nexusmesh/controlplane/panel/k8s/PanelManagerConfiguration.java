@@ -1,5 +1,7 @@
 package io.nexusmesh.controlplane.panel.k8s;
 
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.nexusmesh.controlplane.panel.PanelCredentials;
@@ -21,8 +23,12 @@ import org.springframework.transaction.support.TransactionTemplate;
 @ConditionalOnProperty(name = "nexus.panels.kubernetes.enabled", havingValue = "true")
 public class PanelManagerConfiguration {
   @Bean(destroyMethod = "close")
-  KubernetesClient panelKubernetesClient() {
-    return new KubernetesClientBuilder().build();
+  KubernetesClient panelKubernetesClient(PanelManagerProperties properties) {
+    Config config = Config.autoConfigure(null);
+    if (!properties.apiUrl().isEmpty()) {
+      config = new ConfigBuilder(config).withMasterUrl(properties.apiUrl()).build();
+    }
+    return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   @Bean(destroyMethod = "close")

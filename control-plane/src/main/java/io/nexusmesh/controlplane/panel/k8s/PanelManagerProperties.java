@@ -20,6 +20,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param homeSize the size of a studio panel's {@code /home} volume
  * @param resync how often every panel is reconciled even without an event
  * @param identity this replica's name in the leader election (the pod's name, {@code HOSTNAME})
+ * @param apiUrl the Kubernetes API server, when not the one Fabric8 finds
  */
 @ConfigurationProperties("nexus.panels.kubernetes")
 public record PanelManagerProperties(
@@ -31,7 +32,8 @@ public record PanelManagerProperties(
     @DefaultValue("redis://nexus-redis.nexus-system.svc:6379") String redisUrl,
     @DefaultValue("1Gi") String homeSize,
     @DefaultValue("5m") Duration resync,
-    @DefaultValue("control-plane") String identity) {
+    @DefaultValue("control-plane") String identity,
+    @DefaultValue("") String apiUrl) {
 
   /** The cluster as every panel's manifests see it. */
   public PanelCluster cluster() {

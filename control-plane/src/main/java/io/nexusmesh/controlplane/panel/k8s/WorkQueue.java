@@ -37,6 +37,7 @@ final class WorkQueue<K> implements AutoCloseable {
   private final AtomicBoolean working = new AtomicBoolean();
   private final ScheduledExecutorService timer;
   private volatile Thread worker;
+  private volatile boolean closed;
 
   WorkQueue(String name, Consumer<K> handler) {
     this.name = requireNonNull(name, "name");
@@ -92,6 +93,9 @@ final class WorkQueue<K> implements AutoCloseable {
         handler.accept(key);
         backoffs.remove(key);
       } catch (RuntimeException e) {
+        if (closed) {
+          return;
+        }
         Duration backoff = backoffs.merge(key, FIRST_BACKOFF, WorkQueue::doubled);
         log.warn("{}: {} failed; trying again in {}: {}", name, key, backoff, e.getMessage());
         timer.schedule(() -> add(key), backoff.toMillis(), TimeUnit.MILLISECONDS);
@@ -108,6 +112,7 @@ final class WorkQueue<K> implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     timer.shutdownNow();
     Thread running = worker;
     if (running != null) {
