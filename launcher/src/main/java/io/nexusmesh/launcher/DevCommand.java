@@ -49,6 +49,7 @@ final class DevCommand implements Callable<Integer> {
         (System.nanoTime() - began) / 1_000_000,
         stack.egressAllowed(),
         stack.llmSummary(),
+        stack.panelsSummary(),
         stack.consoleSignInUrl());
     stopped.await();
     return 0;
@@ -60,6 +61,7 @@ final class DevCommand implements Callable<Integer> {
       long millis,
       List<String> egressAllowed,
       String llm,
+      String panels,
       String consoleUrl) {
     out.printf("Nexus Mesh is ready in %.1f s.%n", millis / 1000.0);
     out.println("  console        " + consoleUrl);
@@ -73,6 +75,7 @@ final class DevCommand implements Callable<Integer> {
     out.println("  redis          redis://127.0.0.1:" + s.redisPort());
     out.println("  kafka          127.0.0.1:" + s.kafkaPort());
     out.println("  llm manager    sessions' agents answer with " + llm);
+    out.println("  panels         " + panels);
     out.println("Org demo has the workflows " + String.join(", ", names()) + ", deployed to dev.");
     out.println(
         "Egress of org demo: the public internet"

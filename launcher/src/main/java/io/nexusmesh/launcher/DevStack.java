@@ -6,6 +6,8 @@ import io.nexusmesh.client.NexusClient;
 import io.nexusmesh.controlplane.ControlPlaneApplication;
 import io.nexusmesh.controlplane.console.ConsoleFiles;
 import io.nexusmesh.controlplane.console.DevAuthorizationServer;
+import io.nexusmesh.controlplane.panel.k8s.PanelManager;
+import io.nexusmesh.controlplane.panel.k8s.PanelManagerProperties;
 import io.nexusmesh.controlplane.store.EgressPolicyStore;
 import io.nexusmesh.gateway.Gateway;
 import io.nexusmesh.gateway.GatewayConfig;
@@ -187,6 +189,22 @@ final class DevStack implements AutoCloseable {
                 "--logging.config=classpath:nexus-dev-logback.xml");
     controlPlane = context;
     return context::close;
+  }
+
+  /** Where panels run, for the start-up summary. */
+  String panelsSummary() {
+    var context = controlPlane;
+    if (context != null && context.getBeanProvider(PanelManager.class).getIfAvailable() != null) {
+      var properties = context.getBean(PanelManagerProperties.class);
+      var client = context.getBean(io.fabric8.kubernetes.client.KubernetesClient.class);
+      return "on Kubernetes at "
+          + client.getMasterUrl()
+          + " (namespace "
+          + properties.namespace()
+          + "): ./nexus panel create NAME --image IMAGE";
+    }
+    return "on this machine under gVisor: ./nexus panel run"
+        + " (NEXUS_PANELS_KUBERNETES_ENABLED=true runs them on a cluster)";
   }
 
   /** What answers sessions' agents, for the start-up summary. */

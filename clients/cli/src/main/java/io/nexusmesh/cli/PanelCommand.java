@@ -30,11 +30,23 @@ import picocli.CommandLine.Parameters;
       "Panels are web servers of your own (any language, no SDK) whose tools become the"
           + " organisation's tools on every channel. `init` writes one, `run` starts it under"
           + " gVisor with a sidecar beside it, registered with the mesh; `list` shows panels.",
+      "On Kubernetes: `create --image` hands a panel to the control plane's panel manager"
+          + " (studio: a pod with /home kept; app: a Knative Service by digest), `start` and"
+          + " `stop` turn it on and off, `get` shows where it stands, `delete` removes it.",
       "The contract: listen on 8080 ($PORT when set), answer GET /manifest with"
           + " {\"tools\": [{\"name\", \"desc\", \"inputSchema\"}]} and POST /mcp/execute with the"
           + " tool's JSON result; see sidecar/README.md."
     },
-    subcommands = {PanelCommand.Init.class, PanelCommand.Run.class, PanelCommand.ListPanels.class})
+    subcommands = {
+      PanelCommand.Init.class,
+      PanelCommand.Run.class,
+      PanelCommand.ListPanels.class,
+      PanelLifecycle.Create.class,
+      PanelLifecycle.Get.class,
+      PanelLifecycle.Start.class,
+      PanelLifecycle.Stop.class,
+      PanelLifecycle.Delete.class
+    })
 final class PanelCommand {
   private static final List<String> LANGUAGES = List.of("python", "node", "java");
 
@@ -54,7 +66,18 @@ final class PanelCommand {
             p.getInstance().getToolsList().stream()
                 .map(t -> p.getName() + "." + t.getName())
                 .collect(Collectors.joining(",")));
-    c.put("MESSAGE", p -> p.getInstance().getMessage());
+    c.put(
+        "CLUSTER",
+        p ->
+            p.hasStatus()
+                ? Output.shortName(p.getStatus().getPhase(), "PANEL_PHASE_").toLowerCase()
+                : "");
+    c.put(
+        "MESSAGE",
+        p ->
+            p.getStatus().getLastError().isEmpty()
+                ? p.getInstance().getMessage()
+                : p.getStatus().getLastError());
     return c;
   }
 

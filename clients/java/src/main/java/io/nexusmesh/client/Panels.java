@@ -9,6 +9,8 @@ import io.nexusmesh.api.controlplane.v1.ListPanelsRequest;
 import io.nexusmesh.api.controlplane.v1.Panel;
 import io.nexusmesh.api.controlplane.v1.PanelMode;
 import io.nexusmesh.api.controlplane.v1.PanelServiceGrpc;
+import io.nexusmesh.api.controlplane.v1.StartPanelRequest;
+import io.nexusmesh.api.controlplane.v1.StopPanelRequest;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -28,14 +30,45 @@ public final class Panels {
     return endpoint.unary(PanelServiceGrpc.newBlockingStub(endpoint.channel()));
   }
 
-  /** Creates a panel (developers); safe to retry. */
+  /** Creates a panel run outside Kubernetes (developers); safe to retry. */
   public Panel create(String name, PanelMode mode, String description) {
+    return create(name, mode, description, "");
+  }
+
+  /**
+   * Creates a panel (developers); with an {@code image} the panel manager runs it on Kubernetes (an
+   * app panel's image by digest). Safe to retry.
+   */
+  public Panel create(String name, PanelMode mode, String description, String image) {
     return stub()
         .createPanel(
             CreatePanelRequest.newBuilder()
                 .setName(name)
                 .setMode(mode)
                 .setDescription(description)
+                .setImage(image)
+                .setRequestId(UUID.randomUUID().toString())
+                .build())
+        .getPanel();
+  }
+
+  /** Starts a stopped panel (developers); safe to retry. */
+  public Panel start(String name) {
+    return stub()
+        .startPanel(
+            StartPanelRequest.newBuilder()
+                .setName(name)
+                .setRequestId(UUID.randomUUID().toString())
+                .build())
+        .getPanel();
+  }
+
+  /** Stops a panel (developers): its pods go, a studio panel's /home stays. Safe to retry. */
+  public Panel stop(String name) {
+    return stub()
+        .stopPanel(
+            StopPanelRequest.newBuilder()
+                .setName(name)
                 .setRequestId(UUID.randomUUID().toString())
                 .build())
         .getPanel();
