@@ -6,10 +6,14 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,6 +125,118 @@ class K8sFilesTest {
             .containsKey("prometheus.io/port");
       }
     }
-    assertThat(workloads).isEqualTo(5);
+    assertThat(workloads).isEqualTo(6);
+  }
+
+  @Test
+  void thePanelManagerMayWriteEveryKindItMakesInThePanelsNamespaceOnly() throws IOException {
+    List<HasMetadata> base = base();
+    Role role =
+        base.stream()
+            .filter(Role.class::isInstance)
+            .map(Role.class::cast)
+            .filter(r -> r.getMetadata().getName().equals("nexus-panel-manager"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(role.getMetadata().getNamespace()).isEqualTo("nexus-panels");
+    for (ManagedKind kind : ManagedKind.ALL) {
+      String group = kind.context().getGroup() == null ? "" : kind.context().getGroup();
+      assertThat(role.getRules())
+          .as(kind + " in the panel manager's Role")
+          .anySatisfy(
+              rule -> {
+                assertThat(rule.getApiGroups()).contains(group);
+                assertThat(rule.getResources()).contains(kind.context().getPlural());
+                assertThat(rule.getVerbs())
+                    .contains("get", "list", "watch", "create", "update", "patch", "delete");
+              });
+    }
+    assertThat(base)
+        .filteredOn(ClusterRole.class::isInstance)
+        .as("the control plane needs no cluster-wide rights")
+        .isEmpty();
+    Role election =
+        base.stream()
+            .filter(Role.class::isInstance)
+            .map(Role.class::cast)
+            .filter(r -> r.getMetadata().getName().equals("nexus-panel-manager-election"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(election.getRules())
+        .anySatisfy(
+            rule -> {
+              assertThat(rule.getResources()).containsExactly("leases");
+              assertThat(rule.getResourceNames()).containsExactly(PanelManager.LEASE);
+              assertThat(rule.getVerbs()).contains("get", "update");
+            });
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void theEdgeRoutesToServicesThatExistAndKeepsItsAdminOnLoopback() throws IOException {
+    List<HasMetadata> base = base();
+    ConfigMap edge =
+        base.stream()
+            .filter(ConfigMap.class::isInstance)
+            .map(ConfigMap.class::cast)
+            .filter(c -> c.getMetadata().getName().equals("nexus-edge"))
+            .findFirst()
+            .orElseThrow();
+    Map<String, Object> envoy =
+        new KubernetesSerialization().unmarshal(edge.getData().get("envoy.yaml"), Map.class);
+    assertThat(text(envoy, "admin", "address", "socket_address", "address")).isEqualTo("127.0.0.1");
+    Map<String, Object> resources = (Map<String, Object>) envoy.get("static_resources");
+    List<Map<String, Object>> clusters = (List<Map<String, Object>>) resources.get("clusters");
+    List<String> names = clusters.stream().map(c -> (String) c.get("name")).toList();
+    String config = edge.getData().get("envoy.yaml");
+    for (String routed : List.of("control_plane", "gateway", "admin")) {
+      assertThat(names).contains(routed);
+      assertThat(config).contains("cluster: " + routed);
+    }
+    List<Service> services =
+        base.stream().filter(Service.class::isInstance).map(Service.class::cast).toList();
+    for (Map<String, Object> cluster : clusters) {
+      if (!"STRICT_DNS".equals(cluster.get("type"))) {
+        continue;
+      }
+      Map<String, Object> socket =
+          (Map<String, Object>)
+              ((Map<String, Object>)
+                      ((Map<String, Object>)
+                              ((List<Map<String, Object>>)
+                                      ((List<Map<String, Object>>)
+                                              ((Map<String, Object>) cluster.get("load_assignment"))
+                                                  .get("endpoints"))
+                                          .getFirst()
+                                          .get("lb_endpoints"))
+                                  .getFirst()
+                                  .get("endpoint"))
+                          .get("address"))
+                  .get("socket_address");
+      String host = (String) socket.get("address");
+      int port = (Integer) socket.get("port_value");
+      assertThat(services)
+          .as(cluster.get("name") + " resolves " + host + ":" + port)
+          .anySatisfy(
+              svc -> {
+                assertThat(host)
+                    .isEqualTo(
+                        svc.getMetadata().getName()
+                            + "."
+                            + svc.getMetadata().getNamespace()
+                            + ".svc.cluster.local");
+                assertThat(svc.getSpec().getClusterIP()).as("headless").isEqualTo("None");
+                assertThat(svc.getSpec().getPorts()).anyMatch(p -> p.getPort() == port);
+              });
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String text(Map<String, Object> map, String... path) {
+    Object at = map;
+    for (String key : path) {
+      at = ((Map<String, Object>) at).get(key);
+    }
+    return String.valueOf(at);
   }
 }
