@@ -212,6 +212,9 @@ class DeploymentEndToEndTest {
           cp.as(DeploymentServiceGrpc.newBlockingStub(cp.channel), admin)
               .watchDeployments(
                   WatchDeploymentsRequest.newBuilder().setWorkflowId("hello").build());
+      // The watch opens with what is current (v1): once that arrives it is subscribed, and no
+      // change made after can slip past it.
+      assertThat(watch.next().getDeployment().getId()).isEqualTo(v1.getId());
       Deployment v2 =
           deployments
               .createDeployment(

@@ -32,6 +32,7 @@ public final class PanelManager implements PanelChanges, AutoCloseable {
   private final String namespace;
   private final String identity;
   private final Supplier<PanelReconciler> reconcilers;
+  private final PanelChangeSignals signals;
   private final ExecutorService executor =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("panel-manager-", 0).factory());
   private volatile PanelReconciler leading;
@@ -40,17 +41,20 @@ public final class PanelManager implements PanelChanges, AutoCloseable {
 
   /**
    * A manager electing through a Lease in {@code namespace} as {@code identity} (the pod's name),
-   * making reconcilers with {@code reconcilers}.
+   * making reconcilers with {@code reconcilers}, signalling the leader with {@code signals} while
+   * another replica leads.
    */
   public PanelManager(
       KubernetesClient client,
       String namespace,
       String identity,
+      PanelChangeSignals signals,
       Supplier<PanelReconciler> reconcilers) {
     this.client = requireNonNull(client, "client");
     this.namespace = requireNonNull(namespace, "namespace");
     this.identity = requireNonNull(identity, "identity");
     this.reconcilers = requireNonNull(reconcilers, "reconcilers");
+    this.signals = requireNonNull(signals, "signals");
   }
 
   /** Joins the election (and again each time a term ends, until closed). */
@@ -94,6 +98,16 @@ public final class PanelManager implements PanelChanges, AutoCloseable {
     PanelReconciler current = leading;
     if (current != null) {
       current.changed(org, name);
+      return;
+    }
+    try {
+      signals.signal(org, name);
+    } catch (RuntimeException e) {
+      log.warn(
+          "could not signal the panel manager's leader that {}/{} changed; its resync will see it",
+          org,
+          name,
+          e);
     }
   }
 

@@ -53,6 +53,7 @@ public class PanelManagerConfiguration {
             panelKubernetesClient,
             properties.meshNamespace(),
             properties.identity(),
+            new PanelChangeSignals(panelKubernetesClient, properties.namespace(), clock),
             () ->
                 new PanelReconciler(
                     panelKubernetesClient,

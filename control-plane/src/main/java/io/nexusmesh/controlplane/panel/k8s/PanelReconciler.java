@@ -56,6 +56,7 @@ public final class PanelReconciler implements PanelChanges, AutoCloseable {
   private final Map<ManagedKind, SharedIndexInformer<GenericKubernetesResource>> informers =
       new LinkedHashMap<>();
   private final AtomicLong passes = new AtomicLong();
+  private SharedIndexInformer<io.fabric8.kubernetes.api.model.ConfigMap> signals;
 
   public PanelReconciler(
       KubernetesClient client,
@@ -105,9 +106,21 @@ public final class PanelReconciler implements PanelChanges, AutoCloseable {
         log.warn(KNATIVE_MISSING + " ({})", e.getMessage());
       }
     }
+    signals =
+        client
+            .configMaps()
+            .inNamespace(cluster.namespace())
+            .withName(PanelChangeSignals.CONFIG_MAP)
+            .inform(new Signals(), resync.toMillis());
     queueEverything();
     queue.start();
-    queue.every(resync, this::queueEverything);
+    queue.every(
+        resync,
+        () -> {
+          queueEverything();
+          new PanelChangeSignals(client, cluster.namespace(), clock)
+              .prune(clock.instant().minus(resync));
+        });
     return this;
   }
 
@@ -318,8 +331,30 @@ public final class PanelReconciler implements PanelChanges, AutoCloseable {
     }
   }
 
+  /** Queues the panels other replicas signalled ({@link PanelChangeSignals}). */
+  private final class Signals
+      implements ResourceEventHandler<io.fabric8.kubernetes.api.model.ConfigMap> {
+    @Override
+    public void onAdd(io.fabric8.kubernetes.api.model.ConfigMap configMap) {
+      PanelChangeSignals.changed(null, configMap).forEach(queue::add);
+    }
+
+    @Override
+    public void onUpdate(
+        io.fabric8.kubernetes.api.model.ConfigMap before,
+        io.fabric8.kubernetes.api.model.ConfigMap after) {
+      PanelChangeSignals.changed(before, after).forEach(queue::add);
+    }
+
+    @Override
+    public void onDelete(io.fabric8.kubernetes.api.model.ConfigMap configMap, boolean unknown) {}
+  }
+
   @Override
   public void close() {
+    if (signals != null) {
+      signals.close();
+    }
     queue.close();
     informers.values().forEach(SharedIndexInformer::close);
     informers.clear();

@@ -151,6 +151,13 @@ class K8sFilesTest {
                     .contains("get", "list", "watch", "create", "update", "patch", "delete");
               });
     }
+    assertThat(role.getRules())
+        .as("the change signals' ConfigMap")
+        .anySatisfy(
+            rule -> {
+              assertThat(rule.getResources()).contains("configmaps");
+              assertThat(rule.getVerbs()).contains("get", "list", "watch", "create", "patch");
+            });
     assertThat(base)
         .filteredOn(ClusterRole.class::isInstance)
         .as("the control plane needs no cluster-wide rights")

@@ -22,10 +22,12 @@ class PanelManagerTest {
     PanelClusterFixture.installKnative(client);
     var fixture = new PanelClusterFixture();
     try (PanelManager first =
-            new PanelManager(client, "nexus-system", "cp-0", () -> fixture.reconciler(client))
+            new PanelManager(
+                    client, "nexus-system", "cp-0", signals(), () -> fixture.reconciler(client))
                 .start();
         PanelManager second =
-            new PanelManager(client, "nexus-system", "cp-1", () -> fixture.reconciler(client))
+            new PanelManager(
+                    client, "nexus-system", "cp-1", signals(), () -> fixture.reconciler(client))
                 .start()) {
       await().atMost(Duration.ofSeconds(30)).until(() -> first.leads() || second.leads());
       PanelManager leader = first.leads() ? first : second;
@@ -33,9 +35,9 @@ class PanelManagerTest {
       assertThat(follower.leads()).isFalse();
       assertThat(follower.reconciler()).isEmpty();
 
+      // A change made through the follower reaches the leader at once (its resync is 30 s away).
       fixture.create("notes", PanelMode.PANEL_MODE_STUDIO);
       follower.changed(fixture.org, "notes");
-      leader.changed(fixture.org, "notes");
       await().atMost(Duration.ofSeconds(20)).until(() -> pod(fixture, "notes"));
 
       leader.close();
@@ -53,6 +55,11 @@ class PanelManagerTest {
                           .get()
                       != null);
     }
+  }
+
+  private PanelChangeSignals signals() {
+    return new PanelChangeSignals(
+        client, PanelClusterFixture.NAMESPACE, java.time.Clock.systemUTC());
   }
 
   private boolean pod(PanelClusterFixture fixture, String name) {
