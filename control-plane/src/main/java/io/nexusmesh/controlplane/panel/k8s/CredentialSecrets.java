@@ -14,10 +14,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A started panel's credential Secret, which its sidecar reads at start: the one the cluster holds
- * while its credential has more than {@link #RENEW_BEFORE} left (so applying it again writes
- * nothing), else one with a credential freshly issued for {@link #TTL}. A running sidecar renews
- * its own credential in memory; the Secret only has to be good when a sidecar (re)starts.
+ * A started panel's credential Secret, which its sidecar reads at start (its credential, and the
+ * Redis URL with its password): the one the cluster holds while its credential has more than {@link
+ * #RENEW_BEFORE} left (so applying it again writes nothing), else one with a credential freshly
+ * issued for {@link #TTL}. A running sidecar renews its own credential in memory; the Secret only
+ * has to be good when a sidecar (re)starts.
  */
 public final class CredentialSecrets {
   /** The annotation holding when the Secret's credential stops working. */
@@ -66,7 +67,13 @@ public final class CredentialSecrets {
         .withAnnotations(Map.of(EXPIRES, credential.expires().toString()))
         .endMetadata()
         .withType("Opaque")
-        .withData(Map.of(PanelPods.CREDENTIAL_KEY, credential.base64()))
+        .withData(
+            Map.of(
+                PanelPods.CREDENTIAL_KEY,
+                credential.base64(),
+                PanelPods.REDIS_URL_KEY,
+                Base64.getEncoder()
+                    .encodeToString(panel.cluster().redisUrl().getBytes(StandardCharsets.UTF_8))))
         .build();
   }
 

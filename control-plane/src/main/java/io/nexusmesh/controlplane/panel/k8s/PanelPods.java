@@ -54,6 +54,12 @@ public final class PanelPods {
   /** The Secret key holding the panel's credential. */
   public static final String CREDENTIAL_KEY = "credential";
 
+  /**
+   * The Secret key holding the Redis URL sidecars use, password included (kept out of the pod spec,
+   * which more people may read than Secrets).
+   */
+  public static final String REDIS_URL_KEY = "redis-url";
+
   private static final long USER_ID = 1000;
 
   private PanelPods() {}
@@ -170,7 +176,7 @@ public final class PanelPods {
   private static Container sidecar(DesiredPanel panel) {
     List<EnvVar> env = new ArrayList<>();
     env.add(value("NEXUS_CONTROL_PLANE_URL", panel.cluster().controlPlaneUrl()));
-    env.add(value("NEXUS_REDIS_URL", panel.cluster().redisUrl()));
+    env.add(fromCredentialSecret(panel, "NEXUS_REDIS_URL", REDIS_URL_KEY));
     env.add(value("NEXUS_PANEL_NAME", panel.name()));
     env.add(value("NEXUS_PANEL_MODE", panel.studio() ? "studio" : "app"));
     env.add(value("NEXUS_SIDECAR_APP", "http://127.0.0.1:" + APP_PORT));
@@ -184,16 +190,7 @@ public final class PanelPods {
             .endFieldRef()
             .endValueFrom()
             .build());
-    env.add(
-        new EnvVarBuilder()
-            .withName("NEXUS_PANEL_CREDENTIAL")
-            .withNewValueFrom()
-            .withNewSecretKeyRef()
-            .withName(credentialSecret(panel))
-            .withKey(CREDENTIAL_KEY)
-            .endSecretKeyRef()
-            .endValueFrom()
-            .build());
+    env.add(fromCredentialSecret(panel, "NEXUS_PANEL_CREDENTIAL", CREDENTIAL_KEY));
     for (Map.Entry<String, String> field :
         Map.of("POD_NAME", "metadata.name", "POD_NAMESPACE", "metadata.namespace").entrySet()) {
       env.add(
@@ -260,6 +257,19 @@ public final class PanelPods {
         .addToLimits("memory", new Quantity(memory))
         .addToRequests("cpu", new Quantity(cpuRequest))
         .addToRequests("memory", new Quantity(memoryRequest))
+        .build();
+  }
+
+  /** An environment variable from the panel's credential Secret (the sidecar's only). */
+  private static EnvVar fromCredentialSecret(DesiredPanel panel, String name, String key) {
+    return new EnvVarBuilder()
+        .withName(name)
+        .withNewValueFrom()
+        .withNewSecretKeyRef()
+        .withName(credentialSecret(panel))
+        .withKey(key)
+        .endSecretKeyRef()
+        .endValueFrom()
         .build();
   }
 

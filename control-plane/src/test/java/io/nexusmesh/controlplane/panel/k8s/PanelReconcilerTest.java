@@ -108,8 +108,7 @@ class PanelReconcilerTest {
                 assertThat(o.getMetadata().getOwnerReferences())
                     .singleElement()
                     .satisfies(ref -> assertThat(ref.getUid()).isEqualTo(anchor)));
-    assertThat(PanelPolicy.violations(all.stream().map(PanelReconcilerTest::typed).toList()))
-        .isEmpty();
+    assertWrittenAsThePolicySays(all);
 
     Secret secret =
         client
@@ -123,6 +122,10 @@ class PanelReconcilerTest {
             StandardCharsets.UTF_8);
     assertThat(fixture.credentials.verify(credential))
         .hasValueSatisfying(p -> assertThat(p.subject()).isEqualTo("panel:notes"));
+    assertThat(secret.getData()).containsKey(PanelPods.REDIS_URL_KEY);
+    assertThat(JSON.asJson(pod("notes")))
+        .as("the Redis URL (its password) stays out of the pod spec")
+        .doesNotContain(PanelClusterFixture.CLUSTER.redisUrl());
     assertThat(fixture.panel("notes").getStatus().getPhase())
         .isEqualTo(PanelPhase.PANEL_PHASE_PENDING);
 
@@ -194,6 +197,7 @@ class PanelReconcilerTest {
         .contains("\"runtimeClassName\":\"gvisor\"")
         .contains(PanelClusterFixture.APP_IMAGE);
 
+    assertWrittenAsThePolicySays(made(client));
     setKnativeStatus("site", "True", "", "site-00001");
     await()
         .atMost(Duration.ofSeconds(20))
@@ -350,6 +354,17 @@ class PanelReconcilerTest {
     assertThat(versions(after, "gone")).isEqualTo(before);
     assertThat(after)
         .noneMatch(o -> "gone".equals(o.getMetadata().getLabels().get(PanelNames.PANEL)));
+  }
+
+  /**
+   * What the panel manager wrote reads strictly into Fabric8's model (unknown fields refused) and
+   * keeps every rule of {@link PanelPolicy}.
+   */
+  private static void assertWrittenAsThePolicySays(List<GenericKubernetesResource> written) {
+    String yaml = written.stream().map(JSON::asYaml).collect(Collectors.joining("\n"));
+    assertThat(StrictManifests.parse(yaml)).hasSameSizeAs(written);
+    assertThat(PanelPolicy.violations(written.stream().map(PanelReconcilerTest::typed).toList()))
+        .isEmpty();
   }
 
   /** The typed model of {@code object} (Knative's Service stays generic). */
