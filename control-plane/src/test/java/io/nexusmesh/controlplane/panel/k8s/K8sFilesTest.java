@@ -79,7 +79,10 @@ class K8sFilesTest {
             cm -> {
               assertThat(cm.getMetadata().getNamespace()).isEqualTo("knative-serving");
               assertThat(cm.getData())
-                  .containsEntry("kubernetes.podspec-runtimeclassname", "enabled");
+                  .containsEntry("kubernetes.podspec-runtimeclassname", "enabled")
+                  .containsEntry("kubernetes.podspec-securitycontext", "enabled")
+                  .containsEntry("kubernetes.podspec-fieldref", "enabled")
+                  .containsEntry("kubernetes.podspec-volumes-emptydir", "enabled");
             });
   }
 
