@@ -6,73 +6,31 @@ import static io.nexusmesh.controlplane.panel.k8s.PanelClusterFixture.settle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.nexusmesh.api.controlplane.v1.PanelMode;
 import io.nexusmesh.api.controlplane.v1.PanelPhase;
-import io.nexusmesh.sidecar.watchdog.PodDeleter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The panel manager against Fabric8's mock API server in CRUD mode, with Knative's CRD installed:
- * panels of both modes made, stopped, started and deleted from their records; drift undone; status
- * read from pods and Knative Services; the idle watchdog's deletion kept; and a restarted
- * reconciler changing nothing. (The mock runs no controllers: tests write the status a kubelet or
- * Knative would.)
+ * panels of both modes made, stopped, started and deleted from their records, and their status read
+ * from pods and Knative Services.
  */
 @EnableKubernetesMockClient(crud = true, https = false)
-class PanelReconcilerTest {
-  private static final KubernetesSerialization JSON = new KubernetesSerialization();
-
+class PanelReconcilerTest extends ReconcilerTestSupport {
   KubernetesClient client;
-  private PanelClusterFixture fixture;
-  private PanelReconciler reconciler;
 
-  @BeforeEach
-  void installKnativeAndStart() {
-    PanelClusterFixture.installKnative(client);
-    fixture = new PanelClusterFixture();
-    reconciler = fixture.reconciler(client).start();
-  }
-
-  @AfterEach
-  void stop() {
-    reconciler.close();
-  }
-
-  private void changed(String name) {
-    reconciler.changed(fixture.org, name);
-  }
-
-  private Pod pod(String name) {
-    return client.pods().inNamespace(NAMESPACE).withName(PanelNames.base(fixture.org, name)).get();
-  }
-
-  private GenericKubernetesResource knative(String name) {
-    return client
-        .genericKubernetesResources(ManagedKind.KNATIVE_SERVICE.context())
-        .inNamespace(NAMESPACE)
-        .withName(PanelNames.base(fixture.org, name))
-        .get();
-  }
-
-  private static Map<String, Long> kinds(List<GenericKubernetesResource> objects) {
-    return objects.stream()
-        .collect(Collectors.groupingBy(GenericKubernetesResource::getKind, Collectors.counting()));
+  @Override
+  KubernetesClient client() {
+    return client;
   }
 
   @Test
@@ -229,204 +187,5 @@ class PanelReconcilerTest {
     fixture.store.delete(fixture.org, "site");
     changed("site");
     await().atMost(Duration.ofSeconds(20)).until(() -> made(client).isEmpty());
-  }
-
-  @Test
-  void driftIsUndone() {
-    fixture.create("notes", PanelMode.PANEL_MODE_STUDIO);
-    changed("notes");
-    await().atMost(Duration.ofSeconds(20)).until(() -> pod("notes") != null);
-    settle(reconciler);
-    String name = PanelNames.base(fixture.org, "notes");
-    client.network().v1().networkPolicies().inNamespace(NAMESPACE).withName(name).delete();
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () ->
-                client.network().v1().networkPolicies().inNamespace(NAMESPACE).withName(name).get()
-                    != null);
-
-    client
-        .network()
-        .v1()
-        .networkPolicies()
-        .inNamespace(NAMESPACE)
-        .withName(name)
-        .edit(
-            p -> {
-              p.getSpec().getEgress().clear();
-              p.getMetadata().getAnnotations().put(PanelApplier.DIGEST, "edited");
-              return p;
-            });
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .untilAsserted(
-            () ->
-                assertThat(
-                        client
-                            .network()
-                            .v1()
-                            .networkPolicies()
-                            .inNamespace(NAMESPACE)
-                            .withName(name)
-                            .get()
-                            .getSpec()
-                            .getEgress())
-                    .isNotEmpty());
-  }
-
-  @Test
-  void aPodThatCannotPullItsImageIsAFailureInTheKubeletsWords() {
-    fixture.create("notes", PanelMode.PANEL_MODE_STUDIO);
-    changed("notes");
-    await().atMost(Duration.ofSeconds(20)).until(() -> pod("notes") != null);
-    client
-        .pods()
-        .inNamespace(NAMESPACE)
-        .resource(
-            new PodBuilder(pod("notes"))
-                .withNewStatus()
-                .withPhase("Pending")
-                .withContainerStatuses(
-                    new ContainerStatusBuilder()
-                        .withName("panel")
-                        .withNewState()
-                        .withNewWaiting()
-                        .withReason("ImagePullBackOff")
-                        .withMessage("Back-off pulling image \"ghcr.io/acme/notes:dev\"")
-                        .endWaiting()
-                        .endState()
-                        .build())
-                .endStatus()
-                .build())
-        .updateStatus();
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .untilAsserted(
-            () -> {
-              var status = fixture.panel("notes").getStatus();
-              assertThat(status.getPhase()).isEqualTo(PanelPhase.PANEL_PHASE_FAILED);
-              assertThat(status.getLastError())
-                  .isEqualTo(
-                      "panel: ImagePullBackOff: Back-off pulling image \"ghcr.io/acme/notes:dev\"");
-            });
-  }
-
-  @Test
-  void theIdleWatchdogsDeletionStopsThePanelAndKeepsItsHome() throws Exception {
-    fixture.create("notes", PanelMode.PANEL_MODE_STUDIO);
-    changed("notes");
-    await().atMost(Duration.ofSeconds(20)).until(() -> pod("notes") != null);
-    settle(reconciler);
-
-    new PodDeleter(client, NAMESPACE, PanelNames.base(fixture.org, "notes")).stop();
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .untilAsserted(
-            () -> {
-              assertThat(fixture.panel("notes").getStarted()).isFalse();
-              assertThat(fixture.panel("notes").getStatus().getPhase())
-                  .isEqualTo(PanelPhase.PANEL_PHASE_STOPPED);
-            });
-    settle(reconciler);
-    assertThat(pod("notes")).as("the stopped panel's pod is not made again").isNull();
-    assertThat(kinds(made(client))).containsEntry("PersistentVolumeClaim", 1L);
-  }
-
-  @Test
-  void aRestartedReconcilerChangesNothingAndRemovesWhatADeletedPanelLeft() {
-    fixture.create("notes", PanelMode.PANEL_MODE_STUDIO);
-    fixture.create("site", PanelMode.PANEL_MODE_APP);
-    fixture.create("gone", PanelMode.PANEL_MODE_STUDIO);
-    List.of("notes", "site", "gone").forEach(this::changed);
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> pod("gone") != null && knative("site") != null);
-    settle(reconciler);
-    reconciler.close();
-    fixture.store.delete(fixture.org, "gone");
-    Map<String, String> before = versions(made(client), "gone");
-
-    reconciler = fixture.reconciler(client).start();
-    await().atMost(Duration.ofSeconds(20)).until(() -> reconciler.passes() >= 3);
-    settle(reconciler);
-    List<GenericKubernetesResource> after = made(client);
-    assertThat(versions(after, "gone")).isEqualTo(before);
-    assertThat(after)
-        .noneMatch(o -> "gone".equals(o.getMetadata().getLabels().get(PanelNames.PANEL)));
-  }
-
-  /**
-   * What the panel manager wrote reads strictly into Fabric8's model (unknown fields refused) and
-   * keeps every rule of {@link PanelPolicy}.
-   */
-  private static void assertWrittenAsThePolicySays(List<GenericKubernetesResource> written) {
-    String yaml = written.stream().map(JSON::asYaml).collect(Collectors.joining("\n"));
-    assertThat(StrictManifests.parse(yaml)).hasSameSizeAs(written);
-    assertThat(PanelPolicy.violations(written.stream().map(PanelReconcilerTest::typed).toList()))
-        .isEmpty();
-  }
-
-  /** The typed model of {@code object} (Knative's Service stays generic). */
-  private static io.fabric8.kubernetes.api.model.HasMetadata typed(
-      GenericKubernetesResource object) {
-    return JSON.unmarshal(JSON.asJson(object));
-  }
-
-  /** name → resourceVersion of everything but {@code except}'s. */
-  private static Map<String, String> versions(List<GenericKubernetesResource> all, String except) {
-    return all.stream()
-        .filter(o -> !except.equals(o.getMetadata().getLabels().get(PanelNames.PANEL)))
-        .collect(
-            Collectors.toMap(
-                o -> o.getKind() + "/" + o.getMetadata().getName(),
-                o -> o.getMetadata().getResourceVersion()));
-  }
-
-  private void markReady(Pod pod) {
-    client
-        .pods()
-        .inNamespace(NAMESPACE)
-        .resource(
-            new PodBuilder(pod)
-                .withNewStatus()
-                .withPhase("Running")
-                .addNewCondition()
-                .withType("Ready")
-                .withStatus("True")
-                .endCondition()
-                .endStatus()
-                .build())
-        .updateStatus();
-  }
-
-  private void setKnativeStatus(String name, String ready, String message, String revision) {
-    GenericKubernetesResource service = knative(name);
-    String[] reason = message.split(": ", 2);
-    service
-        .getAdditionalProperties()
-        .put(
-            "status",
-            Map.of(
-                "url",
-                "http://" + name + ".nexus-panels.example.com",
-                "latestReadyRevisionName",
-                revision,
-                "conditions",
-                List.of(
-                    Map.of(
-                        "type",
-                        "Ready",
-                        "status",
-                        ready,
-                        "reason",
-                        reason[0],
-                        "message",
-                        reason.length > 1 ? reason[1] : ""))));
-    client
-        .genericKubernetesResources(ManagedKind.KNATIVE_SERVICE.context())
-        .inNamespace(NAMESPACE)
-        .resource(service)
-        .updateStatus();
   }
 }
