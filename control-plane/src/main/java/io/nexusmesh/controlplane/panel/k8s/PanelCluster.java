@@ -11,6 +11,9 @@ import static java.util.Objects.requireNonNull;
  * @param controlPlaneUrl the control plane, as the sidecar reaches it
  * @param redisUrl the transactional bus, as the sidecar reaches it
  * @param homeSize the size of a studio panel's {@code /home} volume, e.g. {@code 1Gi}
+ * @param nativeSidecars whether the cluster runs native sidecars (init containers with {@code
+ *     restartPolicy: Always}, on by default from Kubernetes 1.29); where it does not, a studio
+ *     pod's sidecar is an ordinary container beside the user's
  */
 public record PanelCluster(
     String namespace,
@@ -18,7 +21,8 @@ public record PanelCluster(
     String sidecarImage,
     String controlPlaneUrl,
     String redisUrl,
-    String homeSize) {
+    String homeSize,
+    boolean nativeSidecars) {
   public PanelCluster {
     requireNonNull(namespace, "namespace");
     requireNonNull(meshNamespace, "meshNamespace");
@@ -26,5 +30,11 @@ public record PanelCluster(
     requireNonNull(controlPlaneUrl, "controlPlaneUrl");
     requireNonNull(redisUrl, "redisUrl");
     requireNonNull(homeSize, "homeSize");
+  }
+
+  /** This cluster, with or without native sidecars. */
+  public PanelCluster withNativeSidecars(boolean supported) {
+    return new PanelCluster(
+        namespace, meshNamespace, sidecarImage, controlPlaneUrl, redisUrl, homeSize, supported);
   }
 }

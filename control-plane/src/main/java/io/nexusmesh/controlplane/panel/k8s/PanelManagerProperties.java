@@ -38,6 +38,6 @@ public record PanelManagerProperties(
   /** The cluster as every panel's manifests see it. */
   public PanelCluster cluster() {
     return new PanelCluster(
-        namespace, meshNamespace, sidecarImage, controlPlaneUrl, redisUrl, homeSize);
+        namespace, meshNamespace, sidecarImage, controlPlaneUrl, redisUrl, homeSize, true);
   }
 }

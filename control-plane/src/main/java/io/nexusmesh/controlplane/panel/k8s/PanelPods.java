@@ -98,10 +98,11 @@ public final class PanelPods {
             .endSeccompProfile()
             .endSecurityContext()
             .withContainers(user(panel));
-    if (panel.studio()) {
+    if (panel.studio() && panel.cluster().nativeSidecars()) {
       spec.withInitContainers(sidecar(panel).toBuilder().withRestartPolicy("Always").build());
     } else {
-      // Knative routes to the one container with a port: the sidecar fronts the user's server.
+      // Knative routes to the one container with a port: the sidecar fronts the user's server. A
+      // studio pod on a cluster without native sidecars has it as an ordinary container too.
       spec.addToContainers(0, sidecar(panel));
     }
     if (panel.studio()) {

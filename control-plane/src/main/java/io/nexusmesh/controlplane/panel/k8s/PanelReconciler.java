@@ -46,7 +46,7 @@ public final class PanelReconciler implements PanelChanges, AutoCloseable {
           + " app panels cannot run";
 
   private final KubernetesClient client;
-  private final PanelCluster cluster;
+  private PanelCluster cluster;
   private final PanelStore store;
   private final CredentialSecrets secrets;
   private final Clock clock;
@@ -80,6 +80,7 @@ public final class PanelReconciler implements PanelChanges, AutoCloseable {
 
   /** Starts the informers, queues every panel and starts the worker. */
   public PanelReconciler start() {
+    cluster = cluster.withNativeSidecars(nativeSidecars());
     for (ManagedKind kind : ManagedKind.ALL) {
       if (kind.equals(ManagedKind.KNATIVE_SERVICE) && !served(kind)) {
         log.warn(KNATIVE_MISSING);
@@ -122,6 +123,28 @@ public final class PanelReconciler implements PanelChanges, AutoCloseable {
               .prune(clock.instant().minus(resync));
         });
     return this;
+  }
+
+  /** Whether the cluster runs native sidecars (Kubernetes 1.29 on); yes when it will not say. */
+  private boolean nativeSidecars() {
+    try {
+      var version = client.getKubernetesVersion();
+      return version == null || nativeSidecars(version.getMajor(), version.getMinor());
+    } catch (KubernetesClientException e) {
+      log.debug("the API server did not say its version; assuming native sidecars", e);
+      return true;
+    }
+  }
+
+  /** Whether Kubernetes {@code major.minor} (minor as it says it, e.g. {@code 29+}) has them. */
+  static boolean nativeSidecars(String major, String minor) {
+    try {
+      int ma = Integer.parseInt(major.replaceAll("\\D", ""));
+      int mi = Integer.parseInt(minor.replaceAll("\\D", ""));
+      return ma > 1 || ma == 1 && mi >= 29;
+    } catch (NumberFormatException | NullPointerException e) {
+      return true;
+    }
   }
 
   /** Whether the API server serves {@code kind} (its discovery document lists it). */

@@ -34,7 +34,8 @@ final class PanelClusterFixture {
           "nexus-sidecar:0.1.0-SNAPSHOT",
           "http://nexus-control-plane.nexus-system.svc:8080",
           "redis://nexus-redis.nexus-system.svc:6379",
-          "1Gi");
+          "1Gi",
+          true);
   static final String STUDIO_IMAGE = "ghcr.io/acme/notes:dev";
   static final String APP_IMAGE = "ghcr.io/acme/notes@sha256:" + "ab".repeat(32);
 

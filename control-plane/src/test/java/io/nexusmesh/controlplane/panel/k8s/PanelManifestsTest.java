@@ -32,7 +32,8 @@ class PanelManifestsTest {
           "nexus-sidecar:0.1.0",
           "http://nexus-control-plane.nexus-system:8080",
           "redis://nexus-redis.nexus-system:6379",
-          "1Gi");
+          "1Gi",
+          true);
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   private static DesiredPanel studio(boolean running) {
@@ -193,5 +194,34 @@ class PanelManifestsTest {
       changed.add(m instanceof Pod pod ? change.apply(pod) : m);
     }
     return PanelPolicy.violations(changed);
+  }
+
+  @Test
+  void withoutNativeSidecarsAStudioSidecarIsAnOrdinaryContainerAndThePolicyStillHolds() {
+    DesiredPanel panel =
+        new DesiredPanel(
+            "acme",
+            "notes",
+            PanelMode.PANEL_MODE_STUDIO,
+            "ghcr.io/acme/notes:dev",
+            true,
+            CLUSTER.withNativeSidecars(false));
+    List<HasMetadata> all = PanelManifests.of(panel);
+    Pod pod =
+        all.stream().filter(Pod.class::isInstance).map(Pod.class::cast).findFirst().orElseThrow();
+    assertThat(pod.getSpec().getInitContainers()).isEmpty();
+    assertThat(pod.getSpec().getContainers())
+        .extracting(io.fabric8.kubernetes.api.model.Container::getName)
+        .containsExactlyInAnyOrder("nexus-sidecar", "panel");
+    assertThat(PanelPolicy.violations(all)).isEmpty();
+  }
+
+  @Test
+  void nativeSidecarsAreKubernetes129On() {
+    assertThat(PanelReconciler.nativeSidecars("1", "28")).isFalse();
+    assertThat(PanelReconciler.nativeSidecars("1", "29+")).isTrue();
+    assertThat(PanelReconciler.nativeSidecars("1", "32")).isTrue();
+    assertThat(PanelReconciler.nativeSidecars("2", "0")).isTrue();
+    assertThat(PanelReconciler.nativeSidecars("", "x")).isTrue();
   }
 }
