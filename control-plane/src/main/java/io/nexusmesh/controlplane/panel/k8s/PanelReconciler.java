@@ -40,6 +40,7 @@ import org.slf4j.LoggerFactory;
 public final class PanelReconciler implements PanelChanges, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PanelReconciler.class);
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
+  private static final String BY_PANEL = "panel";
   private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(30);
   private static final String KNATIVE_MISSING =
       "Knative Serving (serving.knative.dev/v1 Service) is not installed on this cluster:"
@@ -92,6 +93,7 @@ public final class PanelReconciler implements PanelChanges, AutoCloseable {
               .inNamespace(cluster.namespace())
               .withLabel(PanelNames.MANAGED_BY, PanelNames.MANAGER)
               .runnableInformer(resync.toMillis());
+      informer.addIndexers(Map.of(BY_PANEL, PanelReconciler::panelIndex));
       informer.addEventHandler(new Events(kind));
       try {
         informer.start().toCompletableFuture().get(SYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -271,14 +273,20 @@ public final class PanelReconciler implements PanelChanges, AutoCloseable {
   private List<GenericKubernetesResource> liveOf(PanelKey key) {
     List<GenericKubernetesResource> live = new ArrayList<>();
     for (var informer : informers.entrySet()) {
-      for (GenericKubernetesResource object : informer.getValue().getStore().list()) {
+      for (GenericKubernetesResource object :
+          informer.getValue().getIndexer().byIndex(BY_PANEL, key.org() + "/" + key.name())) {
         // Fabric8's mock API server lists Knative Services with the core ones (same plural).
-        if (informer.getKey().matches(object) && keyOf(object).filter(key::equals).isPresent()) {
+        if (informer.getKey().matches(object)) {
           live.add(object);
         }
       }
     }
     return live;
+  }
+
+  /** The cache index of what a panel made: {@code <org>/<name>} from its labels. */
+  private static List<String> panelIndex(GenericKubernetesResource object) {
+    return keyOf(object).map(k -> List.of(k.org() + "/" + k.name())).orElse(List.of());
   }
 
   private static Optional<GenericKubernetesResource> cached(
