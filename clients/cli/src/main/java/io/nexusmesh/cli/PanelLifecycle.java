@@ -1,7 +1,9 @@
 package io.nexusmesh.cli;
 
+import io.nexusmesh.api.controlplane.v1.Panel;
 import io.nexusmesh.api.controlplane.v1.PanelMode;
 import io.nexusmesh.client.NexusClient;
+import io.nexusmesh.client.Panels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -52,64 +54,60 @@ final class PanelLifecycle {
     }
   }
 
-  @Command(name = "get", description = "Show a panel: its instance, tools and cluster status.")
-  static final class Get extends ClientCommand {
+  /** A command on one panel, by name, printing the panel it returns. */
+  abstract static class OnePanel extends ClientCommand {
     @Parameters(paramLabel = "NAME")
     String name;
 
+    /** What the command does to panel {@code name}; the panel as it is after. */
+    abstract Panel apply(Panels panels, String name);
+
     @Override
-    int run(NexusClient client, Output out) {
-      var panel =
-          client
-              .panels()
-              .find(name)
-              .orElseThrow(
-                  () ->
-                      io.grpc.Status.NOT_FOUND
-                          .withDescription("panel \"" + name + "\" not found")
-                          .asRuntimeException());
-      out.one(panel, PanelCommand.columns());
+    final int run(NexusClient client, Output out) {
+      out.one(apply(client.panels(), name), PanelCommand.columns());
       return 0;
     }
   }
 
-  @Command(name = "start", description = "Start a stopped panel (on Kubernetes: its pod again).")
-  static final class Start extends ClientCommand {
-    @Parameters(paramLabel = "NAME")
-    String name;
-
+  @Command(name = "get", description = "Show a panel: its instance, tools and cluster status.")
+  static final class Get extends OnePanel {
     @Override
-    int run(NexusClient client, Output out) {
-      out.one(client.panels().start(name), PanelCommand.columns());
-      return 0;
+    Panel apply(Panels panels, String name) {
+      return panels
+          .find(name)
+          .orElseThrow(
+              () ->
+                  io.grpc.Status.NOT_FOUND
+                      .withDescription("panel \"" + name + "\" not found")
+                      .asRuntimeException());
+    }
+  }
+
+  @Command(name = "start", description = "Start a stopped panel (on Kubernetes: its pod again).")
+  static final class Start extends OnePanel {
+    @Override
+    Panel apply(Panels panels, String name) {
+      return panels.start(name);
     }
   }
 
   @Command(
       name = "stop",
       description = "Stop a panel: its pods go, a studio panel's /home volume stays.")
-  static final class Stop extends ClientCommand {
-    @Parameters(paramLabel = "NAME")
-    String name;
-
+  static final class Stop extends OnePanel {
     @Override
-    int run(NexusClient client, Output out) {
-      out.one(client.panels().stop(name), PanelCommand.columns());
-      return 0;
+    Panel apply(Panels panels, String name) {
+      return panels.stop(name);
     }
   }
 
   @Command(
       name = "delete",
       description = "Delete a panel: its credentials stop working, everything it made goes.")
-  static final class Delete extends ClientCommand {
-    @Parameters(paramLabel = "NAME")
-    String name;
-
+  static final class Delete extends OnePanel {
     @Override
-    int run(NexusClient client, Output out) {
-      out.one(client.panels().delete(name), PanelCommand.columns());
-      return 0;
+    Panel apply(Panels panels, String name) {
+      return panels.delete(name);
     }
   }
 }
