@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.rpc.BadRequest;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.grpc.Status;
@@ -21,6 +20,7 @@ import io.nexusmesh.api.controlplane.v1.PanelPhase;
 import io.nexusmesh.api.controlplane.v1.PanelServiceGrpc.PanelServiceBlockingStub;
 import io.nexusmesh.api.controlplane.v1.StartPanelRequest;
 import io.nexusmesh.api.controlplane.v1.StopPanelRequest;
+import io.nexusmesh.controlplane.panel.k8s.Kubelet;
 import io.nexusmesh.controlplane.panel.k8s.PanelNames;
 import java.time.Duration;
 import java.util.UUID;
@@ -76,20 +76,7 @@ class PanelsOnKubernetesTest {
               .build());
       String pod = PanelNames.base(org, "notes");
       await().atMost(Duration.ofSeconds(20)).until(() -> pod(pod) != null);
-      client
-          .pods()
-          .inNamespace("nexus-panels")
-          .resource(
-              new PodBuilder(pod(pod))
-                  .withNewStatus()
-                  .withPhase("Running")
-                  .addNewCondition()
-                  .withType("Ready")
-                  .withStatus("True")
-                  .endCondition()
-                  .endStatus()
-                  .build())
-          .updateStatus();
+      Kubelet.markReady(client, "nexus-panels", pod);
       await()
           .atMost(Duration.ofSeconds(20))
           .untilAsserted(

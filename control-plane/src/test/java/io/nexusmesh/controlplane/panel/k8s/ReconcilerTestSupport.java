@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.List;
@@ -93,20 +92,7 @@ abstract class ReconcilerTestSupport {
   }
 
   void markReady(Pod pod) {
-    client()
-        .pods()
-        .inNamespace(NAMESPACE)
-        .resource(
-            new PodBuilder(pod)
-                .withNewStatus()
-                .withPhase("Running")
-                .addNewCondition()
-                .withType("Ready")
-                .withStatus("True")
-                .endCondition()
-                .endStatus()
-                .build())
-        .updateStatus();
+    Kubelet.markReady(client(), NAMESPACE, pod.getMetadata().getName());
   }
 
   void setKnativeStatus(String name, String ready, String message, String revision) {
