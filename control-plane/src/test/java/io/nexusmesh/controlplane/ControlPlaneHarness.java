@@ -54,7 +54,11 @@ final class ControlPlaneHarness implements AutoCloseable {
   }
 
   static ControlPlaneHarness start(String... extraProperties) throws IOException {
-    Path home = Files.createTempDirectory("nexus-cp-test");
+    return startIn(Files.createTempDirectory("nexus-cp-test"), extraProperties);
+  }
+
+  /** A control plane on the state in {@code home} (another one's, to restart it). */
+  static ControlPlaneHarness startIn(Path home, String... extraProperties) throws IOException {
     int port;
     try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = socket.getLocalPort();
@@ -64,6 +68,8 @@ final class ControlPlaneHarness implements AutoCloseable {
     properties.put("nexus.control-plane.dev-issuer", "true");
     properties.put("nexus.control-plane.home", home.toString());
     properties.put("nexus.control-plane.shutdown-timeout", "1s");
+    properties.put("nexus.xds.port", "0");
+    properties.put("nexus.xds.host", "127.0.0.1");
     properties.put(
         "spring.datasource.url",
         "jdbc:h2:file:"

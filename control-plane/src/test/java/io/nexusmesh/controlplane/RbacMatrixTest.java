@@ -245,6 +245,18 @@ class RbacMatrixTest {
                 cp.as(GatewayServiceGrpc.newBlockingStub(cp.channel), t)
                     .listGateways(ListGatewaysRequest.getDefaultInstance())));
     rpcs.put(
+        "ListXdsClients",
+        new Rpc(
+            ALL,
+            t ->
+                cp.as(
+                        io.nexusmesh.api.controlplane.v1.MeshServiceGrpc.newBlockingStub(
+                            cp.channel),
+                        t)
+                    .listXdsClients(
+                        io.nexusmesh.api.controlplane.v1.ListXdsClientsRequest
+                            .getDefaultInstance())));
+    rpcs.put(
         "ListWorkflowUsage",
         new Rpc(
             ALL,

@@ -3,6 +3,8 @@ package io.nexusmesh.client;
 import static java.util.Objects.requireNonNull;
 
 import io.grpc.CallCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.AbstractStub;
@@ -34,15 +36,24 @@ final class Endpoint implements AutoCloseable {
       URI url, @Nullable CallCredentials credentials, Duration deadline, int maxAttempts) {
     requireNonNull(url, "url");
     boolean tls = "https".equals(url.getScheme());
-    if (!tls && !"http".equals(url.getScheme())) {
-      throw new IllegalArgumentException("url: " + url + " (expected: http:// or https://)");
+    boolean xds = "xds".equals(url.getScheme());
+    if (!tls && !xds && !"http".equals(url.getScheme())) {
+      throw new IllegalArgumentException(
+          "url: " + url + " (expected: http://, https:// or xds:///NAME)");
     }
-    int port = url.getPort() != -1 ? url.getPort() : tls ? 443 : 80;
-    ManagedChannelBuilder<?> builder = ManagedChannelBuilder.forAddress(url.getHost(), port);
-    if (tls) {
-      builder.useTransportSecurity();
+    ManagedChannelBuilder<?> builder;
+    if (xds) {
+      // Resolved by grpc-java's xDS client (io.grpc:grpc-xds, bootstrap: XdsBootstrap), which
+      // balances round robin over the name's healthy endpoints. Plaintext inside the mesh.
+      builder = Grpc.newChannelBuilder(url.toString(), InsecureChannelCredentials.create());
     } else {
-      builder.usePlaintext();
+      int port = url.getPort() != -1 ? url.getPort() : tls ? 443 : 80;
+      builder = ManagedChannelBuilder.forAddress(url.getHost(), port);
+      if (tls) {
+        builder.useTransportSecurity();
+      } else {
+        builder.usePlaintext();
+      }
     }
     if (maxAttempts > 1) {
       builder.defaultServiceConfig(retryOnUnavailable(maxAttempts)).enableRetry();

@@ -25,6 +25,11 @@ public enum Permission {
   PANELS_WRITE(Roles.ADMIN, Roles.DEVELOPER),
   /** Held by panel credentials only: renew the credential, report the panel's instance. */
   PANEL_SELF(Roles.PANEL),
+  /**
+   * Subscribe to the xDS server: people and services see their organisation's gateway fleet and the
+   * edge's routes, gateways also its panels; panel credentials never subscribe.
+   */
+  MESH_DISCOVERY(Roles.ADMIN, Roles.DEVELOPER, Roles.VIEWER, Roles.GATEWAY),
   /** Held by gateways' service accounts only: register, heartbeat, report usage. */
   GATEWAY_SELF(Roles.GATEWAY);
 

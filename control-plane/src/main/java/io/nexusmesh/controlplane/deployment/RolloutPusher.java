@@ -68,6 +68,8 @@ public class RolloutPusher implements AutoCloseable {
   private final TransactionTemplate transactions;
   private final Clock clock;
   private final int maxAttempts;
+  // What gateways route by (panels' instances, the fleet) also goes out over xDS.
+  private final io.nexusmesh.controlplane.xds.MeshChanges meshChanges;
   private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
   private final Map<GatewayKey, GatewayPushQueue> queues = new ConcurrentHashMap<>();
   private final Map<String, GatewayAdminServiceBlockingStub> stubs = new ConcurrentHashMap<>();
@@ -81,7 +83,11 @@ public class RolloutPusher implements AutoCloseable {
       GatewayCredentials credentials,
       TransactionTemplate transactions,
       Clock clock,
-      ControlPlaneProperties properties) {
+      ControlPlaneProperties properties,
+      org.springframework.beans.factory.ObjectProvider<io.nexusmesh.controlplane.xds.MeshChanges>
+          meshChanges) {
+    this.meshChanges =
+        meshChanges.getIfAvailable(() -> io.nexusmesh.controlplane.xds.MeshChanges.NONE);
     this.deployments = requireNonNull(deployments, "deployments");
     this.gateways = requireNonNull(gateways, "gateways");
     this.requests = requireNonNull(requests, "requests");
@@ -105,6 +111,7 @@ public class RolloutPusher implements AutoCloseable {
    * Brings a gateway that (re)registered to its organisation's keys and every current deployment.
    */
   public void reconcile(String org, String gatewayId) {
+    meshChanges.changed();
     gateways
         .find(org, gatewayId)
         .ifPresent(
@@ -129,6 +136,7 @@ public class RolloutPusher implements AutoCloseable {
 
   /** Pushes the organisation's key set, as it is now, to each of its healthy gateways. */
   public void refreshKeys(String org) {
+    meshChanges.changed();
     for (var gateway :
         gateways.list(org, Environment.ENVIRONMENT_UNSPECIFIED, "", GatewayStore.MAX_LISTED)) {
       if (health.healthy(gateway)) {

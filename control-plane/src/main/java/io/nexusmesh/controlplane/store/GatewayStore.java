@@ -139,6 +139,21 @@ public class GatewayStore {
         .list();
   }
 
+  /** A gateway with the organisation it registered under. */
+  public record OrgRow(String org, Row row) {}
+
+  /**
+   * Every organisation's gateways heard from since {@code since} (what the xDS server routes to),
+   * at most {@code limit}, by org and id.
+   */
+  public List<OrgRow> heardSince(Instant since, int limit) {
+    return jdbc.sql(
+            "SELECT * FROM gateways WHERE last_heartbeat_time >= ? ORDER BY org, id LIMIT ?")
+        .params(WorkflowStore.time(since), limit)
+        .query((rs, n) -> new OrgRow(rs.getString("org"), row(rs)))
+        .list();
+  }
+
   /** Stores usage reported by a gateway. */
   public void addUsage(String org, String gatewayId, List<UsageRecord> records, Instant now) {
     for (UsageRecord record : records) {

@@ -163,6 +163,14 @@ public class PanelStore {
         .list();
   }
 
+  /** Every organisation's panels that have a running instance, at most {@code limit}. */
+  public List<Row> allRunning(int limit) {
+    return jdbc.sql(SELECT + " WHERE i.instance IS NOT NULL ORDER BY p.org, p.name LIMIT ?")
+        .params(limit)
+        .query((rs, n) -> row(rs))
+        .list();
+  }
+
   /** Deletes the panel, its instance and its credentials; returns what it was. */
   public Optional<Row> delete(String org, String name) {
     Optional<Row> existing = find(org, name);
