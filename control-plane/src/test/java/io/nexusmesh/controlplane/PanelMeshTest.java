@@ -63,8 +63,19 @@ class PanelMeshTest {
   void aPanelsToolsServeEveryChannelUnderItsOwnIdentityAndDieWithIt(RedisEndpoint redis)
       throws Exception {
     String org = "pan-" + UUID.randomUUID().toString().substring(0, 6);
-    try (var cp = ControlPlaneHarness.start()) {
-      var gateway = cp.startGateway(redis, org, "gw-pan", "dev", true);
+    // The gateway reaches the sidecar through xds:///panel.tools, resolved by grpc-java's xDS
+    // client against this control plane's xDS server.
+    var xds = XdsTestBootstrap.get();
+    try (var cp = ControlPlaneHarness.start(xds.properties())) {
+      xds.subscribeAs(cp.gatewayToken(org, "gw-pan"));
+      var gateway =
+          cp.startGateway(
+              redis,
+              org,
+              "gw-pan",
+              "dev",
+              true,
+              java.util.Map.of("NEXUS_XDS_SERVER", "127.0.0.1:" + xds.port));
       ManagedChannel gw =
           NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
       Process panel = null;

@@ -132,7 +132,7 @@ public final class Gateway implements AutoCloseable {
               sessionEvents.progress(execution, path);
             }
           };
-      var panelTools = new PanelTools(registry);
+      var panelTools = new PanelTools(registry, sidecarStubs(config));
       // Sessions' agents and llm nodes: turns on the semantic bus, when there is one.
       var turnCredentials = new TurnCredentials(redis, clock);
       var budget = new TokenBudget(redis, clock, config.llmTokensPerHour());
@@ -333,5 +333,38 @@ public final class Gateway implements AutoCloseable {
       agentBus.close();
     }
     redis.shutdown();
+  }
+
+  /**
+   * Sidecars through {@code xds:///} names when the gateway has an xDS server (subscribing with its
+   * control-plane token, unless the JVM has a bootstrap already), else at their reported endpoints.
+   */
+  private static io.nexusmesh.gateway.panel.SidecarStubs sidecarStubs(GatewayConfig config) {
+    if (config.xdsServer() == null) {
+      return new io.nexusmesh.gateway.panel.DirectSidecarStubs();
+    }
+    if (!io.nexusmesh.client.XdsBootstrap.configured()) {
+      installBootstrap(config);
+    }
+    return new io.nexusmesh.gateway.panel.XdsSidecarStubs();
+  }
+
+  private static void installBootstrap(GatewayConfig config) {
+    try {
+      java.nio.file.Path token =
+          java.nio.file.Files.createTempFile(
+              "nexus-xds-token",
+              "",
+              java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                  java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+      token.toFile().deleteOnExit();
+      java.nio.file.Files.writeString(
+          token, config.controlPlaneToken() == null ? "" : config.controlPlaneToken());
+      new io.nexusmesh.client.XdsBootstrap(
+              config.xdsServer(), "gateway/" + config.gatewayId(), token)
+          .install();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot write the gateway's xDS token file", e);
+    }
   }
 }

@@ -35,6 +35,9 @@ import org.jspecify.annotations.Nullable;
  *     plane and its Redis, which count anyway) that no workflow may call, e.g. Kafka's
  * @param kafkaBootstrap {@code NEXUS_KAFKA_BOOTSTRAP}: the semantic bus, where sessions' agents
  *     run; null: sessions have no agents
+ * @param xdsServer {@code NEXUS_XDS_SERVER}: the control plane's xDS server ({@code host:port});
+ *     when set, panels' sidecars are reached through {@code xds:///panel.NAME} names resolved by
+ *     grpc-java's xDS client, and the traffic gateway routes to the endpoints it is pushed
  * @param llmTokensPerHour {@code NEXUS_LLM_ORG_TOKENS_PER_HOUR} (1,000,000): model tokens an
  *     organisation's agents may use per clock hour (0: unlimited)
  */
@@ -56,7 +59,8 @@ public record GatewayConfig(
     List<String> mcpAllowedOrigins,
     List<String> meshEndpoints,
     @Nullable String kafkaBootstrap,
-    long llmTokensPerHour) {
+    long llmTokensPerHour,
+    @Nullable String xdsServer) {
   private static final Pattern DURATION = Pattern.compile("^(\\d+)(ms|s|m|h|d)$");
 
   public GatewayConfig {
@@ -100,7 +104,8 @@ public record GatewayConfig(
         list(env.getOrDefault("NEXUS_GATEWAY_MCP_ALLOWED_ORIGINS", "")),
         list(env.getOrDefault("NEXUS_EGRESS_MESH_ENDPOINTS", "")),
         blankToNull(env.get("NEXUS_KAFKA_BOOTSTRAP")),
-        Long.parseLong(env.getOrDefault("NEXUS_LLM_ORG_TOKENS_PER_HOUR", "1000000")));
+        Long.parseLong(env.getOrDefault("NEXUS_LLM_ORG_TOKENS_PER_HOUR", "1000000")),
+        blankToNull(env.get("NEXUS_XDS_SERVER")));
   }
 
   private static @Nullable String blankToNull(@Nullable String value) {

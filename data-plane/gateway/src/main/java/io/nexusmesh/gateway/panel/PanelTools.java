@@ -5,18 +5,11 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.rpc.ErrorInfo;
-import com.linecorp.armeria.client.ClientFactory;
-import com.linecorp.armeria.client.Endpoint;
-import com.linecorp.armeria.client.grpc.GrpcClients;
-import com.linecorp.armeria.common.SessionProtocol;
-import com.linecorp.armeria.common.auth.AuthToken;
-import com.linecorp.armeria.common.util.DomainSocketAddress;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.sidecar.v1.InvokeToolRequest;
-import io.nexusmesh.api.sidecar.v1.SidecarServiceGrpc.SidecarServiceFutureStub;
 import io.nexusmesh.gateway.engine.NodeFailure;
 import io.nexusmesh.gateway.engine.OrgAccess;
 import io.nexusmesh.runtime.error.ErrorReasons;
@@ -38,20 +31,14 @@ public final class PanelTools implements AutoCloseable {
   private static final Duration RETRY_DOWN_PANEL = Duration.ofSeconds(1);
 
   private final OrgAccess access;
-  private final ClientFactory factory;
-
-  /** The stub of one panel's current instance. */
-  private record InstanceStub(String instance, SidecarServiceFutureStub stub) {}
-
-  // One entry per org/panel: a restarted instance (new endpoint and key) replaces the old one.
-  private final Map<String, InstanceStub> stubs = new ConcurrentHashMap<>();
+  private final SidecarStubs sidecars;
   // The calls in flight per execution (the first part of their idempotency key), to cancel them.
   private final Map<String, java.util.Set<java.util.concurrent.Future<?>>> inFlight =
       new ConcurrentHashMap<>();
 
-  public PanelTools(OrgAccess access) {
+  public PanelTools(OrgAccess access, SidecarStubs sidecars) {
     this.access = requireNonNull(access, "access");
-    this.factory = ClientFactory.builder().connectTimeout(Duration.ofSeconds(2)).build();
+    this.sidecars = requireNonNull(sidecars, "sidecars");
   }
 
   /**
@@ -89,7 +76,8 @@ public final class PanelTools implements AutoCloseable {
     com.google.common.util.concurrent.ListenableFuture<
             io.nexusmesh.api.sidecar.v1.InvokeToolResponse>
         call =
-            futureStub(reachable)
+            sidecars
+                .stub(reachable)
                 .withDeadlineAfter(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS)
                 .invokeTool(
                     InvokeToolRequest.newBuilder()
@@ -133,29 +121,6 @@ public final class PanelTools implements AutoCloseable {
     if (calls != null) {
       calls.forEach(c -> c.cancel(true));
     }
-  }
-
-  private SidecarServiceFutureStub futureStub(ReachablePanel panel) {
-    return stubs
-        .compute(
-            panel.org() + "/" + panel.panel(),
-            (k, held) -> {
-              if (held != null && held.instance().equals(panel.instance())) {
-                return held;
-              }
-              Endpoint endpoint =
-                  panel.endpoint().startsWith("unix:")
-                      ? DomainSocketAddress.of(panel.endpoint().substring("unix:".length()))
-                          .asEndpoint()
-                      : Endpoint.parse(panel.endpoint());
-              return new InstanceStub(
-                  panel.instance(),
-                  GrpcClients.builder(SessionProtocol.HTTP, endpoint)
-                      .factory(factory)
-                      .auth(AuthToken.ofOAuth2(panel.invokeKey()))
-                      .build(SidecarServiceFutureStub.class));
-            })
-        .stub();
   }
 
   private static NodeFailure failure(String panel, String tool, StatusRuntimeException e) {
@@ -220,6 +185,6 @@ public final class PanelTools implements AutoCloseable {
 
   @Override
   public void close() {
-    factory.close();
+    sidecars.close();
   }
 }
