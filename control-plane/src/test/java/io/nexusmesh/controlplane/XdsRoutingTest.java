@@ -43,6 +43,7 @@ import org.junit.jupiter.api.Test;
  * failed call, a deleted panel stops resolving, a control-plane restart does not blackhole traffic,
  * a refused resource shows in ListXdsClients, and only credentials that may subscribe do.
  */
+@org.junit.jupiter.api.extension.ExtendWith(io.nexusmesh.testing.RedisExtension.class)
 class XdsRoutingTest {
   private static final String ORG = "acme";
 
@@ -100,6 +101,65 @@ class XdsRoutingTest {
     HealthGrpc.newBlockingStub(channel)
         .withDeadlineAfter(5, TimeUnit.SECONDS)
         .check(HealthCheckRequest.getDefaultInstance());
+  }
+
+  /** How many ListExecutions calls a gateway served, from its Prometheus metrics. */
+  private static double listCalls(io.nexusmesh.gateway.Gateway gateway) throws Exception {
+    String metrics =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + gateway.port() + "/metrics"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString())
+            .body();
+    return metrics
+        .lines()
+        .filter(l -> l.startsWith("nexus_requests_total") && l.contains("ListExecutions"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+
+  @Test
+  void theSdkReachesTheGatewayFleetThroughAnXdsName(io.nexusmesh.testing.RedisEndpoint redis)
+      throws Exception {
+    // A developer subscribes (a management token for xDS); calls carry a data-plane token.
+    bootstrap.subscribeAs(cp.token("dev", ORG, "developer"));
+    try (var a = cp.startGateway(redis, ORG, "gw-a", "dev", true);
+        var b = cp.startGateway(redis, ORG, "gw-b", "dev", true);
+        var client =
+            io.nexusmesh.client.NexusClient.builder()
+                .gateway("xds:///gateways.dev")
+                .token(
+                    cp.issuer.mint(
+                        io.nexusmesh.runtime.auth.DevTokenIssuer.TokenRequest.user(
+                            "dev", ORG, io.nexusmesh.runtime.auth.Audiences.GATEWAY, "developer")))
+                .build()) {
+      await().atMost(Duration.ofSeconds(20)).until(() -> a.registered() && b.registered());
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                client
+                    .executions()
+                    .list(
+                        "",
+                        io.nexusmesh.api.gateway.v1.ExecutionStatus.EXECUTION_STATUS_UNSPECIFIED,
+                        1);
+                return listCalls(a) > 0 && listCalls(b) > 0;
+              });
+      // Round robin: both gateways keep taking calls.
+      double before = listCalls(a) + listCalls(b);
+      for (int i = 0; i < 20; i++) {
+        client
+            .executions()
+            .list("", io.nexusmesh.api.gateway.v1.ExecutionStatus.EXECUTION_STATUS_UNSPECIFIED, 1);
+      }
+      assertThat(listCalls(a) + listCalls(b) - before).isEqualTo(20);
+      assertThat(listCalls(a)).isGreaterThan(5);
+      assertThat(listCalls(b)).isGreaterThan(5);
+    }
   }
 
   @Test
