@@ -1,5 +1,6 @@
 package io.nexusmesh.controlplane.xds;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.util.Durations;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
@@ -7,7 +8,9 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.time.Duration;
 
 /**
@@ -27,7 +30,11 @@ public final class EdgeRoutes {
   private EdgeRoutes() {}
 
   static RouteConfiguration build() {
-    VirtualHost.Builder host = VirtualHost.newBuilder().setName("nexus").addDomains("*");
+    VirtualHost.Builder host =
+        VirtualHost.newBuilder()
+            .setName("nexus")
+            .addDomains("*")
+            .putTypedPerFilterConfig("envoy.filters.http.cors", Any.pack(cors()));
     host.addRoutes(stream(prefix("/nexus.gateway.v1."), MeshResources.GATEWAYS));
     host.addRoutes(stream(prefix("/v1/executions"), MeshResources.GATEWAYS));
     host.addRoutes(stream(prefix("/v1/sessions"), MeshResources.GATEWAYS));
@@ -43,6 +50,23 @@ public final class EdgeRoutes {
     host.addRoutes(stream(prefix("/nexus.controlplane.v1."), MeshResources.CONTROL_PLANE));
     host.addRoutes(unary(prefix("/"), MeshResources.CONTROL_PLANE, UNARY_TIMEOUT));
     return RouteConfiguration.newBuilder().setName(NAME).addVirtualHosts(host).build();
+  }
+
+  /**
+   * Browsers (the console, gRPC-Web and REST clients on other origins) may call with a bearer
+   * token; no cookies are used, so any origin may, as with the control plane's own CORS service.
+   */
+  private static CorsPolicy cors() {
+    return CorsPolicy.newBuilder()
+        .addAllowOriginStringMatch(
+            StringMatcher.newBuilder().setSafeRegex(RegexMatcher.newBuilder().setRegex(".*")))
+        .setAllowMethods("GET, POST, PATCH, DELETE, OPTIONS")
+        .setAllowHeaders(
+            "authorization, content-type, x-grpc-web, x-user-agent, grpc-timeout, traceparent,"
+                + " tracestate, idempotency-key, last-event-id, mcp-session-id")
+        .setExposeHeaders("grpc-status, grpc-message, grpc-status-details-bin, mcp-session-id")
+        .setMaxAge("600")
+        .build();
   }
 
   private static RouteMatch.Builder prefix(String prefix) {
