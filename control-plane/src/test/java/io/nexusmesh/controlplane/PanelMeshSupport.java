@@ -1,5 +1,6 @@
 package io.nexusmesh.controlplane;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.Struct;
@@ -100,5 +101,60 @@ final class PanelMeshSupport {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
+  }
+
+  /**
+   * The panel's UI through the traffic gateway ({@code /panels/tools/...}): HTTP with the caller's
+   * credential checked and not passed on, a WebSocket relayed both ways, another organisation's
+   * caller and a caller without a credential refused.
+   */
+  static void assertPanelUiThroughTheTrafficGateway(int gatewayPort, String apiKey, String outsider)
+      throws Exception {
+    var http = java.net.http.HttpClient.newHttpClient();
+    java.util.function.Function<String, java.net.http.HttpResponse<String>> get =
+        credential -> {
+          var request =
+              java.net.http.HttpRequest.newBuilder(
+                  java.net.URI.create(
+                      "http://127.0.0.1:" + gatewayPort + "/panels/tools/hello?x=1"));
+          if (credential != null) {
+            request.header("Authorization", "Bearer " + credential);
+          }
+          try {
+            return http.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        };
+    var answered = get.apply(apiKey);
+    assertThat(answered.statusCode()).as(answered.body()).isEqualTo(200);
+    var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(answered.body());
+    assertThat(body.get("path").asText()).isEqualTo("/hello?x=1");
+    assertThat(body.get("user").asText()).isNotEmpty();
+    assertThat(body.get("authorization").asText())
+        .as("the caller's credential stays at the gateway")
+        .isEmpty();
+    assertThat(get.apply(null).statusCode()).isEqualTo(401);
+    assertThat(get.apply(outsider).statusCode()).isEqualTo(404);
+
+    var received = new java.util.concurrent.CompletableFuture<String>();
+    var socket =
+        http.newWebSocketBuilder()
+            .header("Authorization", "Bearer " + apiKey)
+            .header("Origin", "http://127.0.0.1:" + gatewayPort) // Armeria requires one
+            .buildAsync(
+                java.net.URI.create("ws://127.0.0.1:" + gatewayPort + "/panels/tools/ws"),
+                new java.net.http.WebSocket.Listener() {
+                  @Override
+                  public java.util.concurrent.CompletionStage<?> onText(
+                      java.net.http.WebSocket ws, CharSequence data, boolean last) {
+                    received.complete(data.toString());
+                    return null;
+                  }
+                })
+            .get(10, java.util.concurrent.TimeUnit.SECONDS);
+    socket.sendText("hi", true).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(received.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("echo:hi");
+    socket.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done");
   }
 }

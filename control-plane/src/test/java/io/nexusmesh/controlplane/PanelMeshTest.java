@@ -201,6 +201,12 @@ class PanelMeshTest {
                                 .execute(
                                     ExecuteRequest.newBuilder().setWorkflow("absent").build())),
                 code -> code != Status.Code.UNAUTHENTICATED);
+        PanelMeshSupport.assertPanelUiThroughTheTrafficGateway(
+            gateway.port(),
+            key,
+            cp.issuer.mint(
+                io.nexusmesh.runtime.auth.DevTokenIssuer.TokenRequest.user(
+                    "eve", "other-" + org, io.nexusmesh.runtime.auth.Audiences.GATEWAY, "admin")));
         try (McpSyncClient mcp = PanelMeshSupport.mcp(gateway.port(), key)) {
           mcp.initialize();
           await()

@@ -25,10 +25,14 @@ public final class PanelApp implements AutoCloseable {
 
   private final ClientFactory factory;
   private final WebClient client;
+  private final Endpoint endpoint;
+  private final String appToken;
 
-  private PanelApp(ClientFactory factory, WebClient client) {
+  private PanelApp(ClientFactory factory, WebClient client, Endpoint endpoint, String appToken) {
     this.factory = factory;
     this.client = client;
+    this.endpoint = endpoint;
+    this.appToken = appToken;
   }
 
   /** The app at {@code app} ({@code http://host:port} or {@code unix:/path}). */
@@ -51,7 +55,7 @@ public final class PanelApp implements AutoCloseable {
             .factory(factory)
             .addHeader(TOKEN_HEADER, appToken)
             .build();
-    return new PanelApp(factory, client);
+    return new PanelApp(factory, client, endpoint, appToken);
   }
 
   /** A fresh random app token (hex, 256 bits). */
@@ -59,6 +63,16 @@ public final class PanelApp implements AutoCloseable {
     byte[] bytes = new byte[32];
     new SecureRandom().nextBytes(bytes);
     return HexFormat.of().formatHex(bytes);
+  }
+
+  /** Where the user server listens. */
+  public Endpoint endpoint() {
+    return endpoint;
+  }
+
+  /** The token the user server expects in {@value #TOKEN_HEADER}. */
+  public String appToken() {
+    return appToken;
   }
 
   /** The client, with the app token on every request. */

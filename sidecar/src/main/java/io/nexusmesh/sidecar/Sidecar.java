@@ -6,6 +6,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
+import io.nexusmesh.runtime.relay.HttpRelay;
 import io.nexusmesh.runtime.server.NexusServer;
 import io.nexusmesh.runtime.server.NexusServerOptions;
 import io.nexusmesh.runtime.telemetry.Telemetry;
@@ -16,6 +17,7 @@ import io.nexusmesh.sidecar.manifest.ManifestWatcher;
 import io.nexusmesh.sidecar.mesh.MeshRegistration;
 import io.nexusmesh.sidecar.proxy.BusProxy;
 import io.nexusmesh.sidecar.proxy.ProxyServer;
+import io.nexusmesh.sidecar.ui.PanelUiService;
 import io.nexusmesh.sidecar.watchdog.IdleWatchdog;
 import java.time.Clock;
 import java.time.Duration;
@@ -100,6 +102,17 @@ public final class Sidecar implements AutoCloseable {
         List.of(service),
         new InvokeKeyAuthenticator(identity),
         Telemetry.fromEnvironment("nexus-sidecar"));
+    HttpRelay uiRelay = new HttpRelay();
+    sb.serviceUnder(
+        PanelUiService.PATH,
+        new PanelUiService(new InvokeKeyAuthenticator(identity), app, uiRelay).service());
+    sb.serverListener(
+        new com.linecorp.armeria.server.ServerListenerAdapter() {
+          @Override
+          public void serverStopped(Server server) {
+            uiRelay.close();
+          }
+        });
     MeshRegistration[] registered = registration;
     // Readiness: the manifest was read and is valid, and the control plane knows the instance.
     sb.service(

@@ -6,7 +6,6 @@ import io.envoyproxy.controlplane.cache.ConfigWatcher;
 import io.envoyproxy.controlplane.cache.DeltaResponse;
 import io.envoyproxy.controlplane.cache.DeltaWatch;
 import io.envoyproxy.controlplane.cache.DeltaXdsRequest;
-import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.Response;
 import io.envoyproxy.controlplane.cache.Watch;
 import io.envoyproxy.controlplane.cache.XdsRequest;
@@ -68,7 +67,12 @@ final class SubscriberViews implements ConfigWatcher {
     XdsRequest scoped =
         XdsRequest.create(request.v3Request().toBuilder().setNode(callerNode()).build());
     return cache.createWatch(
-        ads && !namesOwnResources(request.getResourceType()),
+        // Not "ads": java-control-plane holds back an ADS response that lacks a requested name
+        // (for Envoy's sake, so it waits for what it will need). In state of the world a missing
+        // listener or cluster is how a removal is told, so holding back would keep a deleted
+        // panel resolving forever in grpc-java; and one panel the traffic gateway asks for that
+        // does not exist (yet) would hold back every other panel's endpoints.
+        false,
         scoped,
         knownResourceNames,
         responseConsumer,
@@ -95,17 +99,6 @@ final class SubscriberViews implements ConfigWatcher {
         isWildcard,
         responseConsumer,
         hasClusterChanged);
-  }
-
-  /**
-   * Whether a response of this type must list everything the client holds (listeners and clusters,
-   * in state of the world): a removed one is removed by its absence. java-control-plane holds back
-   * an ADS response that lacks a requested name (for Envoy's sake, so it waits for what it will
-   * need); for these types that would keep a deleted panel resolving forever in grpc-java, which
-   * asks for listeners and clusters by name. Routes and endpoints keep the check.
-   */
-  private static boolean namesOwnResources(Resources.ResourceType type) {
-    return type == Resources.ResourceType.LISTENER || type == Resources.ResourceType.CLUSTER;
   }
 
   private Node callerNode() {

@@ -238,6 +238,34 @@ public final class Gateway implements AutoCloseable {
           SessionWebSocketService.PATH,
           new SessionWebSocketService(sessions, sessionEvents, authenticator).service());
       sb.service(McpService.METADATA_PATH, mcp.metadata());
+      var trafficRelay = new io.nexusmesh.runtime.relay.HttpRelay();
+      var panelEndpoints =
+          config.xdsServer() == null
+              ? null
+              : new io.nexusmesh.gateway.panel.PanelEndpoints(
+                  config.xdsServer(),
+                  "gateway/" + config.gatewayId() + "/traffic",
+                  () -> config.controlPlaneToken() == null ? "" : config.controlPlaneToken());
+      sb.serviceUnder(
+          io.nexusmesh.gateway.panel.PanelTrafficService.PATH,
+          new io.nexusmesh.gateway.panel.PanelTrafficService(
+                  authenticator,
+                  registry,
+                  panelEndpoints == null
+                      ? io.nexusmesh.gateway.panel.PanelAddresses.direct()
+                      : io.nexusmesh.gateway.panel.PanelAddresses.xds(panelEndpoints),
+                  trafficRelay)
+              .service());
+      sb.serverListener(
+          new com.linecorp.armeria.server.ServerListenerAdapter() {
+            @Override
+            public void serverStopped(com.linecorp.armeria.server.Server stopped) {
+              trafficRelay.close();
+              if (panelEndpoints != null) {
+                panelEndpoints.close();
+              }
+            }
+          });
       Server server = sb.build();
       server.start().join();
       mesh.addLocalPort(server.activeLocalPort());
