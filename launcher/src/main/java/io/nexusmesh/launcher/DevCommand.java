@@ -72,6 +72,12 @@ final class DevCommand implements Callable<Integer> {
         "  gateway        " + s.gatewayUrl() + "   gRPC, REST, gRPC-Web, SSE; API docs at /docs");
     out.println(
         "  mcp            " + s.gatewayUrl() + "/mcp   MCP (streamable HTTP) for AI agents");
+    out.println(
+        "  xds            "
+            + s.xdsServer()
+            + "   ADS: xds:///gateways.dev, panels at "
+            + s.gatewayUrl()
+            + "/panels/NAME/");
     out.println("  redis          redis://127.0.0.1:" + s.redisPort());
     out.println("  kafka          127.0.0.1:" + s.kafkaPort());
     out.println("  llm manager    sessions' agents answer with " + llm);

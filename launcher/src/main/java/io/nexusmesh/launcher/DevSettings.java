@@ -9,7 +9,8 @@ import java.util.Map;
  * @param home {@code $NEXUS_HOME} (default {@code ~/.nexus}); the stack's own files live in its
  *     {@code dev/} and {@code control-plane/} folders
  */
-record DevSettings(Path home, int controlPlanePort, int gatewayPort, int redisPort, int kafkaPort) {
+record DevSettings(
+    Path home, int controlPlanePort, int gatewayPort, int redisPort, int kafkaPort, int xdsPort) {
   static final String ORG = "demo";
 
   static DevSettings fromEnvironment(Map<String, String> env) {
@@ -21,7 +22,8 @@ record DevSettings(Path home, int controlPlanePort, int gatewayPort, int redisPo
         port(env, "NEXUS_CONTROL_PLANE_PORT", 8080),
         port(env, "NEXUS_GATEWAY_PORT", 9090),
         port(env, "NEXUS_DEV_REDIS_PORT", 6379),
-        port(env, "NEXUS_DEV_KAFKA_PORT", 9092));
+        port(env, "NEXUS_DEV_KAFKA_PORT", 9092),
+        port(env, "NEXUS_XDS_PORT", 18000));
   }
 
   private static int port(Map<String, String> env, String name, int fallback) {
@@ -38,6 +40,11 @@ record DevSettings(Path home, int controlPlanePort, int gatewayPort, int redisPo
       // reported below
     }
     throw new IllegalArgumentException(name + "=" + value + " is not a port (expected: 1..65535)");
+  }
+
+  /** The control plane's xDS server, as the gateway subscribes to it. */
+  String xdsServer() {
+    return "127.0.0.1:" + xdsPort;
   }
 
   Path devDir() {

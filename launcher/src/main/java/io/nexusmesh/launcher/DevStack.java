@@ -77,6 +77,7 @@ final class DevStack implements AutoCloseable {
     Ports.requireFree(settings.controlPlanePort(), "control plane", "NEXUS_CONTROL_PLANE_PORT");
     Ports.requireFree(settings.gatewayPort(), "gateway", "NEXUS_GATEWAY_PORT");
     Ports.requireFree(settings.kafkaPort(), "kafka", "NEXUS_DEV_KAFKA_PORT");
+    Ports.requireFree(settings.xdsPort(), "xDS server", "NEXUS_XDS_PORT");
     Ports.requireFree(settings.kafkaPort() + 1, "kafka controller", "NEXUS_DEV_KAFKA_PORT");
 
     EmbeddedRedis redis = component("redis", () -> EmbeddedRedis.start(settings));
@@ -179,6 +180,8 @@ final class DevStack implements AutoCloseable {
                 "--nexus.control-plane.port=" + settings.controlPlanePort(),
                 "--nexus.control-plane.home=" + settings.controlPlaneHome(),
                 "--nexus.control-plane.dev-issuer=true",
+                "--nexus.xds.host=127.0.0.1",
+                "--nexus.xds.port=" + settings.xdsPort(),
                 "--nexus.control-plane.shutdown-timeout=2s",
                 "--nexus.control-plane.console.gateway-url=" + settings.gatewayUrl(),
                 "--spring.datasource.url=jdbc:h2:file:"
@@ -245,6 +248,8 @@ final class DevStack implements AutoCloseable {
     env.put("NEXUS_OIDC_ISSUER", settings.issuerUrl());
     env.put("NEXUS_CONTROL_PLANE_URL", settings.controlPlaneUrl());
     env.put("NEXUS_GATEWAY_TOKEN", tokens.gateway(DevSettings.ORG));
+    // Sidecars through xds:///panel.NAME, panels' UIs from the same snapshot.
+    env.put("NEXUS_XDS_SERVER", settings.xdsServer());
     env.put("NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "2s");
     // Kafka is part of the mesh too: no workflow may call it. Sessions' agents run on it.
     env.put("NEXUS_EGRESS_MESH_ENDPOINTS", "127.0.0.1:" + settings.kafkaPort());

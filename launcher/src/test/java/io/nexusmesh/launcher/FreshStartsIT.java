@@ -125,6 +125,7 @@ class FreshStartsIT {
         "NEXUS_CONTROL_PLANE_PORT", Integer.toString(NexusProcess.freePort()),
         "NEXUS_GATEWAY_PORT", Integer.toString(NexusProcess.freePort()),
         "NEXUS_DEV_REDIS_PORT", Integer.toString(NexusProcess.freePort()),
+        "NEXUS_XDS_PORT", Integer.toString(NexusProcess.freePort()),
         "NEXUS_DEV_KAFKA_PORT", Integer.toString(NexusProcess.freePortPair()));
   }
 

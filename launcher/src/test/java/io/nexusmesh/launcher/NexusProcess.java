@@ -56,6 +56,7 @@ final class NexusProcess implements AutoCloseable {
         "NEXUS_CONTROL_PLANE_PORT", Integer.toString(freePort()),
         "NEXUS_GATEWAY_PORT", Integer.toString(freePort()),
         "NEXUS_DEV_REDIS_PORT", Integer.toString(freePort()),
+        "NEXUS_XDS_PORT", Integer.toString(freePort()),
         "NEXUS_DEV_KAFKA_PORT", Integer.toString(freePortPair()));
   }
 
