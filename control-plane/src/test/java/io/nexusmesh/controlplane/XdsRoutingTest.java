@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
-import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -15,7 +13,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.stub.StreamObserver;
 import io.nexusmesh.api.controlplane.v1.CreatePanelRequest;
 import io.nexusmesh.api.controlplane.v1.DeletePanelRequest;
 import io.nexusmesh.api.controlplane.v1.IssuePanelCredentialRequest;
@@ -369,12 +366,13 @@ class XdsRoutingTest {
             Grpc.newChannelBuilder(
                     "127.0.0.1:" + bootstrap.port, InsecureChannelCredentials.create())
                 .build());
-    assertThat(subscribe(ads, null).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
-    assertThat(subscribe(cp.as(ads, panelCredential), null).getStatus().getCode())
+    assertThat(RawAds.subscribe(ads, null).getStatus().getCode())
+        .isEqualTo(Status.Code.UNAUTHENTICATED);
+    assertThat(RawAds.subscribe(cp.as(ads, panelCredential), null).getStatus().getCode())
         .isEqualTo(Status.Code.PERMISSION_DENIED);
     // A developer sees the gateway fleet but no panel, whatever node id it claims.
     DiscoveryResponse listeners =
-        subscribe(cp.as(ads, cp.token("dev", ORG, "developer")), "gateway/gw-1").response;
+        RawAds.subscribe(cp.as(ads, cp.token("dev", ORG, "developer")), "gateway/gw-1").response();
     assertThat(listeners.getResourcesList()).isNotEmpty();
     assertThat(
             listeners.getResourcesList().stream()
@@ -389,47 +387,5 @@ class XdsRoutingTest {
                     }))
         .contains("gateways", "gateways.dev")
         .noneMatch(name -> name.startsWith("panel."));
-  }
-
-  /** What one LDS subscription on a raw ADS stream got: its first response, or its end. */
-  private record Subscription(DiscoveryResponse response, StatusRuntimeException error) {
-    Status getStatus() {
-      return error == null ? Status.OK : error.getStatus();
-    }
-  }
-
-  private static Subscription subscribe(
-      AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub ads, String nodeId)
-      throws Exception {
-    CompletableFuture<Subscription> result = new CompletableFuture<>();
-    var requests =
-        ads.streamAggregatedResources(
-            new StreamObserver<>() {
-              @Override
-              public void onNext(DiscoveryResponse response) {
-                result.complete(new Subscription(response, null));
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                result.complete(
-                    new Subscription(null, Status.fromThrowable(t).asRuntimeException()));
-              }
-
-              @Override
-              public void onCompleted() {
-                result.complete(new Subscription(null, Status.UNKNOWN.asRuntimeException()));
-              }
-            });
-    requests.onNext(
-        DiscoveryRequest.newBuilder()
-            .setNode(Node.newBuilder().setId(nodeId == null ? "test" : nodeId))
-            .setTypeUrl("type.googleapis.com/envoy.config.listener.v3.Listener")
-            .build());
-    try {
-      return result.get(10, TimeUnit.SECONDS);
-    } finally {
-      requests.onCompleted();
-    }
   }
 }

@@ -132,7 +132,10 @@ public final class Gateway implements AutoCloseable {
               sessionEvents.progress(execution, path);
             }
           };
-      var panelTools = new PanelTools(registry, sidecarStubs(config));
+      var panelRouting =
+          new io.nexusmesh.gateway.panel.PanelRouting(
+              config.xdsServer(), config.gatewayId(), config.controlPlaneToken());
+      var panelTools = new PanelTools(registry, panelRouting.sidecars());
       // Sessions' agents and llm nodes: turns on the semantic bus, when there is one.
       var turnCredentials = new TurnCredentials(redis, clock);
       var budget = new TokenBudget(redis, clock, config.llmTokensPerHour());
@@ -238,32 +241,14 @@ public final class Gateway implements AutoCloseable {
           SessionWebSocketService.PATH,
           new SessionWebSocketService(sessions, sessionEvents, authenticator).service());
       sb.service(McpService.METADATA_PATH, mcp.metadata());
-      var trafficRelay = new io.nexusmesh.runtime.relay.HttpRelay();
-      var panelEndpoints =
-          config.xdsServer() == null
-              ? null
-              : new io.nexusmesh.gateway.panel.PanelEndpoints(
-                  config.xdsServer(),
-                  "gateway/" + config.gatewayId() + "/traffic",
-                  () -> config.controlPlaneToken() == null ? "" : config.controlPlaneToken());
       sb.serviceUnder(
           io.nexusmesh.gateway.panel.PanelTrafficService.PATH,
-          new io.nexusmesh.gateway.panel.PanelTrafficService(
-                  authenticator,
-                  registry,
-                  panelEndpoints == null
-                      ? io.nexusmesh.gateway.panel.PanelAddresses.direct()
-                      : io.nexusmesh.gateway.panel.PanelAddresses.xds(panelEndpoints),
-                  trafficRelay)
-              .service());
+          panelRouting.traffic(authenticator, registry).service());
       sb.serverListener(
           new com.linecorp.armeria.server.ServerListenerAdapter() {
             @Override
-            public void serverStopped(com.linecorp.armeria.server.Server stopped) {
-              trafficRelay.close();
-              if (panelEndpoints != null) {
-                panelEndpoints.close();
-              }
+            public void serverStopped(Server stopped) {
+              panelRouting.close();
             }
           });
       Server server = sb.build();
@@ -361,38 +346,5 @@ public final class Gateway implements AutoCloseable {
       agentBus.close();
     }
     redis.shutdown();
-  }
-
-  /**
-   * Sidecars through {@code xds:///} names when the gateway has an xDS server (subscribing with its
-   * control-plane token, unless the JVM has a bootstrap already), else at their reported endpoints.
-   */
-  private static io.nexusmesh.gateway.panel.SidecarStubs sidecarStubs(GatewayConfig config) {
-    if (config.xdsServer() == null) {
-      return new io.nexusmesh.gateway.panel.DirectSidecarStubs();
-    }
-    if (!io.nexusmesh.client.XdsBootstrap.configured()) {
-      installBootstrap(config);
-    }
-    return new io.nexusmesh.gateway.panel.XdsSidecarStubs();
-  }
-
-  private static void installBootstrap(GatewayConfig config) {
-    try {
-      java.nio.file.Path token =
-          java.nio.file.Files.createTempFile(
-              "nexus-xds-token",
-              "",
-              java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                  java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-      token.toFile().deleteOnExit();
-      java.nio.file.Files.writeString(
-          token, config.controlPlaneToken() == null ? "" : config.controlPlaneToken());
-      new io.nexusmesh.client.XdsBootstrap(
-              config.xdsServer(), "gateway/" + config.gatewayId(), token)
-          .install();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot write the gateway's xDS token file", e);
-    }
   }
 }

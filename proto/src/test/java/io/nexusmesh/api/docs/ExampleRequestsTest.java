@@ -44,6 +44,7 @@ class ExampleRequestsTest {
           DeploymentServiceGrpc.getServiceDescriptor(),
           EgressPolicyServiceGrpc.getServiceDescriptor(),
           GatewayServiceGrpc.getServiceDescriptor(),
+          io.nexusmesh.api.controlplane.v1.MeshServiceGrpc.getServiceDescriptor(),
           PanelServiceGrpc.getServiceDescriptor(),
           SecretServiceGrpc.getServiceDescriptor(),
           WorkflowServiceGrpc.getServiceDescriptor(),
