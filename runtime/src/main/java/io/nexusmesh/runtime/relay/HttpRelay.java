@@ -80,7 +80,12 @@ public final class HttpRelay implements AutoCloseable {
    * other is closed with the same status.
    */
   public WebSocket relay(WebSocket in, Map<String, String> callerHeaders, Target target) {
-    WebSocketWriter out = WebSocket.streaming();
+    return relay(in, callerHeaders, target, WebSocket.streaming());
+  }
+
+  /** {@link #relay(WebSocket, Map, Target)} writing the upstream's frames to {@code out}. */
+  public WebSocketWriter relay(
+      WebSocket in, Map<String, String> callerHeaders, Target target, WebSocketWriter out) {
     com.linecorp.armeria.common.HttpHeadersBuilder headers = HttpHeaders.builder();
     callerHeaders.forEach(
         (name, value) -> {

@@ -9,6 +9,7 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.websocket.WebSocket;
 import com.linecorp.armeria.common.websocket.WebSocketCloseStatus;
+import com.linecorp.armeria.common.websocket.WebSocketWriter;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.websocket.WebSocketService;
@@ -22,6 +23,7 @@ import io.nexusmesh.runtime.relay.HttpRelay;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The traffic gateway: {@value #PATH}{@code NAME/...} reaches the web UI (HTTP and WebSocket) of
@@ -105,27 +107,30 @@ public final class PanelTrafficService {
                 caller.subject())));
   }
 
+  /**
+   * {@link #route} off the event loop: checking a token may fetch the issuer's keys, and a panel
+   * asked for the first time waits for its endpoints to be pushed.
+   */
+  private CompletableFuture<Route> routeLater(ServiceRequestContext ctx, RequestHeaders headers) {
+    return CompletableFuture.supplyAsync(() -> route(ctx, headers), ctx.blockingTaskExecutor());
+  }
+
   private HttpResponse http(ServiceRequestContext ctx, HttpRequest request) {
-    Route route = route(ctx, request.headers());
-    return switch (route) {
-      case Refused refused ->
-          HttpResponse.ofJson(refused.status(), Map.of("error", refused.message()));
-      case Routed routed -> {
-        ctx.clearRequestTimeout(); // a UI may stream (server-sent events, downloads)
-        yield relay.forward(request, routed.target());
-      }
-    };
+    return HttpResponse.of(
+        routeLater(ctx, request.headers())
+            .thenApply(
+                route ->
+                    switch (route) {
+                      case Refused refused ->
+                          HttpResponse.ofJson(refused.status(), Map.of("error", refused.message()));
+                      case Routed routed -> {
+                        ctx.clearRequestTimeout(); // a UI may stream (events, downloads)
+                        yield relay.forward(request, routed.target());
+                      }
+                    }));
   }
 
   private WebSocket webSocket(ServiceRequestContext ctx, WebSocket in) {
-    Route route = route(ctx, ctx.request().headers());
-    if (route instanceof Refused refused) {
-      in.abort();
-      var out = WebSocket.streaming();
-      out.close(
-          WebSocketCloseStatus.POLICY_VIOLATION, refused.status().code() + " " + refused.message());
-      return out;
-    }
     Map<String, String> headers = new HashMap<>();
     ctx.request()
         .headers()
@@ -135,6 +140,22 @@ public final class PanelTrafficService {
                 headers.put(name.toString(), value);
               }
             });
-    return relay.relay(in, headers, ((Routed) route).target());
+    WebSocketWriter out = WebSocket.streaming();
+    routeLater(ctx, ctx.request().headers())
+        .handle(
+            (route, failure) -> {
+              if (route instanceof Routed routed) {
+                relay.relay(in, headers, routed.target(), out);
+              } else {
+                in.abort();
+                out.close(
+                    WebSocketCloseStatus.POLICY_VIOLATION,
+                    route instanceof Refused refused
+                        ? refused.status().code() + " " + refused.message()
+                        : "the request could not be routed");
+              }
+              return null;
+            });
+    return out;
   }
 }
