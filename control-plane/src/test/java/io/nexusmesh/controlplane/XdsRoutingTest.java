@@ -94,6 +94,18 @@ class XdsRoutingTest {
     return Grpc.newChannelBuilder("xds:///" + name, InsecureChannelCredentials.create()).build();
   }
 
+  /** Waits until {@code channel} resolves and answers (its first xDS answers may take a moment). */
+  private static void awaitServing(ManagedChannel channel) {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              check(channel);
+              return true;
+            });
+  }
+
   private static void check(ManagedChannel channel) {
     HealthGrpc.newBlockingStub(channel)
         .withDeadlineAfter(5, TimeUnit.SECONDS)
@@ -101,15 +113,12 @@ class XdsRoutingTest {
   }
 
   /** How many ListExecutions calls a gateway served, from its Prometheus metrics. */
-  private static double listCalls(io.nexusmesh.gateway.Gateway gateway) throws Exception {
+  private static double listCalls(io.nexusmesh.gateway.Gateway gateway) {
     String metrics =
-        java.net.http.HttpClient.newHttpClient()
-            .send(
-                java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create("http://127.0.0.1:" + gateway.port() + "/metrics"))
-                    .build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString())
-            .body();
+        com.linecorp.armeria.client.WebClient.of("http://127.0.0.1:" + gateway.port())
+            .blocking()
+            .get("/metrics")
+            .contentUtf8();
     return metrics
         .lines()
         .filter(l -> l.startsWith("nexus_requests_total") && l.contains("ListExecutions"))
@@ -168,14 +177,7 @@ class XdsRoutingTest {
       reportInstance(credential, first.port());
       ManagedChannel channel = xds("panel.tools");
       try {
-        await()
-            .atMost(Duration.ofSeconds(20))
-            .ignoreExceptions()
-            .until(
-                () -> {
-                  check(channel);
-                  return true;
-                });
+        awaitServing(channel);
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger failures = new AtomicInteger();
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -226,14 +228,7 @@ class XdsRoutingTest {
       reportInstance(credential, upstream.port());
       ManagedChannel channel = xds("panel.steady");
       try {
-        await()
-            .atMost(Duration.ofSeconds(20))
-            .ignoreExceptions()
-            .until(
-                () -> {
-                  check(channel);
-                  return true;
-                });
+        awaitServing(channel);
         var home = cp.home;
         cp.close();
         cp = null;
@@ -273,14 +268,7 @@ class XdsRoutingTest {
       reportInstance(credential, upstream.port());
       ManagedChannel channel = xds("panel.refused");
       try {
-        await()
-            .atMost(Duration.ofSeconds(20))
-            .ignoreExceptions()
-            .until(
-                () -> {
-                  check(channel);
-                  return true;
-                });
+        awaitServing(channel);
         // A listener grpc-java cannot use (its connection manager has no filters), as a newer or
         // broken control plane might send.
         var broken =
@@ -344,14 +332,7 @@ class XdsRoutingTest {
             .isEmpty();
         // The next good version puts everything back.
         cp.context.getBean(io.nexusmesh.controlplane.xds.MeshPublisher.class).publishNow();
-        await()
-            .atMost(Duration.ofSeconds(20))
-            .ignoreExceptions()
-            .until(
-                () -> {
-                  check(channel);
-                  return true;
-                });
+        awaitServing(channel);
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }

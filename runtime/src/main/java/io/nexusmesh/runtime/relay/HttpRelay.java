@@ -10,6 +10,7 @@ import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.common.websocket.WebSocket;
 import com.linecorp.armeria.common.websocket.WebSocketCloseStatus;
@@ -79,17 +80,19 @@ public final class HttpRelay implements AutoCloseable {
    * Opens a WebSocket to {@code target} and relays frames both ways; when either side closes, the
    * other is closed with the same status.
    */
-  public WebSocket relay(WebSocket in, Map<String, String> callerHeaders, Target target) {
+  public WebSocket relay(WebSocket in, RequestHeaders callerHeaders, Target target) {
     return relay(in, callerHeaders, target, WebSocket.streaming());
   }
 
-  /** {@link #relay(WebSocket, Map, Target)} writing the upstream's frames to {@code out}. */
+  /**
+   * {@link #relay(WebSocket, RequestHeaders, Target)} writing the upstream's frames to {@code out}.
+   */
   public WebSocketWriter relay(
-      WebSocket in, Map<String, String> callerHeaders, Target target, WebSocketWriter out) {
+      WebSocket in, RequestHeaders callerHeaders, Target target, WebSocketWriter out) {
     com.linecorp.armeria.common.HttpHeadersBuilder headers = HttpHeaders.builder();
     callerHeaders.forEach(
         (name, value) -> {
-          if (!DROPPED.contains(AsciiString.of(name.toLowerCase(java.util.Locale.ROOT)))) {
+          if (!name.toString().startsWith(":") && !DROPPED.contains(name)) {
             headers.add(name, value);
           }
         });

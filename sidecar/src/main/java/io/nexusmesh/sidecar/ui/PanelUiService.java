@@ -16,7 +16,6 @@ import io.nexusmesh.runtime.error.NexusException;
 import io.nexusmesh.runtime.relay.HttpRelay;
 import io.nexusmesh.sidecar.PanelApp;
 import io.nexusmesh.sidecar.invoke.InvokeKeyAuthenticator;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -73,15 +72,6 @@ public final class PanelUiService {
       out.close(WebSocketCloseStatus.POLICY_VIOLATION, "not this panel instance's invoke key");
       return out;
     }
-    Map<String, String> headers = new HashMap<>();
-    ctx.request()
-        .headers()
-        .forEach(
-            (name, value) -> {
-              if (!name.toString().startsWith(":")) {
-                headers.put(name.toString(), value);
-              }
-            });
-    return relay.relay(in, headers, target(ctx));
+    return relay.relay(in, ctx.request().headers(), target(ctx));
   }
 }

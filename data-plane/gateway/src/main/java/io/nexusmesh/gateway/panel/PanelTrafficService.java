@@ -20,7 +20,6 @@ import io.nexusmesh.runtime.auth.Authenticator;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.NexusException;
 import io.nexusmesh.runtime.relay.HttpRelay;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -131,17 +130,9 @@ public final class PanelTrafficService {
   }
 
   private WebSocket webSocket(ServiceRequestContext ctx, WebSocket in) {
-    Map<String, String> headers = new HashMap<>();
-    ctx.request()
-        .headers()
-        .forEach(
-            (name, value) -> {
-              if (!name.toString().startsWith(":")) {
-                headers.put(name.toString(), value);
-              }
-            });
+    RequestHeaders headers = ctx.request().headers();
     WebSocketWriter out = WebSocket.streaming();
-    routeLater(ctx, ctx.request().headers())
+    routeLater(ctx, headers)
         .handle(
             (route, failure) -> {
               if (route instanceof Routed routed) {
