@@ -70,14 +70,24 @@ final class BenchGateway implements AutoCloseable {
   }
 
   static BenchGateway start() throws Exception {
+    return start(false);
+  }
+
+  /**
+   * A gateway on its own {@code redis-server}: without persistence, or ({@code fsyncAlways}) with
+   * an append-only file synced to disk before each write is acknowledged ({@code appendfsync
+   * always}), the most a Redis can promise that an acknowledged step survives a power cut.
+   */
+  static BenchGateway start(boolean fsyncAlways) throws Exception {
     int redisPort = freePort();
-    RedisServer redis =
-        RedisServer.builder()
-            .bind("127.0.0.1")
-            .port(redisPort)
-            .setting("save \"\"")
-            .setting("appendonly no")
-            .build();
+    var builder = RedisServer.builder().bind("127.0.0.1").port(redisPort).setting("save \"\"");
+    if (fsyncAlways) {
+      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("nexus-bench-redis");
+      builder.setting("dir " + dir).setting("appendonly yes").setting("appendfsync always");
+    } else {
+      builder.setting("appendonly no");
+    }
+    RedisServer redis = builder.build();
     redis.start();
     Gateway gateway =
         Gateway.start(

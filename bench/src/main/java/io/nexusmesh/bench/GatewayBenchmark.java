@@ -74,13 +74,7 @@ public final class GatewayBenchmark {
         """
         {"nodes": [{"id": "greet", "transform": {"expression": "{'greeting': 'Hello, ' + input.name + '!'}"}}],
          "mode": "EXECUTION_MODE_EPHEMERAL"}""");
-    gateway.deploy(
-        "durable",
-        """
-        {"nodes": [{"id": "a", "transform": {"expression": "input.name"}},
-                   {"id": "b", "transform": {"expression": "'Hello, ' + nodes.a"}},
-                   {"id": "c", "transform": {"expression": "{'greeting': nodes.b + '!'}"}}],
-         "edges": [{"from": "a", "to": "b"}, {"from": "b", "to": "c"}]}""");
+    gateway.deploy("durable", DURABLE_3_STEPS);
 
     ManagedChannel toEcho =
         NettyChannelBuilder.forAddress("127.0.0.1", echo.activeLocalPort()).usePlaintext().build();
@@ -101,6 +95,18 @@ public final class GatewayBenchmark {
     var gatewayStub =
         ExecutionServiceGrpc.newBlockingStub(toGateway)
             .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth));
+    // The same gateway once more, on a Redis that syncs its append-only file at every write.
+    BenchGateway fsyncGateway = BenchGateway.start(true);
+    fsyncGateway.deploy("durable", DURABLE_3_STEPS);
+    ManagedChannel toFsyncGateway =
+        NettyChannelBuilder.forAddress("127.0.0.1", fsyncGateway.port()).usePlaintext().build();
+    Metadata fsyncAuth = new Metadata();
+    fsyncAuth.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + fsyncGateway.key.secret());
+    var fsyncStub =
+        ExecutionServiceGrpc.newBlockingStub(toFsyncGateway)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(fsyncAuth));
     WebClient rest = WebClient.of("http://127.0.0.1:" + gateway.port());
     Struct input =
         Struct.newBuilder()
@@ -150,7 +156,11 @@ public final class GatewayBenchmark {
             new Scenario(
                 "durable 3-step workflow, gRPC",
                 grpcEcho,
-                () -> check(gatewayStub.execute(durable))));
+                () -> check(gatewayStub.execute(durable))),
+            new Scenario(
+                "durable 3-step, Redis appendfsync always",
+                grpcEcho,
+                () -> check(fsyncStub.execute(durable))));
     BenchRun.runAndPrint(load, scenarios);
 
     toEcho.shutdownNow();
@@ -158,9 +168,19 @@ public final class GatewayBenchmark {
     recipe.stop().join();
     toGateway.shutdownNow();
     gateway.close();
+    toFsyncGateway.shutdownNow();
+    fsyncGateway.close();
     echo.stop().join();
     System.exit(0);
   }
+
+  /** Three chained transforms, every step journaled. */
+  private static final String DURABLE_3_STEPS =
+      """
+      {"nodes": [{"id": "a", "transform": {"expression": "input.name"}},
+                 {"id": "b", "transform": {"expression": "'Hello, ' + nodes.a"}},
+                 {"id": "c", "transform": {"expression": "{'greeting': nodes.b + '!'}"}}],
+       "edges": [{"from": "a", "to": "b"}, {"from": "b", "to": "c"}]}""";
 
   private static void restCall(WebClient client, RequestHeaders headers, String workflow) {
     var response =

@@ -183,7 +183,8 @@ public final class Gateway implements AutoCloseable {
               new Executions.Options(
                   config.gatewayId() + "/" + UUID.randomUUID(),
                   config.leaseTtl(),
-                  config.retention()));
+                  config.retention(),
+                  config.parkAfter()));
       executions.start();
       Authenticator authenticator =
           new BearerAuthenticator(

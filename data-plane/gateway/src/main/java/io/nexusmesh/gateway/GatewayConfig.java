@@ -40,6 +40,9 @@ import org.jspecify.annotations.Nullable;
  *     grpc-java's xDS client, and the traffic gateway routes to the endpoints it is pushed
  * @param llmTokensPerHour {@code NEXUS_LLM_ORG_TOKENS_PER_HOUR} (1,000,000): model tokens an
  *     organisation's agents may use per clock hour (0: unlimited)
+ * @param parkAfter {@code NEXUS_GATEWAY_PARK_AFTER} (500ms): a durable execution that would wait
+ *     longer than this for a signal or a timer is parked in Redis, holding no thread or memory of
+ *     any gateway until it is due ({@code never}: waits are held in memory)
  */
 public record GatewayConfig(
     int port,
@@ -60,7 +63,8 @@ public record GatewayConfig(
     List<String> meshEndpoints,
     @Nullable String kafkaBootstrap,
     long llmTokensPerHour,
-    @Nullable String xdsServer) {
+    @Nullable String xdsServer,
+    Duration parkAfter) {
   private static final Pattern DURATION = Pattern.compile("^(\\d+)(ms|s|m|h|d)$");
 
   public GatewayConfig {
@@ -75,6 +79,7 @@ public record GatewayConfig(
     mcpAllowedOrigins = List.copyOf(requireNonNull(mcpAllowedOrigins, "mcpAllowedOrigins"));
     meshEndpoints = List.copyOf(requireNonNull(meshEndpoints, "meshEndpoints"));
     requireNonNull(shutdownTimeout, "shutdownTimeout");
+    requireNonNull(parkAfter, "parkAfter");
   }
 
   /** The settings of {@code System.getenv()}. */
@@ -105,7 +110,10 @@ public record GatewayConfig(
         list(env.getOrDefault("NEXUS_EGRESS_MESH_ENDPOINTS", "")),
         blankToNull(env.get("NEXUS_KAFKA_BOOTSTRAP")),
         Long.parseLong(env.getOrDefault("NEXUS_LLM_ORG_TOKENS_PER_HOUR", "1000000")),
-        blankToNull(env.get("NEXUS_XDS_SERVER")));
+        blankToNull(env.get("NEXUS_XDS_SERVER")),
+        "never".equals(env.get("NEXUS_GATEWAY_PARK_AFTER"))
+            ? Duration.ofMillis(-1)
+            : duration(env.getOrDefault("NEXUS_GATEWAY_PARK_AFTER", "500ms")));
   }
 
   private static @Nullable String blankToNull(@Nullable String value) {

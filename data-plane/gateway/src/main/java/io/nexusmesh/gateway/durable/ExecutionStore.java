@@ -175,14 +175,16 @@ public final class ExecutionStore {
   }
 
   /**
-   * Stores a finished execution and lets all its keys expire after {@code retention}; a durable one
-   * leaves the running set and its lease is dropped.
+   * Stores a finished execution, after the journal entries and events still {@code pending}, in one
+   * atomic write, and lets all its keys expire after {@code retention}; a durable one leaves the
+   * running set and its lease is dropped.
    */
-  public void finish(Execution execution, Duration retention) {
+  void finish(Execution execution, Duration retention, PendingWrites pending) {
     String id = execution.getId();
     RBatch batch =
         redis.createBatch(
             BatchOptions.defaults().executionMode(BatchOptions.ExecutionMode.IN_MEMORY_ATOMIC));
+    pending.addTo(batch, key(id));
     batch.<String, byte[]>getMap(key(id), HASH).fastPutAsync("execution", execution.toByteArray());
     batch.<String>getSet(RUNNING, StringCodec.INSTANCE).removeAsync(id);
     batch.getBucket(key(id) + ":lease").deleteAsync();
@@ -286,34 +288,31 @@ public final class ExecutionStore {
 
   // ---- journal ----
 
+  /** What resuming {@code id} reads back, in one round trip. */
+  record Resumed(Map<String, byte[]> journal, long eventCount, @Nullable String cancelReason) {}
+
   /** The whole journal of {@code id} (step outputs, attempts, timers), read once by its owner. */
-  Map<String, byte[]> journalSnapshot(String id) {
-    return journal(id).readAllMap();
+  Resumed resume(String id) {
+    RBatch batch = redis.createBatch();
+    var journal = batch.<String, byte[]>getMap(key(id) + ":journal", HASH).readAllMapAsync();
+    var events = batch.getList(key(id) + ":events", ByteArrayCodec.INSTANCE).sizeAsync();
+    var cancel = batch.<String, byte[]>getMap(key(id), HASH).getAsync("cancel");
+    batch.execute();
+    byte[] reason = cancel.toCompletableFuture().join();
+    return new Resumed(
+        journal.toCompletableFuture().join(),
+        events.toCompletableFuture().join(),
+        reason == null ? null : new String(reason, UTF_8));
   }
 
   /**
-   * Writes one journal field and appends one event in a single pipelined round trip, in this order,
-   * so a reader never sees an event whose step is not journaled yet.
+   * Sends the journal entries and events {@code pending} for {@code id} in one pipelined round
+   * trip, in that order, so a reader never sees an event whose step is not journaled yet.
    */
-  void write(String id, String field, byte[] value, boolean onlyIfAbsent, ExecutionEvent event) {
+  void flush(String id, PendingWrites pending) {
     RBatch batch = redis.createBatch();
-    var journal = batch.<String, byte[]>getMap(key(id) + ":journal", HASH);
-    if (onlyIfAbsent) {
-      journal.fastPutIfAbsentAsync(field, value);
-    } else {
-      journal.fastPutAsync(field, value);
-    }
-    batch
-        .<byte[]>getList(key(id) + ":events", ByteArrayCodec.INSTANCE)
-        .addAsync(event.toByteArray());
-    batch.getTopic(key(id) + ":changed", StringCodec.INSTANCE).publishAsync(event.getOffset());
+    pending.addTo(batch, key(id));
     batch.execute();
-  }
-
-  long timer(String id, String path, long fireAt) {
-    RMap<String, byte[]> journal = journal(id);
-    journal.fastPutIfAbsent("tmr:" + path, Long.toString(fireAt).getBytes(UTF_8));
-    return Long.parseLong(new String(journal.get("tmr:" + path), UTF_8));
   }
 
   /** Stores a signal; the first payload of a name wins. */
@@ -331,22 +330,6 @@ public final class ExecutionStore {
   }
 
   // ---- events ----
-
-  /** Appends an event (its offset already set by the owner) and wakes the execution's watchers. */
-  void append(ExecutionEvent event) {
-    String id = event.getExecutionId();
-    RBatch batch = redis.createBatch();
-    batch
-        .<byte[]>getList(key(id) + ":events", ByteArrayCodec.INSTANCE)
-        .addAsync(event.toByteArray());
-    batch.getTopic(key(id) + ":changed", StringCodec.INSTANCE).publishAsync(event.getOffset());
-    batch.execute();
-  }
-
-  /** How many events {@code id} has. */
-  long eventCount(String id) {
-    return redis.getList(key(id) + ":events", ByteArrayCodec.INSTANCE).size();
-  }
 
   /** The events of {@code id} from {@code offset} on. */
   public List<ExecutionEvent> events(String id, long offset) {

@@ -62,16 +62,34 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
    * @param leaseTtl how long a lease outlives its last renewal; a dead gateway's executions are
    *     resumed elsewhere after about this long
    * @param retention how long finished executions stay readable
+   * @param parkAfter a durable execution that would wait longer than this (for a signal or a timer)
+   *     is parked in Redis, holding no thread and no memory, and woken on any gateway; negative:
+   *     never parked
    */
-  public record Options(String owner, Duration leaseTtl, Duration retention) {
+  public record Options(String owner, Duration leaseTtl, Duration retention, Duration parkAfter) {
     public Options {
       requireNonNull(owner, "owner");
       if (leaseTtl.toMillis() < 300) {
         throw new IllegalArgumentException("leaseTtl: " + leaseTtl + " (expected: >= 300ms)");
       }
       requireNonNull(retention, "retention");
+      requireNonNull(parkAfter, "parkAfter");
+    }
+
+    /** Parking waits longer than {@link #DEFAULT_PARK_AFTER}. */
+    public Options(String owner, Duration leaseTtl, Duration retention) {
+      this(owner, leaseTtl, retention, DEFAULT_PARK_AFTER);
     }
   }
+
+  /** By default, a durable execution that would wait more than this is parked. */
+  public static final Duration DEFAULT_PARK_AFTER = Duration.ofMillis(500);
+
+  /** How often each gateway looks for parked executions that are due. */
+  private static final long WAKE_SCAN_MILLIS = 100;
+
+  /** How many due executions one scan claims at most (it scans again at once when it got all). */
+  private static final int WAKE_BATCH = 256;
 
   /** Told about every execution that ended on this gateway (usage metering, session events). */
   @FunctionalInterface
@@ -108,6 +126,7 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       @Nullable Thread thread) {}
 
   private final ExecutionStore store;
+  private final ParkingLot parking;
   private final WorkflowRun.Services services;
   private final WorkflowCatalog catalog;
   private final Clock clock;
@@ -149,7 +168,10 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       Listener listener,
       Options options) {
     this.store = new ExecutionStore(requireNonNull(redis, "redis"));
-    this.services = new WorkflowRun.Services(expressions, http, tools, this, agents, clock);
+    this.services =
+        new WorkflowRun.Services(
+            expressions, http, tools, this, agents, clock, options.parkAfter());
+    this.parking = new ParkingLot(redis);
     this.catalog = requireNonNull(catalog, "catalog");
     this.clock = requireNonNull(clock, "clock");
     this.listener = requireNonNull(listener, "listener");
@@ -174,6 +196,8 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     timers.scheduleWithFixedDelay(this::renewLeases, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
     long scanEvery = Math.max(100, options.leaseTtl().toMillis() / 2);
     timers.scheduleWithFixedDelay(this::recover, 0, scanEvery, TimeUnit.MILLISECONDS);
+    timers.scheduleWithFixedDelay(
+        this::wakeDue, WAKE_SCAN_MILLIS, WAKE_SCAN_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   // ---- starting and reading ----
@@ -280,7 +304,11 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       return execution;
     }
     store.requestCancel(id, reason);
-    control.publish("cancel " + id);
+    if (parking.claim(id, options.owner(), options.leaseTtl())) {
+      resumeLater(id); // it was parked: run it here, to its cancellation
+    } else {
+      control.publish("cancel " + id);
+    }
     return execution;
   }
 
@@ -297,8 +325,11 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       memory.deliver(name, payload);
       return;
     }
-    store.putSignal(id, name, payload);
-    control.publish("signal " + id);
+    if (parking.signal(id, name, payload, options.owner(), options.leaseTtl())) {
+      resumeLater(id); // it was parked waiting for this signal: it goes on here
+    } else {
+      control.publish("signal " + id);
+    }
   }
 
   /** Up to {@code limit} executions of {@code org}, newest first, from position {@code offset}. */
@@ -319,26 +350,28 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     String id = stored.execution().getId();
     var done = new CompletableFuture<Execution>();
     inMemory.put(id, stored);
-    if (runsInline(stored.spec())) {
-      // A few microseconds of CEL cost less than handing the run to another thread and back.
-      local.put(id, new LocalRun(journal, done, false, null));
-      drive(stored, journal, false, done);
+    if (computesOnly(stored.spec())) {
+      // A few microseconds of CEL (and, when durable, one write at the end) cost less than
+      // handing the run to another thread and back.
+      LocalRun run = new LocalRun(journal, done, durable, null);
+      local.put(id, run);
+      drive(stored, run);
       return done;
     }
+    var ready = new CompletableFuture<LocalRun>();
     Thread thread =
-        Thread.ofVirtual()
-            .name("execution-" + id)
-            .unstarted(() -> drive(stored, journal, durable, done));
-    local.put(id, new LocalRun(journal, done, durable, thread));
+        Thread.ofVirtual().name("execution-" + id).unstarted(() -> drive(stored, ready.join()));
+    LocalRun run = new LocalRun(journal, done, durable, thread);
+    local.put(id, run);
+    ready.complete(run);
     thread.start();
     return done;
   }
 
-  private void drive(
-      ExecutionStore.Stored stored,
-      Journal journal,
-      boolean durable,
-      CompletableFuture<Execution> done) {
+  private void drive(ExecutionStore.Stored stored, LocalRun self) {
+    Journal journal = self.journal();
+    boolean durable = self.durable();
+    CompletableFuture<Execution> done = self.done();
     Execution execution = stored.execution();
     String id = execution.getId();
     long started = clock.millis();
@@ -357,6 +390,20 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
                     journal, path -> listener.stepCompleted(stored.org(), execution, path)));
     try {
       Outcome outcome = run.run();
+      while (outcome instanceof Outcome.Parked parked && journal instanceof RedisJournal redis) {
+        switch (redis.park(parking, options.owner(), parked.wakeAtMillis(), parked.signal())) {
+          case PARKED -> {
+            followElsewhere(stored, done);
+            return;
+          }
+          case LOST -> {
+            log.warn("execution {} lost its lease while parking; its new owner runs it", id);
+            followElsewhere(stored, done);
+            return;
+          }
+          case GO_ON -> outcome = run.run(); // what it waits for came meanwhile: replay, go on
+        }
+      }
       if (closing && durable) {
         // Shutting down: leave it to another gateway, which resumes it from the journal.
         store.releaseLease(id, options.owner());
@@ -377,12 +424,62 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       }
       // A Redis outage mid-run: the lease lapses and a healthy gateway resumes the execution.
       log.error("execution {} stopped on an unexpected error; it will be resumed", id, e);
-      inMemory.remove(id);
+      inMemory.remove(id, stored);
       done.completeExceptionally(e);
     } finally {
-      local.remove(id);
+      // Only this run's entries: once parked, the execution may already run here again.
+      local.remove(id, self);
       if (durable) {
-        inMemory.remove(id);
+        inMemory.remove(id, stored);
+      }
+    }
+  }
+
+  /**
+   * The run let go of a parked execution: a caller still waiting for its end (an Execute call)
+   * follows it in Redis, wherever it is resumed; nobody waiting, nothing is kept.
+   */
+  private void followElsewhere(ExecutionStore.Stored stored, CompletableFuture<Execution> done) {
+    if (done.getNumberOfDependents() > 0) {
+      poll(stored.org(), stored.execution().getId(), done);
+    }
+  }
+
+  /**
+   * Runs {@code id} here, from its journal: this gateway just claimed it out of the parking lot.
+   */
+  private void resumeLater(String id) {
+    Thread.ofVirtual().name("resume-" + id).start(() -> resume(id));
+  }
+
+  private void resume(String id) {
+    try {
+      Optional<ExecutionStore.Stored> stored = store.find(id);
+      if (stored.isEmpty() || isFinal(stored.get().execution().getStatus())) {
+        store.forget(id);
+        return;
+      }
+      launch(stored.get(), new RedisJournal(store, id, null), true);
+    } catch (RuntimeException e) {
+      // Its lease lapses and the recovery scan of some gateway resumes it.
+      log.warn("could not resume execution {} here; a recovery scan will", id, e);
+    }
+  }
+
+  /** Claims and resumes the parked executions that are due (timers, timeouts, deadlines). */
+  private void wakeDue() {
+    if (closing) {
+      return;
+    }
+    try {
+      List<String> due;
+      do {
+        due = parking.claimDue(clock.millis(), WAKE_BATCH, options.owner(), options.leaseTtl());
+        due.forEach(this::resumeLater);
+      } while (due.size() == WAKE_BATCH && !closing);
+    } catch (RuntimeException e) {
+      if (!closing) {
+        log.warn("wake-up scan failed", e);
       }
     }
   }
@@ -403,14 +500,17 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
         ended.setError(e.error());
         completed.setError(e.error());
       }
+      case Outcome.Parked p -> throw new IllegalStateException("a parked run has not ended: " + p);
     }
     Execution execution = ended.build();
     if (durable) {
-      journal.event(
-          ExecutionEvent.newBuilder()
-              .setTime(execution.getEndTime())
-              .setExecutionCompleted(completed));
-      store.finish(execution, options.retention());
+      ((RedisJournal) journal)
+          .finish(
+              execution,
+              ExecutionEvent.newBuilder()
+                  .setTime(execution.getEndTime())
+                  .setExecutionCompleted(completed),
+              options.retention());
     } else {
       var record =
           new ExecutionStore.Stored(
@@ -575,10 +675,6 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
   }
 
   /**
-   * Whether the run only computes: every node is a transform or a branch (no I/O, no waiting, no
-   * children) and no retry policy can make it sleep between attempts.
-   */
-  /**
    * Whether executions of {@code spec} run on the thread that starts them, to their end, touching
    * neither Redis nor the network: EPHEMERAL workflows whose nodes only compute (transforms and
    * branches, no retries).
@@ -587,6 +683,10 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     return spec.getMode() == ExecutionMode.EXECUTION_MODE_EPHEMERAL && computesOnly(spec);
   }
 
+  /**
+   * Whether the run only computes: every node is a transform or a branch (no I/O, no waiting, no
+   * children) and no retry policy can make it sleep between attempts.
+   */
   private static boolean computesOnly(WorkflowSpec spec) {
     return !spec.hasDefaultRetry()
         && spec.getNodesList().stream()

@@ -9,8 +9,8 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A journal that also reports each step it records as completed (its path), once the record is
- * written: how an execution in a session tells the session's subscribers about its progress.
+ * A journal that also reports each step it records as completed (its path), once it is recorded:
+ * how an execution in a session tells the session's subscribers about its progress.
  */
 final class StepReportingJournal implements Journal {
   private final Journal journal;
@@ -60,6 +60,16 @@ final class StepReportingJournal implements Journal {
   @Override
   public void awaitChange(Duration timeout) throws InterruptedException {
     journal.awaitChange(timeout);
+  }
+
+  @Override
+  public void flush() {
+    journal.flush();
+  }
+
+  @Override
+  public boolean parks() {
+    return journal.parks();
   }
 
   @Override

@@ -97,6 +97,16 @@ public final class InMemoryJournal implements Journal {
   }
 
   @Override
+  public void flush() {
+    // Nothing to make durable: an ephemeral run lives in memory only.
+  }
+
+  @Override
+  public boolean parks() {
+    return false;
+  }
+
+  @Override
   public @Nullable String cancelReason() {
     return cancelReason;
   }

@@ -47,6 +47,18 @@ public interface Journal {
    */
   void awaitChange(Duration timeout) throws InterruptedException;
 
+  /**
+   * Makes everything recorded so far durable before the run acts outside itself (a journal may
+   * group its writes until then).
+   */
+  void flush();
+
+  /**
+   * Whether a run on this journal may park a long wait (let go of its thread and memory and be run
+   * again when it is due): only a durable top-level execution's.
+   */
+  boolean parks();
+
   /** Why the execution was cancelled, or null while it is not. */
   @Nullable String cancelReason();
 }

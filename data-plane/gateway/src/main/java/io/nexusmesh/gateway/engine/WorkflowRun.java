@@ -54,7 +54,8 @@ public final class WorkflowRun {
       io.nexusmesh.gateway.panel.PanelTools tools,
       ChildWorkflows children,
       AgentSteps agents,
-      Clock clock) {
+      Clock clock,
+      Duration parkAfter) {
     public Services {
       requireNonNull(expressions, "expressions");
       requireNonNull(http, "http");
@@ -62,6 +63,7 @@ public final class WorkflowRun {
       requireNonNull(children, "children");
       requireNonNull(agents, "agents");
       requireNonNull(clock, "clock");
+      requireNonNull(parkAfter, "parkAfter");
     }
   }
 
@@ -80,6 +82,18 @@ public final class WorkflowRun {
 
     /** Failed, cancelled or timed out. */
     record Ended(ExecutionStatus status, com.google.rpc.Status error) implements Outcome {}
+
+    /**
+     * Not ended: waiting at a top-level wait node, so long that the run lets go of its thread and
+     * memory. It is run again (from its journal) at {@code wakeAtMillis} — its timer, the signal's
+     * timeout or the deadline — or when signal {@code signal} ("" for none) arrives.
+     */
+    record Parked(long wakeAtMillis, String signal) implements Outcome {
+      @Override
+      public ExecutionStatus status() {
+        return ExecutionStatus.EXECUTION_STATUS_RUNNING;
+      }
+    }
   }
 
   private final Services services;
@@ -121,13 +135,15 @@ public final class WorkflowRun {
   /** Runs to the end. Never throws for a workflow's own failure: that is an {@link Outcome}. */
   public Outcome run() {
     try {
-      Scope scope = new Scope("", new LinkedHashMap<>(), null, null);
+      Scope scope = new Scope("", new LinkedHashMap<>(), null, null, journal.parks());
       Value last = runGraph(scope);
       Value output =
           spec.getOutput().isEmpty()
               ? last
               : services.expressions().eval(spec.getOutput(), scope.vars());
       return new Outcome.Succeeded(JsonValues.asStruct(output));
+    } catch (Park park) {
+      return new Outcome.Parked(park.wakeAtMillis, park.signal);
     } catch (Stopped stopped) {
       return new Outcome.Ended(
           stopped.status,
@@ -304,8 +320,14 @@ public final class WorkflowRun {
                                   node.getLlm(),
                                   prompt(node, scope),
                                   attemptTimeout(node))));
-          case WAIT -> once(path, () -> await(node.getWait(), path));
-          case SUB_WORKFLOW -> once(path, () -> subWorkflow(node, path, scope));
+          case WAIT -> once(path, () -> await(node.getWait(), path, scope.parkable));
+          case SUB_WORKFLOW ->
+              once(
+                  path,
+                  () -> {
+                    journal.flush();
+                    return subWorkflow(node, path, scope);
+                  });
           case KIND_NOT_SET ->
               throw new NodeFailure(Status.Code.INVALID_ARGUMENT, "node " + path + " has no kind");
         };
@@ -364,12 +386,14 @@ public final class WorkflowRun {
   }
 
   private Value once(String path, Body body) throws InterruptedException {
-    journal.started(
-        path,
-        1,
-        timed(
-            ExecutionEvent.newBuilder()
-                .setNodeStarted(NodeStarted.newBuilder().setNodeId(path).setAttempt(1))));
+    if (journal.attempt(path) == 0) { // a parked wait resumed has started already
+      journal.started(
+          path,
+          1,
+          timed(
+              ExecutionEvent.newBuilder()
+                  .setNodeStarted(NodeStarted.newBuilder().setNodeId(path).setAttempt(1))));
+    }
     nodeRuns.incrementAndGet();
     try {
       return body.run();
@@ -398,6 +422,10 @@ public final class WorkflowRun {
               ExecutionEvent.newBuilder()
                   .setNodeStarted(NodeStarted.newBuilder().setNodeId(path).setAttempt(attempt))));
       nodeRuns.incrementAndGet();
+      if (actsOutside(node)) {
+        // Everything before this step is durable before it acts (see RedisJournal).
+        journal.flush();
+      }
       try {
         return body.run(attempt);
       } catch (NodeFailure failure) {
@@ -426,6 +454,14 @@ public final class WorkflowRun {
         sleepUntil(retryAt);
       }
     }
+  }
+
+  /** Whether the node reaches outside the run (a transform or a branch only computes). */
+  private static boolean actsOutside(Node node) {
+    return switch (node.getKindCase()) {
+      case TRANSFORM, BRANCH, PARALLEL, MAP, KIND_NOT_SET -> false;
+      case HTTP, TOOL, LLM, WAIT, SUB_WORKFLOW -> true;
+    };
   }
 
   private Duration attemptTimeout(Node node) {
@@ -525,10 +561,13 @@ public final class WorkflowRun {
     }
   }
 
-  private Value await(WaitNode wait, String path) throws InterruptedException {
+  private Value await(WaitNode wait, String path, boolean parkable) throws InterruptedException {
     if (wait.hasTimer()) {
       long fireAt =
           journal.timer(path, now(), Duration.ofMillis(Durations.toMillis(wait.getTimer())));
+      if (parkable) {
+        parkIfLong(Math.min(fireAt, deadlineMillis), "");
+      }
       sleepUntil(fireAt);
       return JsonValues.of(
           Struct.newBuilder()
@@ -553,6 +592,9 @@ public final class WorkflowRun {
         throw new NodeFailure(
             Status.Code.DEADLINE_EXCEEDED, "signal '" + name + "' did not arrive in time");
       }
+      if (parkable) {
+        parkIfLong(Math.min(giveUp, deadlineMillis), name);
+      }
       journal.awaitChange(slice(Math.min(giveUp, deadlineMillis) - now));
     }
   }
@@ -569,7 +611,19 @@ public final class WorkflowRun {
 
   // ---- time, cancellation, events ----
 
+  /**
+   * Lets go of the run (see {@link Outcome.Parked}) when it would wait past {@code
+   * services.parkAfter()} for {@code wakeAtMillis} or signal {@code signal}.
+   */
+  private void parkIfLong(long wakeAtMillis, String signal) {
+    Duration after = services.parkAfter();
+    if (!after.isNegative() && wakeAtMillis - now() > after.toMillis()) {
+      throw new Park(wakeAtMillis, signal);
+    }
+  }
+
   private void sleepUntil(long atMillis) throws InterruptedException {
+    journal.flush(); // a retry's events (and a timer) are visible while it waits
     while (true) {
       checkStop();
       long now = now();
@@ -624,22 +678,45 @@ public final class WorkflowRun {
     }
   }
 
-  /** What CEL sees at one point of the graph, and the step-path prefix of the nodes there. */
+  /** Unwinds a run that parks: see {@link Outcome.Parked}. */
+  private static final class Park extends RuntimeException {
+    final long wakeAtMillis;
+    final String signal;
+
+    Park(long wakeAtMillis, String signal) {
+      super(null, null, false, false);
+      this.wakeAtMillis = wakeAtMillis;
+      this.signal = signal;
+    }
+  }
+
+  /**
+   * What CEL sees at one point of the graph, and the step-path prefix of the nodes there. Only the
+   * top level may park: a wait inside a parallel or map branch keeps its thread, so that branches
+   * running beside it are not cut short.
+   */
   private final class Scope {
     final String prefix;
     final Map<String, Object> nodes;
     final @Nullable Object item;
     final @Nullable Long index;
+    final boolean parkable;
 
-    Scope(String prefix, Map<String, Object> nodes, @Nullable Object item, @Nullable Long index) {
+    Scope(
+        String prefix,
+        Map<String, Object> nodes,
+        @Nullable Object item,
+        @Nullable Long index,
+        boolean parkable) {
       this.prefix = prefix;
       this.nodes = nodes;
       this.item = item;
       this.index = index;
+      this.parkable = parkable;
     }
 
     Scope child(String prefix, @Nullable Object item, @Nullable Long index) {
-      return new Scope(prefix, new LinkedHashMap<>(nodes), item, index);
+      return new Scope(prefix, new LinkedHashMap<>(nodes), item, index, false);
     }
 
     Map<String, Object> vars() {
