@@ -185,6 +185,7 @@ public final class Gateway implements AutoCloseable {
                   config.leaseTtl(),
                   config.retention(),
                   config.parkAfter()));
+      executions.bindMetrics(telemetry.meterRegistry());
       executions.start();
       Authenticator authenticator =
           new BearerAuthenticator(
@@ -292,6 +293,11 @@ public final class Gateway implements AutoCloseable {
       redis.shutdown();
       throw e;
     }
+  }
+
+  /** The durable engine of this gateway (its executions, their store). */
+  public Executions executions() {
+    return executions;
   }
 
   /** The port the gateway serves on. */

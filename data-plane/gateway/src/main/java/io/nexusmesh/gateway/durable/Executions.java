@@ -184,6 +184,16 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
             record -> inMemory.remove(record.execution().getId(), record));
   }
 
+  /**
+   * Exports {@code nexus_executions_in_memory}: executions this gateway holds a run of (running, or
+   * waiting without being parked).
+   */
+  public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+    io.micrometer.core.instrument.Gauge.builder("nexus.executions.in.memory", local, Map::size)
+        .description("executions this gateway holds a run of (running, or waiting unparked)")
+        .register(registry);
+  }
+
   /** The store behind the engine (reads for the API). */
   public ExecutionStore store() {
     return store;
