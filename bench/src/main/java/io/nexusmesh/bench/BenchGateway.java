@@ -79,6 +79,11 @@ final class BenchGateway implements AutoCloseable {
    * always}), the most a Redis can promise that an acknowledged step survives a power cut.
    */
   static BenchGateway start(boolean fsyncAlways) throws Exception {
+    return start(fsyncAlways, Map.of());
+  }
+
+  /** {@link #start(boolean)} with gateway settings ({@code NEXUS_*}) added or replaced. */
+  static BenchGateway start(boolean fsyncAlways, Map<String, String> settings) throws Exception {
     int redisPort = freePort();
     var builder = RedisServer.builder().bind("127.0.0.1").port(redisPort).setting("save \"\"");
     if (fsyncAlways) {
@@ -89,9 +94,8 @@ final class BenchGateway implements AutoCloseable {
     }
     RedisServer redis = builder.build();
     redis.start();
-    Gateway gateway =
-        Gateway.start(
-            GatewayConfig.fromEnvironment(
+    var env =
+        new java.util.HashMap<>(
                 Map.of(
                     "NEXUS_GATEWAY_PORT", "0",
                     "NEXUS_GATEWAY_ID", "gw-bench",
@@ -99,8 +103,27 @@ final class BenchGateway implements AutoCloseable {
                     "NEXUS_CONTROL_PLANE_URL", "",
                     "NEXUS_GATEWAY_RATE_LIMIT_PER_KEY", "1000000",
                     "NEXUS_GATEWAY_RATE_LIMIT_PER_ORG", "1000000",
-                    "NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "1s")));
+                    "NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "1s"));
+    env.putAll(settings);
+    Gateway gateway = Gateway.start(GatewayConfig.fromEnvironment(env));
     return new BenchGateway(redis, redisPort, gateway);
+  }
+
+  /** {@code used_memory} of the gateway's Redis, from {@code INFO memory}. */
+  long redisUsedMemory() {
+    var config = new org.redisson.config.Config();
+    config.useSingleServer().setAddress(redisUri());
+    org.redisson.api.RedissonClient client = org.redisson.Redisson.create(config);
+    try {
+      return Long.parseLong(
+          client
+              .getRedisNodes(org.redisson.api.redisnode.RedisNodes.SINGLE)
+              .getInstance()
+              .info(org.redisson.api.redisnode.RedisNode.InfoSection.MEMORY)
+              .get("used_memory"));
+    } finally {
+      client.shutdown();
+    }
   }
 
   int port() {

@@ -70,6 +70,8 @@ public final class SpecValidator {
     spec.getNodesList().forEach(n -> topLevel.add(n.getId()));
     checkGraph(prefix, spec, topLevel, problems);
     checkBranchTargets(prefix + ".nodes", spec.getNodesList(), topLevel, problems);
+    checkNodes(prefix + ".compensations", spec.getCompensationsList(), allIds, count, problems);
+    checkCompensations(prefix, spec, problems);
     checkCel(prefix + ".output", spec.getOutput(), problems);
     checkSchema(prefix + ".input_schema", spec.hasInputSchema(), spec.getInputSchema(), problems);
     checkSchema(
@@ -210,6 +212,69 @@ public final class SpecValidator {
           new FieldViolation(
               prefix + ".edges",
               "the graph has a cycle through " + remaining.keySet().stream().sorted().toList()));
+    }
+  }
+
+  /**
+   * A saga's compensations: each {@code compensate_with} names one of the spec's compensations and
+   * sits on a top-level node; a compensation is a transform, http, tool or llm node and compensates
+   * nothing itself.
+   */
+  private static void checkCompensations(
+      String prefix, WorkflowSpec spec, List<FieldViolation> problems) {
+    Set<String> compensations = new HashSet<>();
+    for (int i = 0; i < spec.getCompensationsCount(); i++) {
+      Node compensation = spec.getCompensations(i);
+      String at = prefix + ".compensations[" + i + "]";
+      compensations.add(compensation.getId());
+      switch (compensation.getKindCase()) {
+        case TRANSFORM, HTTP, TOOL, LLM -> {}
+        default ->
+            problems.add(
+                new FieldViolation(
+                    at,
+                    "a compensation is a transform, http, tool or llm node, not "
+                        + compensation.getKindCase().name().toLowerCase(java.util.Locale.ROOT)));
+      }
+      if (!compensation.getCompensateWith().isEmpty()) {
+        problems.add(
+            new FieldViolation(at + ".compensate_with", "a compensation is not compensated"));
+      }
+    }
+    for (int i = 0; i < spec.getNodesCount(); i++) {
+      String name = spec.getNodes(i).getCompensateWith();
+      if (!name.isEmpty() && !compensations.contains(name)) {
+        problems.add(
+            new FieldViolation(
+                prefix + ".nodes[" + i + "].compensate_with", "no compensation '" + name + "'"));
+      }
+    }
+    nestedCompensations(prefix + ".nodes", spec.getNodesList(), true, problems);
+  }
+
+  private static void nestedCompensations(
+      String path, List<Node> nodes, boolean topLevel, List<FieldViolation> problems) {
+    for (int i = 0; i < nodes.size(); i++) {
+      Node node = nodes.get(i);
+      String at = path + "[" + i + "]";
+      if (!topLevel && !node.getCompensateWith().isEmpty()) {
+        problems.add(
+            new FieldViolation(
+                at + ".compensate_with", "only top-level nodes name a compensation"));
+      }
+      if (node.hasParallel()) {
+        for (int b = 0; b < node.getParallel().getBranchesCount(); b++) {
+          nestedCompensations(
+              at + ".parallel.branches[" + b + "].nodes",
+              node.getParallel().getBranches(b).getNodesList(),
+              false,
+              problems);
+        }
+      }
+      if (node.hasMap()) {
+        nestedCompensations(
+            at + ".map.body.nodes", node.getMap().getBody().getNodesList(), false, problems);
+      }
     }
   }
 

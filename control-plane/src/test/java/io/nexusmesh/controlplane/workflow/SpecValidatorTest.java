@@ -150,4 +150,45 @@ class SpecValidatorTest {
             .build();
     assertThat(fields(spec)).containsExactly("spec.nodes[0].retry.max_backoff");
   }
+
+  @Test
+  void aSagaNamesCompensationsOfTopLevelNodesOnly() throws Exception {
+    var good = WorkflowSpec.newBuilder();
+    JsonFormat.parser()
+        .merge(
+            """
+            {"nodes": [
+               {"id": "book", "http": {"url": "https://example.com/book"}, "compensateWith": "unbook"},
+               {"id": "charge", "transform": {"expression": "1"}, "compensateWith": "refund"}],
+             "edges": [{"from": "book", "to": "charge"}],
+             "compensations": [
+               {"id": "unbook", "http": {"url": "https://example.com/unbook", "method": "DELETE"}},
+               {"id": "refund", "transform": {"expression": "nodes.charge"}}]}
+            """,
+            good);
+    assertThat(validator.violations("spec", good.build())).isEmpty();
+
+    var bad = WorkflowSpec.newBuilder();
+    JsonFormat.parser()
+        .merge(
+            """
+            {"nodes": [
+               {"id": "book", "transform": {"expression": "1"}, "compensateWith": "missing"},
+               {"id": "fan", "parallel": {"branches": [{"name": "a", "nodes": [
+                  {"id": "inner", "transform": {"expression": "1"}, "compensateWith": "undo"}]}]}}],
+             "edges": [{"from": "book", "to": "fan"}],
+             "compensations": [
+               {"id": "undo", "wait": {"timer": "1s"}},
+               {"id": "book", "transform": {"expression": "oops("}, "compensateWith": "undo"}]}
+            """,
+            bad);
+    assertThat(fields(bad.build()))
+        .containsExactlyInAnyOrder(
+            "spec.compensations[1].id",
+            "spec.compensations[1].transform.expression",
+            "spec.compensations[0]",
+            "spec.compensations[1].compensate_with",
+            "spec.nodes[0].compensate_with",
+            "spec.nodes[1].parallel.branches[0].nodes[0].compensate_with");
+  }
 }

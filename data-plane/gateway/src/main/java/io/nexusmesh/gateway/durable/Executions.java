@@ -507,7 +507,7 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
         completed.setOutput(s.output());
       }
       case Outcome.Ended e -> {
-        ended.setError(e.error());
+        ended.setError(e.error()).addAllCompensations(e.compensations());
         completed.setError(e.error());
       }
       case Outcome.Parked p -> throw new IllegalStateException("a parked run has not ended: " + p);

@@ -7,6 +7,7 @@ import com.google.protobuf.Value;
 import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
+import io.nexusmesh.api.gateway.v1.Compensation;
 import io.nexusmesh.api.gateway.v1.ExecutionEvent;
 import io.nexusmesh.api.gateway.v1.ExecutionStatus;
 import io.nexusmesh.api.gateway.v1.NodeCompleted;
@@ -80,8 +81,21 @@ public final class WorkflowRun {
       }
     }
 
-    /** Failed, cancelled or timed out. */
-    record Ended(ExecutionStatus status, com.google.rpc.Status error) implements Outcome {}
+    /**
+     * Failed, cancelled or timed out, after running {@code compensations} (a saga), in the order
+     * they ran.
+     */
+    record Ended(
+        ExecutionStatus status, com.google.rpc.Status error, List<Compensation> compensations)
+        implements Outcome {
+      public Ended {
+        compensations = List.copyOf(compensations);
+      }
+
+      public Ended(ExecutionStatus status, com.google.rpc.Status error) {
+        this(status, error, List.of());
+      }
+    }
 
     /**
      * Not ended: waiting at a top-level wait node, so long that the run lets go of its thread and
@@ -106,6 +120,10 @@ public final class WorkflowRun {
   private final Journal journal;
   private final String workflowId;
   private final AtomicLong nodeRuns = new AtomicLong();
+  // Completed top-level nodes that name a compensation, in the order they completed.
+  private final List<String> compensable = new ArrayList<>();
+  // Compensating: cancellation and the deadline no longer stop the run.
+  private volatile boolean compensating;
 
   public WorkflowRun(
       Services services,
@@ -134,8 +152,18 @@ public final class WorkflowRun {
 
   /** Runs to the end. Never throws for a workflow's own failure: that is an {@link Outcome}. */
   public Outcome run() {
+    Scope scope = new Scope("", new LinkedHashMap<>(), null, null, journal.parks());
+    compensable.clear();
     try {
-      Scope scope = new Scope("", new LinkedHashMap<>(), null, null, journal.parks());
+      Optional<Value> saga = journal.output(Saga.JOURNAL_PATH);
+      if (saga.isPresent()) {
+        // Resumed while compensating: finish the compensations it recorded.
+        Saga.Ending ending = Saga.Ending.of(saga.get());
+        for (Node node : spec.getNodesList()) {
+          journal.output(node.getId()).ifPresent(v -> scope.nodes.put(node.getId(), toCel(v)));
+        }
+        return compensate(scope, ending);
+      }
       Value last = runGraph(scope);
       Value output =
           spec.getOutput().isEmpty()
@@ -145,14 +173,15 @@ public final class WorkflowRun {
     } catch (Park park) {
       return new Outcome.Parked(park.wakeAtMillis, park.signal);
     } catch (Stopped stopped) {
-      return new Outcome.Ended(
+      return end(
+          scope,
           stopped.status,
           com.google.rpc.Status.newBuilder()
               .setCode(stopped.code.value())
               .setMessage(stopped.getMessage())
               .build());
     } catch (NodeFailure failure) {
-      return new Outcome.Ended(ExecutionStatus.EXECUTION_STATUS_FAILED, failure.toStatus());
+      return end(scope, ExecutionStatus.EXECUTION_STATUS_FAILED, failure.toStatus());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new Outcome.Ended(
@@ -162,6 +191,54 @@ public final class WorkflowRun {
               .setMessage("the gateway is shutting down")
               .build());
     }
+  }
+
+  /** Ends with {@code status}: at once, or after compensating what completed (a saga). */
+  private Outcome end(Scope scope, ExecutionStatus status, com.google.rpc.Status error) {
+    if (compensable.isEmpty()) {
+      return new Outcome.Ended(status, error);
+    }
+    Saga.Ending ending = new Saga.Ending(status, error, compensable.reversed());
+    // Journaled first, so that a resumed run compensates rather than retries the failed step.
+    journal.completed(
+        Saga.JOURNAL_PATH,
+        ending.toValue(),
+        timed(ExecutionEvent.newBuilder().setCompensationsStarted(ending.event())));
+    try {
+      return compensate(scope, ending);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Outcome.Ended(status, error); // shutting down: the next owner compensates
+    }
+  }
+
+  /**
+   * Runs the compensations of {@code ending}, each a journaled step with its own retries, whatever
+   * becomes of the others; cancellation and the deadline no longer stop them.
+   */
+  private Outcome compensate(Scope scope, Saga.Ending ending) throws InterruptedException {
+    compensating = true;
+    List<Compensation> done = new ArrayList<>();
+    for (String nodeId : ending.nodeIds()) {
+      Node compensation = Saga.compensationOf(spec, nodeId);
+      Scope at =
+          new Scope(Saga.pathPrefix(nodeId), new LinkedHashMap<>(scope.nodes), null, null, false);
+      var result =
+          Compensation.newBuilder().setNodeId(nodeId).setCompensationId(compensation.getId());
+      try {
+        result
+            .setStatus(ExecutionStatus.EXECUTION_STATUS_SUCCEEDED)
+            .setOutput(runNode(compensation, at));
+      } catch (NodeFailure failure) {
+        result.setStatus(ExecutionStatus.EXECUTION_STATUS_FAILED).setError(failure.toStatus());
+      }
+      done.add(result.build());
+    }
+    return new Outcome.Ended(ending.status(), ending.error(), done);
+  }
+
+  private static Object toCel(Value value) {
+    return JsonValues.toCel(value);
   }
 
   // ---- the top-level graph ----
@@ -214,6 +291,9 @@ public final class WorkflowRun {
         Value output = runNode(node, scope);
         scope.nodes.put(id, JsonValues.toCel(output));
         ran.put(id, true);
+        if (!node.getCompensateWith().isEmpty()) {
+          compensable.add(id);
+        }
         if (node.hasBranch()) {
           chosen.put(id, output.getStringValue());
         } else {
@@ -472,6 +552,9 @@ public final class WorkflowRun {
         && Durations.toMillis(spec.getDefaultNodeTimeout()) > 0) {
       timeout = Duration.ofMillis(Durations.toMillis(spec.getDefaultNodeTimeout()));
     }
+    if (compensating) {
+      return timeout; // compensations run past the execution's deadline
+    }
     long remaining = Math.max(1, deadlineMillis - now());
     return timeout.toMillis() > remaining ? Duration.ofMillis(remaining) : timeout;
   }
@@ -630,7 +713,8 @@ public final class WorkflowRun {
       if (now >= atMillis) {
         return;
       }
-      journal.awaitChange(slice(Math.min(atMillis, deadlineMillis) - now));
+      long until = compensating ? atMillis : Math.min(atMillis, deadlineMillis);
+      journal.awaitChange(slice(until - now));
     }
   }
 
@@ -639,6 +723,9 @@ public final class WorkflowRun {
   }
 
   private void checkStop() {
+    if (compensating) {
+      return;
+    }
     String reason = journal.cancelReason();
     if (reason != null) {
       throw new Stopped(
