@@ -96,14 +96,14 @@ final class BenchGateway implements AutoCloseable {
     redis.start();
     var env =
         new java.util.HashMap<>(
-                Map.of(
-                    "NEXUS_GATEWAY_PORT", "0",
-                    "NEXUS_GATEWAY_ID", "gw-bench",
-                    "NEXUS_REDIS_URL", "redis://127.0.0.1:" + redisPort,
-                    "NEXUS_CONTROL_PLANE_URL", "",
-                    "NEXUS_GATEWAY_RATE_LIMIT_PER_KEY", "1000000",
-                    "NEXUS_GATEWAY_RATE_LIMIT_PER_ORG", "1000000",
-                    "NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "1s"));
+            Map.of(
+                "NEXUS_GATEWAY_PORT", "0",
+                "NEXUS_GATEWAY_ID", "gw-bench",
+                "NEXUS_REDIS_URL", "redis://127.0.0.1:" + redisPort,
+                "NEXUS_CONTROL_PLANE_URL", "",
+                "NEXUS_GATEWAY_RATE_LIMIT_PER_KEY", "1000000",
+                "NEXUS_GATEWAY_RATE_LIMIT_PER_ORG", "1000000",
+                "NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "1s"));
     env.putAll(settings);
     Gateway gateway = Gateway.start(GatewayConfig.fromEnvironment(env));
     return new BenchGateway(redis, redisPort, gateway);

@@ -106,12 +106,7 @@ public final class WaitingBenchmark {
       long redisAfter = gateway.redisUsedMemory();
       System.out.printf(
           "%s: %,d started in %.1f s (%,.0f/s); heap %,d -> %,d MB%n",
-          name,
-          waiting,
-          startSeconds,
-          waiting / startSeconds,
-          heapBefore >> 20,
-          heapAfter >> 20);
+          name, waiting, startSeconds, waiting / startSeconds, heapBefore >> 20, heapAfter >> 20);
       long[] latencies = new long[Math.min(wakeups, ids.size())];
       for (int i = 0; i < latencies.length; i++) {
         latencies[i] = wake(stub, ids.get(i));

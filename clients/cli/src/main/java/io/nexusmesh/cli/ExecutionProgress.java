@@ -40,6 +40,12 @@ final class ExecutionProgress {
                     + " retries (attempt "
                     + event.getNodeRetried().getNextAttempt()
                     + ")");
+        case COMPENSATIONS_STARTED ->
+            progress.println(
+                "  compensating "
+                    + String.join(", ", event.getCompensationsStarted().getNodeIdsList())
+                    + ": "
+                    + event.getCompensationsStarted().getError().getMessage());
         case EXECUTION_COMPLETED -> {
           var done = event.getExecutionCompleted();
           if (done.getStatus() != ExecutionStatus.EXECUTION_STATUS_SUCCEEDED) {

@@ -32,6 +32,18 @@ final class ExecutionsCommand {
     c.put("MODE", e -> Output.shortName(e.getMode(), "EXECUTION_MODE_"));
     c.put("CREATED", e -> Output.time(e.getCreateTime()));
     c.put("ENDED", e -> Output.time(e.getEndTime()));
+    // A saga's compensations, in the order they ran: "hotel ok, flight FAILED".
+    c.put(
+        "COMPENSATED",
+        e ->
+            e.getCompensationsList().stream()
+                .map(
+                    comp ->
+                        comp.getNodeId()
+                            + (comp.getStatus() == ExecutionStatus.EXECUTION_STATUS_SUCCEEDED
+                                ? " ok"
+                                : " FAILED"))
+                .collect(java.util.stream.Collectors.joining(", ")));
     return c;
   }
 

@@ -26,6 +26,7 @@ import io.nexusmesh.gateway.egress.EgressGuard;
 import io.nexusmesh.gateway.egress.HostResolver;
 import io.nexusmesh.gateway.egress.MeshEndpointSet;
 import io.nexusmesh.gateway.engine.AgentSteps;
+import io.nexusmesh.gateway.engine.Bulkheads;
 import io.nexusmesh.gateway.engine.Expressions;
 import io.nexusmesh.gateway.engine.HttpCaller;
 import io.nexusmesh.gateway.mcp.McpService;
@@ -166,6 +167,7 @@ public final class Gateway implements AutoCloseable {
                   new InputSchemas(),
                   advertisedUrl::get,
                   config.gatewayId());
+      var bulkheads = new Bulkheads(config.bulkheads(), telemetry.meterRegistry());
       var executions =
           new Executions(
               redis,
@@ -174,7 +176,8 @@ public final class Gateway implements AutoCloseable {
                   ClientFactory.ofDefault(),
                   expressions,
                   new EgressGuard(registry::egressPolicy, HostResolver.SYSTEM),
-                  registry),
+                  registry,
+                  bulkheads),
               panelTools,
               llmNodes,
               registry,
@@ -184,7 +187,8 @@ public final class Gateway implements AutoCloseable {
                   config.gatewayId() + "/" + UUID.randomUUID(),
                   config.leaseTtl(),
                   config.retention(),
-                  config.parkAfter()));
+                  config.parkAfter(),
+                  bulkheads));
       executions.bindMetrics(telemetry.meterRegistry());
       executions.start();
       Authenticator authenticator =

@@ -43,6 +43,9 @@ import org.jspecify.annotations.Nullable;
  * @param parkAfter {@code NEXUS_GATEWAY_PARK_AFTER} (500ms): a durable execution that would wait
  *     longer than this for a signal or a timer is parked in Redis, holding no thread or memory of
  *     any gateway until it is due ({@code never}: waits are held in memory)
+ * @param bulkheads {@code NEXUS_BULKHEAD_MAX_CONCURRENT} (64), {@code NEXUS_BULKHEAD_MAX_QUEUED}
+ *     (256), {@code NEXUS_BULKHEAD_MAX_WAIT} (10s): per downstream (an organisation's http host,
+ *     panel or model), how many calls run at once and how many wait, for how long
  */
 public record GatewayConfig(
     int port,
@@ -64,7 +67,8 @@ public record GatewayConfig(
     @Nullable String kafkaBootstrap,
     long llmTokensPerHour,
     @Nullable String xdsServer,
-    Duration parkAfter) {
+    Duration parkAfter,
+    io.nexusmesh.gateway.engine.Bulkheads.Limits bulkheads) {
   private static final Pattern DURATION = Pattern.compile("^(\\d+)(ms|s|m|h|d)$");
 
   public GatewayConfig {
@@ -80,6 +84,7 @@ public record GatewayConfig(
     meshEndpoints = List.copyOf(requireNonNull(meshEndpoints, "meshEndpoints"));
     requireNonNull(shutdownTimeout, "shutdownTimeout");
     requireNonNull(parkAfter, "parkAfter");
+    requireNonNull(bulkheads, "bulkheads");
   }
 
   /** The settings of {@code System.getenv()}. */
@@ -113,7 +118,12 @@ public record GatewayConfig(
         blankToNull(env.get("NEXUS_XDS_SERVER")),
         "never".equals(env.get("NEXUS_GATEWAY_PARK_AFTER"))
             ? Duration.ofMillis(-1)
-            : duration(env.getOrDefault("NEXUS_GATEWAY_PARK_AFTER", "500ms")));
+            : duration(env.getOrDefault("NEXUS_GATEWAY_PARK_AFTER", "500ms")),
+        new io.nexusmesh.gateway.engine.Bulkheads.Limits(
+            Integer.parseInt(env.getOrDefault("NEXUS_BULKHEAD_MAX_CONCURRENT", "64")),
+            Integer.parseInt(env.getOrDefault("NEXUS_BULKHEAD_MAX_QUEUED", "256")),
+            duration(env.getOrDefault("NEXUS_BULKHEAD_MAX_WAIT", "10s")),
+            Duration.ofSeconds(1)));
   }
 
   private static @Nullable String blankToNull(@Nullable String value) {

@@ -47,7 +47,8 @@ public final class EventFollower {
             () -> {
               Semaphore wake = new Semaphore(0);
               RTopic topic = executions.store().changes(id);
-              int listener = topic.addListener(Long.class, (channel, message) -> wake.release());
+              // The topic's codec is StringCodec: a listener typed Long would never hear a message.
+              int listener = topic.addListener(String.class, (channel, message) -> wake.release());
               try {
                 long next = offset;
                 while (!cancelled.get()) {

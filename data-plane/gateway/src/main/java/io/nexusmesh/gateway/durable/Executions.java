@@ -65,8 +65,14 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
    * @param parkAfter a durable execution that would wait longer than this (for a signal or a timer)
    *     is parked in Redis, holding no thread and no memory, and woken on any gateway; negative:
    *     never parked
+   * @param bulkheads the concurrency limits of the downstreams steps call (panels, models)
    */
-  public record Options(String owner, Duration leaseTtl, Duration retention, Duration parkAfter) {
+  public record Options(
+      String owner,
+      Duration leaseTtl,
+      Duration retention,
+      Duration parkAfter,
+      io.nexusmesh.gateway.engine.Bulkheads bulkheads) {
     public Options {
       requireNonNull(owner, "owner");
       if (leaseTtl.toMillis() < 300) {
@@ -74,11 +80,17 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       }
       requireNonNull(retention, "retention");
       requireNonNull(parkAfter, "parkAfter");
+      requireNonNull(bulkheads, "bulkheads");
     }
 
-    /** Parking waits longer than {@link #DEFAULT_PARK_AFTER}. */
+    /** Parking waits longer than {@link #DEFAULT_PARK_AFTER}, no bulkheads. */
     public Options(String owner, Duration leaseTtl, Duration retention) {
-      this(owner, leaseTtl, retention, DEFAULT_PARK_AFTER);
+      this(
+          owner,
+          leaseTtl,
+          retention,
+          DEFAULT_PARK_AFTER,
+          io.nexusmesh.gateway.engine.Bulkheads.unlimited());
     }
   }
 
@@ -170,7 +182,14 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     this.store = new ExecutionStore(requireNonNull(redis, "redis"));
     this.services =
         new WorkflowRun.Services(
-            expressions, http, tools, this, agents, clock, options.parkAfter());
+            expressions,
+            http,
+            tools,
+            this,
+            agents,
+            clock,
+            options.parkAfter(),
+            options.bulkheads());
     this.parking = new ParkingLot(redis);
     this.catalog = requireNonNull(catalog, "catalog");
     this.clock = requireNonNull(clock, "clock");

@@ -64,9 +64,21 @@ public final class HttpCaller {
   private final CircuitBreakerRule rule =
       CircuitBreakerRule.builder().onServerErrorStatus().onException().thenFailure();
   private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+  private final Bulkheads bulkheads;
 
   public HttpCaller(
       ClientFactory factory, Expressions expressions, EgressGuard egress, OrgAccess access) {
+    this(factory, expressions, egress, access, Bulkheads.unlimited());
+  }
+
+  /** With each organisation's calls to one host held within a bulkhead of {@code bulkheads}. */
+  public HttpCaller(
+      ClientFactory factory,
+      Expressions expressions,
+      EgressGuard egress,
+      OrgAccess access,
+      Bulkheads bulkheads) {
+    this.bulkheads = requireNonNull(bulkheads, "bulkheads");
     this.factory = requireNonNull(factory, "factory");
     this.expressions = requireNonNull(expressions, "expressions");
     this.egress = requireNonNull(egress, "egress");
@@ -150,7 +162,12 @@ public final class HttpCaller {
     for (int hop = 0; ; hop++) {
       EgressGuard.Destination destination =
           hop == 0 ? firstDestination : check(org, request.uri(), true);
-      AggregatedHttpResponse response = execute(destination, request, timeout);
+      EgressGuard.Destination to = destination;
+      Outgoing sent = request;
+      AggregatedHttpResponse response =
+          bulkheads.runUninterruptibly(
+              "http:" + org + "/" + to.host().toLowerCase(Locale.ROOT),
+              () -> execute(to, sent, timeout));
       int code = response.status().code();
       boolean wanted =
           node.getSuccessCodesCount() == 0

@@ -56,7 +56,8 @@ public final class WorkflowRun {
       ChildWorkflows children,
       AgentSteps agents,
       Clock clock,
-      Duration parkAfter) {
+      Duration parkAfter,
+      Bulkheads bulkheads) {
     public Services {
       requireNonNull(expressions, "expressions");
       requireNonNull(http, "http");
@@ -65,6 +66,7 @@ public final class WorkflowRun {
       requireNonNull(agents, "agents");
       requireNonNull(clock, "clock");
       requireNonNull(parkAfter, "parkAfter");
+      requireNonNull(bulkheads, "bulkheads");
     }
   }
 
@@ -371,15 +373,20 @@ public final class WorkflowRun {
                   path,
                   attempt ->
                       services
-                          .tools()
-                          .call(
-                              org,
-                              node.getTool().getPanel(),
-                              node.getTool().getTool(),
-                              toolArguments(node, scope),
-                              executionId + "/" + path + "/" + attempt,
-                              "",
-                              attemptTimeout(node)));
+                          .bulkheads()
+                          .run(
+                              "panel:" + org + "/" + node.getTool().getPanel(),
+                              () ->
+                                  services
+                                      .tools()
+                                      .call(
+                                          org,
+                                          node.getTool().getPanel(),
+                                          node.getTool().getTool(),
+                                          toolArguments(node, scope),
+                                          executionId + "/" + path + "/" + attempt,
+                                          "",
+                                          attemptTimeout(node))));
           case BRANCH -> once(path, () -> JsonValues.of(branch(node, scope)));
           case PARALLEL -> once(path, () -> parallel(node, path, scope));
           case MAP -> once(path, () -> map(node, path, scope));
@@ -389,17 +396,22 @@ public final class WorkflowRun {
                   path,
                   attempt ->
                       services
-                          .agents()
+                          .bulkheads()
                           .run(
-                              new AgentSteps.Step(
-                                  org,
-                                  workflowId,
-                                  executionId,
-                                  path,
-                                  attempt,
-                                  node.getLlm(),
-                                  prompt(node, scope),
-                                  attemptTimeout(node))));
+                              "model:" + org + "/" + node.getLlm().getModel(),
+                              () ->
+                                  services
+                                      .agents()
+                                      .run(
+                                          new AgentSteps.Step(
+                                              org,
+                                              workflowId,
+                                              executionId,
+                                              path,
+                                              attempt,
+                                              node.getLlm(),
+                                              prompt(node, scope),
+                                              attemptTimeout(node)))));
           case WAIT -> once(path, () -> await(node.getWait(), path, scope.parkable));
           case SUB_WORKFLOW ->
               once(
