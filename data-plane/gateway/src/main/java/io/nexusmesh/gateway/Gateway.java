@@ -188,7 +188,8 @@ public final class Gateway implements AutoCloseable {
                   config.leaseTtl(),
                   config.retention(),
                   config.parkAfter(),
-                  bulkheads));
+                  bulkheads,
+                  config.payloads().payloads()));
       executions.bindMetrics(telemetry.meterRegistry());
       executions.start();
       Authenticator authenticator =

@@ -2,6 +2,7 @@ package io.nexusmesh.gateway;
 
 import static java.util.Objects.requireNonNull;
 
+import io.nexusmesh.gateway.payload.PayloadSettings;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -46,6 +47,11 @@ import org.jspecify.annotations.Nullable;
  * @param bulkheads {@code NEXUS_BULKHEAD_MAX_CONCURRENT} (64), {@code NEXUS_BULKHEAD_MAX_QUEUED}
  *     (256), {@code NEXUS_BULKHEAD_MAX_WAIT} (10s): per downstream (an organisation's http host,
  *     panel or model), how many calls run at once and how many wait, for how long
+ * @param payloads {@code NEXUS_PAYLOAD_STORE} ({@code $NEXUS_HOME/payloads}): a directory, or
+ *     {@code s3://bucket/prefix} (with {@code NEXUS_S3_ENDPOINT} and {@code NEXUS_S3_REGION} for an
+ *     S3-compatible store, credentials from the AWS SDK's default chain); {@code
+ *     NEXUS_PAYLOAD_THRESHOLD} (262144): bytes above which an input, output or journal entry goes
+ *     there; {@code NEXUS_PAYLOAD_MAX} (8388608): the largest payload accepted
  */
 public record GatewayConfig(
     int port,
@@ -68,7 +74,8 @@ public record GatewayConfig(
     long llmTokensPerHour,
     @Nullable String xdsServer,
     Duration parkAfter,
-    io.nexusmesh.gateway.engine.Bulkheads.Limits bulkheads) {
+    io.nexusmesh.gateway.engine.Bulkheads.Limits bulkheads,
+    PayloadSettings payloads) {
   private static final Pattern DURATION = Pattern.compile("^(\\d+)(ms|s|m|h|d)$");
 
   public GatewayConfig {
@@ -85,6 +92,7 @@ public record GatewayConfig(
     requireNonNull(shutdownTimeout, "shutdownTimeout");
     requireNonNull(parkAfter, "parkAfter");
     requireNonNull(bulkheads, "bulkheads");
+    requireNonNull(payloads, "payloads");
   }
 
   /** The settings of {@code System.getenv()}. */
@@ -123,7 +131,8 @@ public record GatewayConfig(
             Integer.parseInt(env.getOrDefault("NEXUS_BULKHEAD_MAX_CONCURRENT", "64")),
             Integer.parseInt(env.getOrDefault("NEXUS_BULKHEAD_MAX_QUEUED", "256")),
             duration(env.getOrDefault("NEXUS_BULKHEAD_MAX_WAIT", "10s")),
-            Duration.ofSeconds(1)));
+            Duration.ofSeconds(1)),
+        PayloadSettings.fromEnvironment(env));
   }
 
   private static @Nullable String blankToNull(@Nullable String value) {

@@ -59,11 +59,29 @@ final class GatewayHarness implements AutoCloseable {
     settings.put("NEXUS_CONTROL_PLANE_URL", "");
     settings.put("NEXUS_GATEWAY_LEASE_TTL", "2s");
     settings.put("NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "1s");
+    settings.put("NEXUS_PAYLOAD_STORE", PAYLOADS.toString());
     for (String kv : env) {
       String[] parts = kv.split("=", 2);
       settings.put(parts[0], parts[1]);
     }
     return new GatewayHarness(Gateway.start(GatewayConfig.fromEnvironment(settings)));
+  }
+
+  // One payload store per test JVM, as gateways of one fleet share theirs.
+  private static final java.nio.file.Path PAYLOADS = payloadDirectory();
+
+  private static java.nio.file.Path payloadDirectory() {
+    try {
+      return java.nio.file.Files.createTempDirectory("nexus-payloads");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** The engine's payload policy on the test JVM's store: 256 KB to Redis, 8 MB at most. */
+  static io.nexusmesh.gateway.payload.Payloads payloads() {
+    return new io.nexusmesh.gateway.payload.Payloads(
+        new io.nexusmesh.gateway.payload.FilePayloadStore(PAYLOADS), 256 * 1024, 8 * 1024 * 1024);
   }
 
   /** A fresh organisation name, so tests never see each other's data or rate limits. */

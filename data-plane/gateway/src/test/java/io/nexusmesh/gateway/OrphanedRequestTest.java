@@ -58,7 +58,7 @@ class OrphanedRequestTest {
               .setMode(ExecutionMode.EXECUTION_MODE_DURABLE)
               .setCreateTime(Timestamps.fromMillis(System.currentTimeMillis()))
               .build();
-      new ExecutionStore(client)
+      new ExecutionStore(client, GatewayHarness.payloads())
           .create(
               new ExecutionStore.Stored(
                   orphan, org, spec.build(), System.currentTimeMillis() + 60_000, null),

@@ -8,6 +8,7 @@ import com.google.protobuf.Value;
 import io.nexusmesh.api.gateway.v1.Execution;
 import io.nexusmesh.api.gateway.v1.ExecutionEvent;
 import io.nexusmesh.api.workflow.v1.WorkflowSpec;
+import io.nexusmesh.gateway.payload.Payloads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -54,9 +55,25 @@ public final class ExecutionStore {
           + "return redis.call('del', KEYS[1]) else return 0 end";
 
   private final RedissonClient redis;
+  private final Payloads payloads;
 
-  public ExecutionStore(RedissonClient redis) {
+  /** The store on {@code redis}, keeping large payloads in {@code payloads}' object store. */
+  public ExecutionStore(RedissonClient redis, Payloads payloads) {
     this.redis = requireNonNull(redis, "redis");
+    this.payloads = requireNonNull(payloads, "payloads");
+  }
+
+  /** The payloads policy: what is too large for Redis, and where it goes. */
+  Payloads payloads() {
+    return payloads;
+  }
+
+  /** An execution's record as Redis keeps it (its reference, when large). */
+  private byte[] executionBytes(Execution execution) {
+    return payloads.offload(
+        execution.getId() + "/execution",
+        execution.toByteArray(),
+        "execution " + execution.getId());
   }
 
   /** An execution as stored: the public resource plus what resuming it needs. */
@@ -128,10 +145,10 @@ public final class ExecutionStore {
   }
 
   /** Adds the writes of an execution's record and its index entry to {@code batch}. */
-  private static void addRecord(RBatch batch, Stored stored, boolean withSpec) {
+  private void addRecord(RBatch batch, Stored stored, boolean withSpec) {
     String id = stored.execution().getId();
     Map<String, byte[]> fields = new HashMap<>();
-    fields.put("execution", stored.execution().toByteArray());
+    fields.put("execution", executionBytes(stored.execution()));
     fields.put("org", stored.org().getBytes(UTF_8));
     if (withSpec) {
       fields.put("spec", stored.spec().toByteArray());
@@ -156,7 +173,7 @@ public final class ExecutionStore {
       byte[] cancel = fields.get("cancel");
       return Optional.of(
           new Stored(
-              Execution.parseFrom(fields.get("execution")),
+              Execution.parseFrom(payloads.resolve(fields.get("execution"))),
               new String(fields.get("org"), UTF_8),
               // Ended ephemeral records carry no spec: only resuming needs it.
               fields.containsKey("spec")
@@ -185,7 +202,9 @@ public final class ExecutionStore {
         redis.createBatch(
             BatchOptions.defaults().executionMode(BatchOptions.ExecutionMode.IN_MEMORY_ATOMIC));
     pending.addTo(batch, key(id));
-    batch.<String, byte[]>getMap(key(id), HASH).fastPutAsync("execution", execution.toByteArray());
+    batch
+        .<String, byte[]>getMap(key(id), HASH)
+        .fastPutAsync("execution", executionBytes(execution));
     batch.<String>getSet(RUNNING, StringCodec.INSTANCE).removeAsync(id);
     batch.getBucket(key(id) + ":lease").deleteAsync();
     for (String suffix : List.of("", ":journal", ":signals", ":events")) {
@@ -299,8 +318,10 @@ public final class ExecutionStore {
     var cancel = batch.<String, byte[]>getMap(key(id), HASH).getAsync("cancel");
     batch.execute();
     byte[] reason = cancel.toCompletableFuture().join();
+    Map<String, byte[]> entries = new HashMap<>();
+    journal.toCompletableFuture().join().forEach((k, v) -> entries.put(k, payloads.resolve(v)));
     return new Resumed(
-        journal.toCompletableFuture().join(),
+        entries,
         events.toCompletableFuture().join(),
         reason == null ? null : new String(reason, UTF_8));
   }
@@ -338,7 +359,7 @@ public final class ExecutionStore {
     List<ExecutionEvent> events = new ArrayList<>(raw.size());
     try {
       for (byte[] bytes : raw) {
-        events.add(ExecutionEvent.parseFrom(bytes));
+        events.add(ExecutionEvent.parseFrom(payloads.resolve(bytes)));
       }
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("events of " + id + " are not readable", e);

@@ -24,6 +24,8 @@ import io.nexusmesh.gateway.engine.NodeFailure;
 import io.nexusmesh.gateway.engine.WorkflowCatalog;
 import io.nexusmesh.gateway.engine.WorkflowRun;
 import io.nexusmesh.gateway.engine.WorkflowRun.Outcome;
+import io.nexusmesh.gateway.payload.PayloadStore;
+import io.nexusmesh.gateway.payload.Payloads;
 import io.nexusmesh.runtime.error.NexusException;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,13 +68,15 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
    *     is parked in Redis, holding no thread and no memory, and woken on any gateway; negative:
    *     never parked
    * @param bulkheads the concurrency limits of the downstreams steps call (panels, models)
+   * @param payloads where inputs, outputs and journal entries too large for Redis go
    */
   public record Options(
       String owner,
       Duration leaseTtl,
       Duration retention,
       Duration parkAfter,
-      io.nexusmesh.gateway.engine.Bulkheads bulkheads) {
+      io.nexusmesh.gateway.engine.Bulkheads bulkheads,
+      Payloads payloads) {
     public Options {
       requireNonNull(owner, "owner");
       if (leaseTtl.toMillis() < 300) {
@@ -81,16 +85,21 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       requireNonNull(retention, "retention");
       requireNonNull(parkAfter, "parkAfter");
       requireNonNull(bulkheads, "bulkheads");
+      requireNonNull(payloads, "payloads");
     }
 
-    /** Parking waits longer than {@link #DEFAULT_PARK_AFTER}, no bulkheads. */
-    public Options(String owner, Duration leaseTtl, Duration retention) {
+    /**
+     * Parking waits longer than {@link #DEFAULT_PARK_AFTER}, no bulkheads, payloads above 256 KB in
+     * {@code payloads}, none above 8 MB.
+     */
+    public Options(String owner, Duration leaseTtl, Duration retention, PayloadStore payloads) {
       this(
           owner,
           leaseTtl,
           retention,
           DEFAULT_PARK_AFTER,
-          io.nexusmesh.gateway.engine.Bulkheads.unlimited());
+          io.nexusmesh.gateway.engine.Bulkheads.unlimited(),
+          new Payloads(payloads, 256 * 1024, 8 * 1024 * 1024));
     }
   }
 
@@ -179,7 +188,7 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       Clock clock,
       Listener listener,
       Options options) {
-    this.store = new ExecutionStore(requireNonNull(redis, "redis"));
+    this.store = new ExecutionStore(requireNonNull(redis, "redis"), options.payloads());
     this.services =
         new WorkflowRun.Services(
             expressions,
@@ -238,6 +247,12 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
   public Started start(NewExecution request) {
     DeployedWorkflow deployment = request.deployment();
     WorkflowSpec spec = deployment.getSpec();
+    int inputSize = request.input().getSerializedSize();
+    if (inputSize > options.payloads().maxBytes()) {
+      throw NexusException.invalidArgument(
+          "input",
+          inputSize + " bytes, above the limit of " + options.payloads().maxBytes() + " bytes");
+    }
     String id = UUID.randomUUID().toString().replace("-", "");
     boolean durable = spec.getMode() != ExecutionMode.EXECUTION_MODE_EPHEMERAL;
     long now = clock.millis();

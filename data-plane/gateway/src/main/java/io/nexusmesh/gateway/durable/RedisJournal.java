@@ -77,8 +77,10 @@ final class RedisJournal implements Journal {
   @Override
   public void completed(String path, Value output, ExecutionEvent.Builder event) {
     byte[] bytes = output.toByteArray();
+    // Refused above the limit before anything is kept; above the threshold Redis holds a reference.
+    byte[] stored = store.payloads().offload(id + "/out/" + path, bytes, "the output of " + path);
     if (entries.putIfAbsent("out:" + path, bytes) == null) {
-      record("out:" + path, bytes, true, event);
+      record("out:" + path, stored, true, event);
     }
   }
 
@@ -127,7 +129,9 @@ final class RedisJournal implements Journal {
     }
     if (event != null) {
       long offset = nextOffset++;
-      pending.event(event.setOffset(offset).setExecutionId(id).build().toByteArray(), offset);
+      byte[] bytes = event.setOffset(offset).setExecutionId(id).build().toByteArray();
+      pending.event(
+          store.payloads().offload(id + "/event/" + offset, bytes, "event " + offset), offset);
     }
   }
 
