@@ -254,6 +254,8 @@ final class DevStack implements AutoCloseable {
     // Kafka is part of the mesh too: no workflow may call it. Sessions' agents run on it.
     env.put("NEXUS_EGRESS_MESH_ENDPOINTS", "127.0.0.1:" + settings.kafkaPort());
     env.put("NEXUS_KAFKA_BOOTSTRAP", "127.0.0.1:" + settings.kafkaPort());
+    // Payloads too large for Redis: files beside the rest of the dev stack's state.
+    env.put("NEXUS_PAYLOAD_STORE", settings.home().resolve("dev").resolve("payloads").toString());
     return env;
   }
 
