@@ -50,6 +50,10 @@ public final class ExecutionStore {
   private static final String RENEW_IF_OWNER =
       "if redis.call('get', KEYS[1]) == ARGV[1] then "
           + "return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+  private static final String LEASE_IF_RUNNING =
+      "if redis.call('sismember', KEYS[1], ARGV[1]) == 0 then return 0 end "
+          + "if redis.call('set', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end "
+          + "return 0";
   private static final String RELEASE_IF_OWNER =
       "if redis.call('get', KEYS[1]) == ARGV[1] then "
           + "return redis.call('del', KEYS[1]) else return 0 end";
@@ -374,11 +378,24 @@ public final class ExecutionStore {
 
   // ---- leases ----
 
-  /** Takes the lease of {@code id} if nobody holds it. */
+  /**
+   * Takes the lease of {@code id} if nobody holds it and it is still in the running set (a run that
+   * parked since the set was read has left it, and has no lease either).
+   */
   boolean tryLease(String id, String owner, Duration ttl) {
-    return redis
-        .<String>getBucket(key(id) + ":lease", StringCodec.INSTANCE)
-        .setIfAbsent(owner, ttl);
+    Long taken =
+        redis
+            .getScript(StringCodec.INSTANCE)
+            .eval(
+                key(id) + ":lease",
+                RScript.Mode.READ_WRITE,
+                LEASE_IF_RUNNING,
+                RScript.ReturnType.LONG,
+                List.of(RUNNING, key(id) + ":lease"),
+                id,
+                owner,
+                Long.toString(ttl.toMillis()));
+    return taken != null && taken == 1;
   }
 
   /** Extends the leases {@code owner} still holds. */

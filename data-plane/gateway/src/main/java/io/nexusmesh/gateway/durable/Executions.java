@@ -6,7 +6,6 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
-import io.grpc.Status;
 import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
 import io.nexusmesh.api.gateway.v1.Execution;
 import io.nexusmesh.api.gateway.v1.ExecutionCompleted;
@@ -15,15 +14,14 @@ import io.nexusmesh.api.gateway.v1.ExecutionStatus;
 import io.nexusmesh.api.workflow.v1.ExecutionMode;
 import io.nexusmesh.api.workflow.v1.WorkflowSpec;
 import io.nexusmesh.gateway.engine.AgentSteps;
-import io.nexusmesh.gateway.engine.ChildWorkflows;
 import io.nexusmesh.gateway.engine.Expressions;
 import io.nexusmesh.gateway.engine.HttpCaller;
 import io.nexusmesh.gateway.engine.InMemoryJournal;
 import io.nexusmesh.gateway.engine.Journal;
-import io.nexusmesh.gateway.engine.NodeFailure;
+import io.nexusmesh.gateway.engine.Outcome;
+import io.nexusmesh.gateway.engine.RunServices;
 import io.nexusmesh.gateway.engine.WorkflowCatalog;
 import io.nexusmesh.gateway.engine.WorkflowRun;
-import io.nexusmesh.gateway.engine.WorkflowRun.Outcome;
 import io.nexusmesh.gateway.payload.PayloadStore;
 import io.nexusmesh.gateway.payload.Payloads;
 import io.nexusmesh.runtime.error.NexusException;
@@ -53,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * died) and resumes them from their journals. Cancellations and signals reach the owner through
  * Redis pub/sub, whichever gateway received them.
  */
-public final class Executions implements ChildWorkflows, AutoCloseable {
+public final class Executions implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Executions.class);
   private static final Duration DEFAULT_TIMEOUT = Duration.ofHours(24);
 
@@ -109,9 +107,6 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
   /** How often each gateway looks for parked executions that are due. */
   private static final long WAKE_SCAN_MILLIS = 100;
 
-  /** How many due executions one scan claims at most (it scans again at once when it got all). */
-  private static final int WAKE_BATCH = 256;
-
   /** Told about every execution that ended on this gateway (usage metering, session events). */
   @FunctionalInterface
   public interface Listener {
@@ -148,7 +143,8 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
 
   private final ExecutionStore store;
   private final ParkingLot parking;
-  private final WorkflowRun.Services services;
+  private final Resumption resumption;
+  private final RunServices services;
   private final WorkflowCatalog catalog;
   private final Clock clock;
   private final Listener listener;
@@ -189,17 +185,55 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       Listener listener,
       Options options) {
     this.store = new ExecutionStore(requireNonNull(redis, "redis"), options.payloads());
+    ChildRuns children =
+        new ChildRuns(
+            store,
+            requireNonNull(catalog, "catalog"),
+            requireNonNull(clock, "clock"),
+            options,
+            this::runServices,
+            (stored, journal, outcome) -> finish(stored, journal, true, outcome));
     this.services =
-        new WorkflowRun.Services(
+        new RunServices(
             expressions,
             http,
             tools,
-            this,
+            children,
             agents,
             clock,
             options.parkAfter(),
             options.bulkheads());
     this.parking = new ParkingLot(redis);
+    this.resumption =
+        new Resumption(
+            store,
+            parking,
+            options,
+            clock,
+            new Resumption.Host() {
+              @Override
+              public boolean runsHere(String id) {
+                return local.containsKey(id);
+              }
+
+              @Override
+              public List<String> durableHere() {
+                return local.entrySet().stream()
+                    .filter(e -> e.getValue().durable())
+                    .map(Map.Entry::getKey)
+                    .toList();
+              }
+
+              @Override
+              public void launch(ExecutionStore.Stored stored, RedisJournal journal) {
+                Executions.this.launch(stored, journal, true);
+              }
+
+              @Override
+              public boolean closing() {
+                return closing;
+              }
+            });
     this.catalog = requireNonNull(catalog, "catalog");
     this.clock = requireNonNull(clock, "clock");
     this.listener = requireNonNull(listener, "listener");
@@ -222,6 +256,10 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
         .register(registry);
   }
 
+  private RunServices runServices() {
+    return services;
+  }
+
   /** The store behind the engine (reads for the API). */
   public ExecutionStore store() {
     return store;
@@ -231,11 +269,12 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
   public void start() {
     controlListener = control.addListener(String.class, (channel, message) -> onControl(message));
     long renewEvery = Math.max(100, options.leaseTtl().toMillis() / 3);
-    timers.scheduleWithFixedDelay(this::renewLeases, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
-    long scanEvery = Math.max(100, options.leaseTtl().toMillis() / 2);
-    timers.scheduleWithFixedDelay(this::recover, 0, scanEvery, TimeUnit.MILLISECONDS);
     timers.scheduleWithFixedDelay(
-        this::wakeDue, WAKE_SCAN_MILLIS, WAKE_SCAN_MILLIS, TimeUnit.MILLISECONDS);
+        resumption::renewLeases, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
+    long scanEvery = Math.max(100, options.leaseTtl().toMillis() / 2);
+    timers.scheduleWithFixedDelay(resumption::recover, 0, scanEvery, TimeUnit.MILLISECONDS);
+    timers.scheduleWithFixedDelay(
+        resumption::wakeDue, WAKE_SCAN_MILLIS, WAKE_SCAN_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   // ---- starting and reading ----
@@ -349,7 +388,7 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     }
     store.requestCancel(id, reason);
     if (parking.claim(id, options.owner(), options.leaseTtl())) {
-      resumeLater(id); // it was parked: run it here, to its cancellation
+      resumption.resumeLater(id); // it was parked: run it here, to its cancellation
     } else {
       control.publish("cancel " + id);
     }
@@ -370,7 +409,7 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       return;
     }
     if (parking.signal(id, name, payload, options.owner(), options.leaseTtl())) {
-      resumeLater(id); // it was parked waiting for this signal: it goes on here
+      resumption.resumeLater(id); // it was parked waiting for this signal: it goes on here
     } else {
       control.publish("signal " + id);
     }
@@ -489,45 +528,6 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
     }
   }
 
-  /**
-   * Runs {@code id} here, from its journal: this gateway just claimed it out of the parking lot.
-   */
-  private void resumeLater(String id) {
-    Thread.ofVirtual().name("resume-" + id).start(() -> resume(id));
-  }
-
-  private void resume(String id) {
-    try {
-      Optional<ExecutionStore.Stored> stored = store.find(id);
-      if (stored.isEmpty() || isFinal(stored.get().execution().getStatus())) {
-        store.forget(id);
-        return;
-      }
-      launch(stored.get(), new RedisJournal(store, id, null), true);
-    } catch (RuntimeException e) {
-      // Its lease lapses and the recovery scan of some gateway resumes it.
-      log.warn("could not resume execution {} here; a recovery scan will", id, e);
-    }
-  }
-
-  /** Claims and resumes the parked executions that are due (timers, timeouts, deadlines). */
-  private void wakeDue() {
-    if (closing) {
-      return;
-    }
-    try {
-      List<String> due;
-      do {
-        due = parking.claimDue(clock.millis(), WAKE_BATCH, options.owner(), options.leaseTtl());
-        due.forEach(this::resumeLater);
-      } while (due.size() == WAKE_BATCH && !closing);
-    } catch (RuntimeException e) {
-      if (!closing) {
-        log.warn("wake-up scan failed", e);
-      }
-    }
-  }
-
   private Execution finish(
       ExecutionStore.Stored stored, Journal journal, boolean durable, Outcome outcome) {
     Execution.Builder ended =
@@ -564,128 +564,6 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
       ephemeralRecords.add(record);
     }
     return execution;
-  }
-
-  @Override
-  public Value run(String childId, String org, String workflowId, Struct input, Journal parent) {
-    Optional<ExecutionStore.Stored> existing = store.find(org, childId);
-    ExecutionStore.Stored stored;
-    if (existing.isPresent()) {
-      stored = existing.get();
-    } else {
-      DeployedWorkflow child =
-          catalog
-              .find(org, workflowId)
-              .orElseThrow(
-                  () ->
-                      new NodeFailure(
-                          Status.Code.NOT_FOUND, "workflow " + workflowId + " is not deployed"));
-      long now = clock.millis();
-      Execution execution =
-          Execution.newBuilder()
-              .setName("executions/" + childId)
-              .setId(childId)
-              .setWorkflowId(workflowId)
-              .setWorkflowVersion(child.getVersion())
-              .setStatus(ExecutionStatus.EXECUTION_STATUS_RUNNING)
-              .setMode(ExecutionMode.EXECUTION_MODE_DURABLE)
-              .setInput(input)
-              .setCreateTime(Timestamps.fromMillis(now))
-              .build();
-      stored =
-          new ExecutionStore.Stored(
-              execution, org, child.getSpec(), now + timeoutOf(child.getSpec()).toMillis(), null);
-      store.create(stored, false, options.owner(), options.leaseTtl());
-    }
-    Execution execution = stored.execution();
-    if (!isFinal(execution.getStatus())) {
-      RedisJournal journal = new RedisJournal(store, childId, parent);
-      WorkflowRun run =
-          new WorkflowRun(
-              services,
-              childId,
-              execution.getWorkflowId(),
-              org,
-              stored.spec(),
-              execution.getInput(),
-              stored.deadlineMillis(),
-              journal);
-      execution = finish(stored, journal, true, run.run());
-    }
-    if (execution.getStatus() == ExecutionStatus.EXECUTION_STATUS_SUCCEEDED) {
-      return Value.newBuilder().setStructValue(execution.getOutput()).build();
-    }
-    throw new NodeFailure(
-        Status.fromCodeValue(execution.getError().getCode()).getCode(),
-        "sub-workflow "
-            + workflowId
-            + " ("
-            + childId
-            + ") ended "
-            + execution.getStatus()
-            + ": "
-            + execution.getError().getMessage());
-  }
-
-  // ---- leases and recovery ----
-
-  private void renewLeases() {
-    try {
-      List<String> owned =
-          local.entrySet().stream()
-              .filter(e -> e.getValue().durable())
-              .map(Map.Entry::getKey)
-              .toList();
-      store.renewLeases(owned, options.owner(), options.leaseTtl());
-    } catch (RuntimeException e) {
-      log.warn("could not renew execution leases", e);
-    }
-  }
-
-  private void recover() {
-    if (closing) {
-      return;
-    }
-    try {
-      for (String id : store.running()) {
-        if (local.containsKey(id) || !store.tryLease(id, options.owner(), options.leaseTtl())) {
-          continue;
-        }
-        Optional<ExecutionStore.Stored> stored = store.find(id);
-        if (stored.isEmpty() || isFinal(stored.get().execution().getStatus())) {
-          store.forget(id);
-          continue;
-        }
-        if (!claimedBy(stored.get(), id)) {
-          // Its gateway died between creating it and claiming its request id, and the caller's
-          // retry started another execution that did: this one was never handed to anyone.
-          log.info("discarding execution {}: its request id belongs to another execution", id);
-          store.discard(stored.get().org(), id);
-          continue;
-        }
-        log.info(
-            "resuming execution {} of {} from its journal: its owner's lease expired",
-            id,
-            stored.get().org());
-        launch(stored.get(), new RedisJournal(store, id, null), true);
-      }
-    } catch (RuntimeException e) {
-      if (!closing) {
-        log.warn("recovery scan failed", e);
-      }
-    }
-  }
-
-  /** Whether {@code id} holds its request id (claiming it now if nobody did), or had none. */
-  private boolean claimedBy(ExecutionStore.Stored stored, String id) {
-    String requestId = store.requestId(id);
-    if (requestId == null) {
-      return true;
-    }
-    return store
-        .claimRequest(stored.org(), requestId, id, options.retention())
-        .map(id::equals)
-        .orElse(true);
   }
 
   private void releaseQuietly(String id) {
@@ -743,7 +621,7 @@ public final class Executions implements ChildWorkflows, AutoCloseable {
                         });
   }
 
-  private static Duration timeoutOf(WorkflowSpec spec) {
+  static Duration timeoutOf(WorkflowSpec spec) {
     return spec.hasExecutionTimeout()
         ? Duration.ofMillis(Durations.toMillis(spec.getExecutionTimeout()))
         : DEFAULT_TIMEOUT;

@@ -14,17 +14,12 @@ import io.nexusmesh.api.gateway.v1.NodeCompleted;
 import io.nexusmesh.api.gateway.v1.NodeFailed;
 import io.nexusmesh.api.gateway.v1.NodeRetried;
 import io.nexusmesh.api.gateway.v1.NodeStarted;
-import io.nexusmesh.api.workflow.v1.BranchCase;
-import io.nexusmesh.api.workflow.v1.Edge;
 import io.nexusmesh.api.workflow.v1.Node;
 import io.nexusmesh.api.workflow.v1.Steps;
-import io.nexusmesh.api.workflow.v1.WaitNode;
 import io.nexusmesh.api.workflow.v1.WorkflowSpec;
 import io.nexusmesh.runtime.auth.ApiKeys;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +29,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
-import org.jspecify.annotations.Nullable;
 
 /**
  * One run (or resumption) of one execution: walks the spec's graph from its entry, running each
@@ -46,73 +40,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class WorkflowRun {
   private static final Duration DEFAULT_NODE_TIMEOUT = Duration.ofSeconds(30);
-  private static final Duration MAX_WAIT_SLICE = Duration.ofSeconds(1);
 
-  /** What the run needs from the gateway around it. */
-  public record Services(
-      Expressions expressions,
-      HttpCaller http,
-      io.nexusmesh.gateway.panel.PanelTools tools,
-      ChildWorkflows children,
-      AgentSteps agents,
-      Clock clock,
-      Duration parkAfter,
-      Bulkheads bulkheads) {
-    public Services {
-      requireNonNull(expressions, "expressions");
-      requireNonNull(http, "http");
-      requireNonNull(tools, "tools");
-      requireNonNull(children, "children");
-      requireNonNull(agents, "agents");
-      requireNonNull(clock, "clock");
-      requireNonNull(parkAfter, "parkAfter");
-      requireNonNull(bulkheads, "bulkheads");
-    }
-  }
-
-  /** How a run ended. */
-  public sealed interface Outcome {
-    /** The final status. */
-    ExecutionStatus status();
-
-    /** Finished with an output. */
-    record Succeeded(Struct output) implements Outcome {
-      @Override
-      public ExecutionStatus status() {
-        return ExecutionStatus.EXECUTION_STATUS_SUCCEEDED;
-      }
-    }
-
-    /**
-     * Failed, cancelled or timed out, after running {@code compensations} (a saga), in the order
-     * they ran.
-     */
-    record Ended(
-        ExecutionStatus status, com.google.rpc.Status error, List<Compensation> compensations)
-        implements Outcome {
-      public Ended {
-        compensations = List.copyOf(compensations);
-      }
-
-      public Ended(ExecutionStatus status, com.google.rpc.Status error) {
-        this(status, error, List.of());
-      }
-    }
-
-    /**
-     * Not ended: waiting at a top-level wait node, so long that the run lets go of its thread and
-     * memory. It is run again (from its journal) at {@code wakeAtMillis} — its timer, the signal's
-     * timeout or the deadline — or when signal {@code signal} ("" for none) arrives.
-     */
-    record Parked(long wakeAtMillis, String signal) implements Outcome {
-      @Override
-      public ExecutionStatus status() {
-        return ExecutionStatus.EXECUTION_STATUS_RUNNING;
-      }
-    }
-  }
-
-  private final Services services;
+  private final RunServices services;
   private final String executionId;
   private final String org;
   private final WorkflowSpec spec;
@@ -124,11 +53,10 @@ public final class WorkflowRun {
   private final AtomicLong nodeRuns = new AtomicLong();
   // Completed top-level nodes that name a compensation, in the order they completed.
   private final List<String> compensable = new ArrayList<>();
-  // Compensating: cancellation and the deadline no longer stop the run.
-  private volatile boolean compensating;
+  private final RunTime time;
 
   public WorkflowRun(
-      Services services,
+      RunServices services,
       String executionId,
       String workflowId,
       String org,
@@ -144,6 +72,7 @@ public final class WorkflowRun {
     this.inputStruct = requireNonNull(input, "input");
     this.input = JsonValues.toCel(input);
     this.deadlineMillis = deadlineMillis;
+    this.time = new RunTime(journal, services.clock(), services.parkAfter(), deadlineMillis);
     this.journal = requireNonNull(journal, "journal");
   }
 
@@ -154,7 +83,7 @@ public final class WorkflowRun {
 
   /** Runs to the end. Never throws for a workflow's own failure: that is an {@link Outcome}. */
   public Outcome run() {
-    Scope scope = new Scope("", new LinkedHashMap<>(), null, null, journal.parks());
+    Scope scope = new Scope(input, "", new LinkedHashMap<>(), null, null, journal.parks());
     compensable.clear();
     try {
       Optional<Value> saga = journal.output(Saga.JOURNAL_PATH);
@@ -172,9 +101,9 @@ public final class WorkflowRun {
               ? last
               : services.expressions().eval(spec.getOutput(), scope.vars());
       return new Outcome.Succeeded(JsonValues.asStruct(output));
-    } catch (Park park) {
+    } catch (RunTime.Park park) {
       return new Outcome.Parked(park.wakeAtMillis, park.signal);
-    } catch (Stopped stopped) {
+    } catch (RunTime.Stopped stopped) {
       return end(
           scope,
           stopped.status,
@@ -219,12 +148,13 @@ public final class WorkflowRun {
    * becomes of the others; cancellation and the deadline no longer stop them.
    */
   private Outcome compensate(Scope scope, Saga.Ending ending) throws InterruptedException {
-    compensating = true;
+    time.startCompensating();
     List<Compensation> done = new ArrayList<>();
     for (String nodeId : ending.nodeIds()) {
       Node compensation = Saga.compensationOf(spec, nodeId);
       Scope at =
-          new Scope(Saga.pathPrefix(nodeId), new LinkedHashMap<>(scope.nodes), null, null, false);
+          new Scope(
+              input, Saga.pathPrefix(nodeId), new LinkedHashMap<>(scope.nodes), null, null, false);
       var result =
           Compensation.newBuilder().setNodeId(nodeId).setCompensationId(compensation.getId());
       try {
@@ -246,93 +176,16 @@ public final class WorkflowRun {
   // ---- the top-level graph ----
 
   private Value runGraph(Scope scope) throws InterruptedException {
-    List<Node> nodes = spec.getNodesList();
-    Map<String, List<String>> preds = new HashMap<>();
-    nodes.forEach(n -> preds.put(n.getId(), new ArrayList<>()));
-    for (Edge edge : spec.getEdgesList()) {
-      preds.get(edge.getTo()).add(edge.getFrom());
-    }
-    for (Node n : nodes) {
-      if (n.hasBranch()) {
-        for (String target : targets(n)) {
-          if (!preds.get(target).contains(n.getId())) {
-            preds.get(target).add(n.getId());
+    return TopLevelGraph.walk(
+        spec,
+        node -> {
+          Value output = runNode(node, scope);
+          scope.nodes.put(node.getId(), JsonValues.toCel(output));
+          if (!node.getCompensateWith().isEmpty()) {
+            compensable.add(node.getId());
           }
-        }
-      }
-    }
-    String entry = spec.getEntry();
-    if (entry.isEmpty()) {
-      entry =
-          nodes.stream()
-              .filter(n -> preds.get(n.getId()).isEmpty())
-              .map(Node::getId)
-              .findFirst()
-              .orElse(nodes.get(0).getId());
-    }
-    Map<String, Boolean> ran = new HashMap<>(); // id -> true (done) / false (skipped)
-    Map<String, String> chosen = new HashMap<>();
-    Value last = Value.getDefaultInstance();
-    boolean progress = true;
-    while (progress) {
-      progress = false;
-      for (Node node : nodes) {
-        String id = node.getId();
-        if (ran.containsKey(id)) {
-          continue;
-        }
-        Boolean runIt = id.equals(entry) ? Boolean.TRUE : decide(preds.get(id), id, ran, chosen);
-        if (runIt == null) {
-          continue;
-        }
-        progress = true;
-        if (!runIt) {
-          ran.put(id, false);
-          continue;
-        }
-        Value output = runNode(node, scope);
-        scope.nodes.put(id, JsonValues.toCel(output));
-        ran.put(id, true);
-        if (!node.getCompensateWith().isEmpty()) {
-          compensable.add(id);
-        }
-        if (node.hasBranch()) {
-          chosen.put(id, output.getStringValue());
-        } else {
-          last = output;
-        }
-        break; // rescan from the top: spec order decides, deterministically
-      }
-    }
-    return last;
-  }
-
-  /** True to run, false to skip, null while some predecessor is undecided. */
-  private static @Nullable Boolean decide(
-      List<String> preds, String id, Map<String, Boolean> ran, Map<String, String> chosen) {
-    if (preds.isEmpty()) {
-      return false; // a root other than the entry is not on any taken path
-    }
-    boolean taken = false;
-    for (String p : preds) {
-      Boolean state = ran.get(p);
-      if (state == null) {
-        return null;
-      }
-      if (state && (!chosen.containsKey(p) || chosen.get(p).equals(id))) {
-        taken = true;
-      }
-    }
-    return taken;
-  }
-
-  private static List<String> targets(Node branch) {
-    List<String> targets = new ArrayList<>();
-    branch.getBranch().getCasesList().forEach(c -> targets.add(c.getTarget()));
-    if (!branch.getBranch().getDefaultTarget().isEmpty()) {
-      targets.add(branch.getBranch().getDefaultTarget());
-    }
-    return targets;
+          return output;
+        });
   }
 
   // ---- one node ----
@@ -343,7 +196,7 @@ public final class WorkflowRun {
     if (done.isPresent()) {
       return done.get();
     }
-    checkStop();
+    time.checkStop();
     Value output =
         switch (node.getKindCase()) {
           case TRANSFORM ->
@@ -383,11 +236,16 @@ public final class WorkflowRun {
                                           org,
                                           node.getTool().getPanel(),
                                           node.getTool().getTool(),
-                                          toolArguments(node, scope),
+                                          NodeInputs.toolArguments(
+                                              services.expressions(), node, scope.vars()),
                                           executionId + "/" + path + "/" + attempt,
                                           "",
                                           attemptTimeout(node))));
-          case BRANCH -> once(path, () -> JsonValues.of(branch(node, scope)));
+          case BRANCH ->
+              once(
+                  path,
+                  () ->
+                      JsonValues.of(NodeInputs.branch(services.expressions(), node, scope.vars())));
           case PARALLEL -> once(path, () -> parallel(node, path, scope));
           case MAP -> once(path, () -> map(node, path, scope));
           case LLM ->
@@ -410,9 +268,10 @@ public final class WorkflowRun {
                                               path,
                                               attempt,
                                               node.getLlm(),
-                                              prompt(node, scope),
+                                              NodeInputs.prompt(
+                                                  services.expressions(), node, scope.vars()),
                                               attemptTimeout(node)))));
-          case WAIT -> once(path, () -> await(node.getWait(), path, scope.parkable));
+          case WAIT -> once(path, () -> time.await(node.getWait(), path, scope.parkable));
           case SUB_WORKFLOW ->
               once(
                   path,
@@ -434,37 +293,6 @@ public final class WorkflowRun {
                         .setAttempt(Math.max(1, journal.attempt(path)))
                         .setOutput(output))));
     return output;
-  }
-
-  /** The tool node's arguments: its CEL expression's value, which must be a map. */
-  private String prompt(Node node, Scope scope) {
-    Value value = services.expressions().eval(node.getLlm().getPrompt(), scope.vars());
-    if (!value.hasStringValue()) {
-      throw new NodeFailure(
-          Status.Code.INVALID_ARGUMENT,
-          "node "
-              + node.getId()
-              + ": prompt must evaluate to a string, got "
-              + value.getKindCase());
-    }
-    return value.getStringValue();
-  }
-
-  private Struct toolArguments(Node node, Scope scope) {
-    String expression = node.getTool().getArguments();
-    if (expression.isEmpty()) {
-      return Struct.getDefaultInstance();
-    }
-    Value value = services.expressions().eval(expression, scope.vars());
-    if (!value.hasStructValue()) {
-      throw new NodeFailure(
-          Status.Code.INVALID_ARGUMENT,
-          "node "
-              + node.getId()
-              + ": arguments must evaluate to a map, got "
-              + value.getKindCase());
-    }
-    return value.getStructValue();
   }
 
   @FunctionalInterface
@@ -506,7 +334,7 @@ public final class WorkflowRun {
     // A resumed step re-runs the attempt it was on, hence with the same idempotency key.
     int attempt = Math.max(1, journal.attempt(path));
     while (true) {
-      checkStop();
+      time.checkStop();
       journal.started(
           path,
           attempt,
@@ -522,7 +350,7 @@ public final class WorkflowRun {
         return body.run(attempt);
       } catch (NodeFailure failure) {
         // A step cut short by a cancellation (a panel tool's call) ends the run as cancelled.
-        checkStop();
+        time.checkStop();
         event(
             ExecutionEvent.newBuilder()
                 .setNodeFailed(
@@ -535,7 +363,7 @@ public final class WorkflowRun {
         }
         Duration delay = backoff.delayBefore(attempt + 1);
         attempt++;
-        long retryAt = now() + delay.toMillis();
+        long retryAt = time.now() + delay.toMillis();
         event(
             ExecutionEvent.newBuilder()
                 .setNodeRetried(
@@ -543,7 +371,7 @@ public final class WorkflowRun {
                         .setNodeId(path)
                         .setNextAttempt(attempt)
                         .setRetryTime(Timestamps.fromMillis(retryAt))));
-        sleepUntil(retryAt);
+        time.sleepUntil(retryAt);
       }
     }
   }
@@ -564,27 +392,14 @@ public final class WorkflowRun {
         && Durations.toMillis(spec.getDefaultNodeTimeout()) > 0) {
       timeout = Duration.ofMillis(Durations.toMillis(spec.getDefaultNodeTimeout()));
     }
-    if (compensating) {
+    if (time.compensating()) {
       return timeout; // compensations run past the execution's deadline
     }
-    long remaining = Math.max(1, deadlineMillis - now());
+    long remaining = Math.max(1, deadlineMillis - time.now());
     return timeout.toMillis() > remaining ? Duration.ofMillis(remaining) : timeout;
   }
 
   // ---- node kinds ----
-
-  private String branch(Node node, Scope scope) {
-    for (BranchCase c : node.getBranch().getCasesList()) {
-      if (services.expressions().test(c.getCondition(), scope.vars())) {
-        return c.getTarget();
-      }
-    }
-    if (!node.getBranch().getDefaultTarget().isEmpty()) {
-      return node.getBranch().getDefaultTarget();
-    }
-    throw new NodeFailure(
-        Status.Code.FAILED_PRECONDITION, "no case of branch " + node.getId() + " matched");
-  }
 
   private Value parallel(Node node, String path, Scope scope) throws InterruptedException {
     List<Steps> branches = node.getParallel().getBranchesList();
@@ -656,44 +471,6 @@ public final class WorkflowRun {
     }
   }
 
-  private Value await(WaitNode wait, String path, boolean parkable) throws InterruptedException {
-    if (wait.hasTimer()) {
-      long fireAt =
-          journal.timer(path, now(), Duration.ofMillis(Durations.toMillis(wait.getTimer())));
-      if (parkable) {
-        parkIfLong(Math.min(fireAt, deadlineMillis), "");
-      }
-      sleepUntil(fireAt);
-      return JsonValues.of(
-          Struct.newBuilder()
-              .putFields(
-                  "firedAt", JsonValues.of(Timestamps.toString(Timestamps.fromMillis(fireAt))))
-              .build());
-    }
-    String name = wait.getSignal().getName();
-    long giveUp =
-        wait.getSignal().hasTimeout()
-            ? journal.timer(
-                path, now(), Duration.ofMillis(Durations.toMillis(wait.getSignal().getTimeout())))
-            : Long.MAX_VALUE;
-    while (true) {
-      Optional<Value> payload = journal.signal(name);
-      if (payload.isPresent()) {
-        return payload.get();
-      }
-      checkStop();
-      long now = now();
-      if (now >= giveUp) {
-        throw new NodeFailure(
-            Status.Code.DEADLINE_EXCEEDED, "signal '" + name + "' did not arrive in time");
-      }
-      if (parkable) {
-        parkIfLong(Math.min(giveUp, deadlineMillis), name);
-      }
-      journal.awaitChange(slice(Math.min(giveUp, deadlineMillis) - now));
-    }
-  }
-
   private Value subWorkflow(Node node, String path, Scope scope) {
     var sub = node.getSubWorkflow();
     Struct childInput =
@@ -706,129 +483,11 @@ public final class WorkflowRun {
 
   // ---- time, cancellation, events ----
 
-  /**
-   * Lets go of the run (see {@link Outcome.Parked}) when it would wait past {@code
-   * services.parkAfter()} for {@code wakeAtMillis} or signal {@code signal}.
-   */
-  private void parkIfLong(long wakeAtMillis, String signal) {
-    Duration after = services.parkAfter();
-    if (!after.isNegative() && wakeAtMillis - now() > after.toMillis()) {
-      throw new Park(wakeAtMillis, signal);
-    }
-  }
-
-  private void sleepUntil(long atMillis) throws InterruptedException {
-    journal.flush(); // a retry's events (and a timer) are visible while it waits
-    while (true) {
-      checkStop();
-      long now = now();
-      if (now >= atMillis) {
-        return;
-      }
-      long until = compensating ? atMillis : Math.min(atMillis, deadlineMillis);
-      journal.awaitChange(slice(until - now));
-    }
-  }
-
-  private static Duration slice(long millis) {
-    return Duration.ofMillis(Math.max(1, Math.min(millis, MAX_WAIT_SLICE.toMillis())));
-  }
-
-  private void checkStop() {
-    if (compensating) {
-      return;
-    }
-    String reason = journal.cancelReason();
-    if (reason != null) {
-      throw new Stopped(
-          ExecutionStatus.EXECUTION_STATUS_CANCELLED,
-          Status.Code.CANCELLED,
-          reason.isEmpty() ? "cancelled" : "cancelled: " + reason);
-    }
-    if (now() >= deadlineMillis) {
-      throw new Stopped(
-          ExecutionStatus.EXECUTION_STATUS_TIMED_OUT,
-          Status.Code.DEADLINE_EXCEEDED,
-          "the execution timeout passed");
-    }
-  }
-
-  private long now() {
-    return services.clock().millis();
-  }
-
   private void event(ExecutionEvent.Builder event) {
     journal.event(timed(event));
   }
 
   private ExecutionEvent.Builder timed(ExecutionEvent.Builder event) {
-    return event.setTime(Timestamps.fromMillis(now()));
-  }
-
-  /** Ends a run early: cancelled or past its deadline. */
-  private static final class Stopped extends RuntimeException {
-    final ExecutionStatus status;
-    final Status.Code code;
-
-    Stopped(ExecutionStatus status, Status.Code code, String message) {
-      super(message, null, false, false);
-      this.status = status;
-      this.code = code;
-    }
-  }
-
-  /** Unwinds a run that parks: see {@link Outcome.Parked}. */
-  private static final class Park extends RuntimeException {
-    final long wakeAtMillis;
-    final String signal;
-
-    Park(long wakeAtMillis, String signal) {
-      super(null, null, false, false);
-      this.wakeAtMillis = wakeAtMillis;
-      this.signal = signal;
-    }
-  }
-
-  /**
-   * What CEL sees at one point of the graph, and the step-path prefix of the nodes there. Only the
-   * top level may park: a wait inside a parallel or map branch keeps its thread, so that branches
-   * running beside it are not cut short.
-   */
-  private final class Scope {
-    final String prefix;
-    final Map<String, Object> nodes;
-    final @Nullable Object item;
-    final @Nullable Long index;
-    final boolean parkable;
-
-    Scope(
-        String prefix,
-        Map<String, Object> nodes,
-        @Nullable Object item,
-        @Nullable Long index,
-        boolean parkable) {
-      this.prefix = prefix;
-      this.nodes = nodes;
-      this.item = item;
-      this.index = index;
-      this.parkable = parkable;
-    }
-
-    Scope child(String prefix, @Nullable Object item, @Nullable Long index) {
-      return new Scope(prefix, new LinkedHashMap<>(nodes), item, index, false);
-    }
-
-    Map<String, Object> vars() {
-      Map<String, Object> vars = new HashMap<>(4);
-      vars.put("input", input);
-      vars.put("nodes", nodes);
-      if (item != null) {
-        vars.put("item", item);
-      }
-      if (index != null) {
-        vars.put("index", index);
-      }
-      return vars;
-    }
+    return event.setTime(Timestamps.fromMillis(time.now()));
   }
 }
