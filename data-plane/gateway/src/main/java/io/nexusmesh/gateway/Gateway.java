@@ -95,6 +95,15 @@ public final class Gateway implements AutoCloseable {
 
   /** Starts a gateway with {@code config}. */
   public static Gateway start(GatewayConfig config) {
+    return start(config, null);
+  }
+
+  /**
+   * Starts a gateway with {@code config} serving {@code javaTools} (null: none) as the {@code java}
+   * panel of their organisation.
+   */
+  public static Gateway start(
+      GatewayConfig config, io.nexusmesh.gateway.panel.@Nullable JavaTools javaTools) {
     requireNonNull(config, "config");
     Config redisConfig = new Config();
     redisConfig.useSingleServer().setAddress(config.redisUrl()).setConnectionMinimumIdleSize(4);
@@ -114,6 +123,9 @@ public final class Gateway implements AutoCloseable {
       }
       config.meshEndpoints().forEach(e -> mesh.addUrl("http://" + e));
       var registry = new DeploymentRegistry(redis, config.gatewayId(), recipient, mesh);
+      if (javaTools != null) {
+        registry.javaTools(javaTools);
+      }
       registry.load();
       var expressions = new Expressions();
       var usage = new UsageMeter(clock, telemetry.meterRegistry());
@@ -136,7 +148,12 @@ public final class Gateway implements AutoCloseable {
       var panelRouting =
           new io.nexusmesh.gateway.panel.PanelRouting(
               config.xdsServer(), config.gatewayId(), config.controlPlaneToken());
-      var panelTools = new PanelTools(registry, panelRouting.sidecars());
+      var panelTools =
+          new PanelTools(
+              registry,
+              javaTools == null
+                  ? panelRouting.sidecars()
+                  : javaTools.around(panelRouting.sidecars()));
       // Sessions' agents and llm nodes: turns on the semantic bus, when there is one.
       var turnCredentials = new TurnCredentials(redis, clock);
       var budget = new TokenBudget(redis, clock, config.llmTokensPerHour());

@@ -35,6 +35,9 @@ import org.redisson.codec.CompositeCodec;
  * and refused when it differs, since one generation names exactly one content.
  */
 public final class DeploymentRegistry implements WorkflowCatalog, ApiKeyVerifier, OrgAccess {
+  private volatile io.nexusmesh.gateway.panel.@org.jspecify.annotations.Nullable JavaTools
+      javaTools;
+
   /** What a push left in place: the workflow's generation and the org's key generation. */
   public record Applied(long generation, long keyGeneration) {}
 
@@ -185,12 +188,34 @@ public final class DeploymentRegistry implements WorkflowCatalog, ApiKeyVerifier
   @Override
   public java.util.Optional<io.nexusmesh.gateway.panel.ReachablePanel> panel(
       String org, String name) {
+    var java = javaTools;
+    if (java != null && name.equals(io.nexusmesh.gateway.panel.JavaTools.PANEL)) {
+      var local = java.panel(org);
+      if (local.isPresent()) {
+        return local;
+      }
+    }
     return keySets.panel(org, name);
   }
 
   @Override
   public List<io.nexusmesh.gateway.panel.ReachablePanel> panels(String org) {
-    return keySets.panels(org);
+    var java = javaTools;
+    var pushed = keySets.panels(org);
+    if (java == null || java.panel(org).isEmpty()) {
+      return pushed;
+    }
+    var all = new java.util.ArrayList<io.nexusmesh.gateway.panel.ReachablePanel>();
+    all.add(java.panel(org).get());
+    pushed.stream()
+        .filter(p -> !p.panel().equals(io.nexusmesh.gateway.panel.JavaTools.PANEL))
+        .forEach(all::add);
+    return all;
+  }
+
+  /** Serves {@code tools} as the organisation's {@code java} panel (an embedded gateway's). */
+  public void javaTools(io.nexusmesh.gateway.panel.JavaTools tools) {
+    this.javaTools = tools;
   }
 
   @Override
