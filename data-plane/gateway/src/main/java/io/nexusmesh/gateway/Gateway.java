@@ -200,7 +200,7 @@ public final class Gateway implements AutoCloseable {
               registry,
               clock,
               ended,
-              new Executions.Options(
+              new io.nexusmesh.gateway.durable.EngineOptions(
                   config.gatewayId() + "/" + UUID.randomUUID(),
                   config.leaseTtl(),
                   config.retention(),

@@ -36,7 +36,7 @@ final class ChildRuns implements ChildWorkflows {
   private final ExecutionStore store;
   private final WorkflowCatalog catalog;
   private final Clock clock;
-  private final Executions.Options options;
+  private final EngineOptions options;
   private final Supplier<RunServices> services;
   private final Finisher finisher;
 
@@ -44,7 +44,7 @@ final class ChildRuns implements ChildWorkflows {
       ExecutionStore store,
       WorkflowCatalog catalog,
       Clock clock,
-      Executions.Options options,
+      EngineOptions options,
       Supplier<RunServices> services,
       Finisher finisher) {
     this.store = requireNonNull(store, "store");

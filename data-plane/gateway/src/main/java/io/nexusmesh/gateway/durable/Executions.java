@@ -22,8 +22,7 @@ import io.nexusmesh.gateway.engine.Outcome;
 import io.nexusmesh.gateway.engine.RunServices;
 import io.nexusmesh.gateway.engine.WorkflowCatalog;
 import io.nexusmesh.gateway.engine.WorkflowRun;
-import io.nexusmesh.gateway.payload.PayloadStore;
-import io.nexusmesh.gateway.payload.Payloads;
+import io.nexusmesh.gateway.payload.FilePayloadStore;
 import io.nexusmesh.runtime.error.NexusException;
 import java.time.Clock;
 import java.time.Duration;
@@ -54,55 +53,6 @@ import org.slf4j.LoggerFactory;
 public final class Executions implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Executions.class);
   private static final Duration DEFAULT_TIMEOUT = Duration.ofHours(24);
-
-  /**
-   * How the engine behaves.
-   *
-   * @param owner this gateway instance's id, stored in the leases it holds
-   * @param leaseTtl how long a lease outlives its last renewal; a dead gateway's executions are
-   *     resumed elsewhere after about this long
-   * @param retention how long finished executions stay readable
-   * @param parkAfter a durable execution that would wait longer than this (for a signal or a timer)
-   *     is parked in Redis, holding no thread and no memory, and woken on any gateway; negative:
-   *     never parked
-   * @param bulkheads the concurrency limits of the downstreams steps call (panels, models)
-   * @param payloads where inputs, outputs and journal entries too large for Redis go
-   */
-  public record Options(
-      String owner,
-      Duration leaseTtl,
-      Duration retention,
-      Duration parkAfter,
-      io.nexusmesh.gateway.engine.Bulkheads bulkheads,
-      Payloads payloads) {
-    public Options {
-      requireNonNull(owner, "owner");
-      if (leaseTtl.toMillis() < 300) {
-        throw new IllegalArgumentException("leaseTtl: " + leaseTtl + " (expected: >= 300ms)");
-      }
-      requireNonNull(retention, "retention");
-      requireNonNull(parkAfter, "parkAfter");
-      requireNonNull(bulkheads, "bulkheads");
-      requireNonNull(payloads, "payloads");
-    }
-
-    /**
-     * Parking waits longer than {@link #DEFAULT_PARK_AFTER}, no bulkheads, payloads above 256 KB in
-     * {@code payloads}, none above 8 MB.
-     */
-    public Options(String owner, Duration leaseTtl, Duration retention, PayloadStore payloads) {
-      this(
-          owner,
-          leaseTtl,
-          retention,
-          DEFAULT_PARK_AFTER,
-          io.nexusmesh.gateway.engine.Bulkheads.unlimited(),
-          new Payloads(payloads, 256 * 1024, 8 * 1024 * 1024));
-    }
-  }
-
-  /** By default, a durable execution that would wait more than this is parked. */
-  public static final Duration DEFAULT_PARK_AFTER = Duration.ofMillis(500);
 
   /** How often each gateway looks for parked executions that are due. */
   private static final long WAKE_SCAN_MILLIS = 100;
@@ -148,7 +98,7 @@ public final class Executions implements AutoCloseable {
   private final WorkflowCatalog catalog;
   private final Clock clock;
   private final Listener listener;
-  private final Options options;
+  private final EngineOptions options;
   private final Map<String, LocalRun> local = new ConcurrentHashMap<>();
   // Executions this gateway can answer for before (or without) Redis: ephemeral runs until their
   // record is stored.
@@ -169,7 +119,7 @@ public final class Executions implements AutoCloseable {
       WorkflowCatalog catalog,
       Clock clock,
       Listener listener,
-      Options options) {
+      EngineOptions options) {
     this(redis, expressions, http, tools, AgentSteps.NONE, catalog, clock, listener, options);
   }
 
@@ -183,7 +133,7 @@ public final class Executions implements AutoCloseable {
       WorkflowCatalog catalog,
       Clock clock,
       Listener listener,
-      Options options) {
+      EngineOptions options) {
     this.store = new ExecutionStore(requireNonNull(redis, "redis"), options.payloads());
     ChildRuns children =
         new ChildRuns(
@@ -275,6 +225,22 @@ public final class Executions implements AutoCloseable {
     timers.scheduleWithFixedDelay(resumption::recover, 0, scanEvery, TimeUnit.MILLISECONDS);
     timers.scheduleWithFixedDelay(
         resumption::wakeDue, WAKE_SCAN_MILLIS, WAKE_SCAN_MILLIS, TimeUnit.MILLISECONDS);
+    if (options.payloads().store() instanceof FilePayloadStore files) {
+      // S3 expires objects by a lifecycle rule; files are swept once their execution is gone.
+      timers.scheduleWithFixedDelay(() -> sweep(files), 1, 360, TimeUnit.MINUTES);
+    }
+  }
+
+  private void sweep(FilePayloadStore files) {
+    try {
+      int deleted = files.sweep(id -> store.find(id).isPresent(), Duration.ofHours(1));
+      if (deleted > 0) {
+        log.info(
+            "deleted the payloads of {} expired executions from {}", deleted, files.describe());
+      }
+    } catch (RuntimeException e) {
+      log.warn("could not sweep {}", files.describe(), e);
+    }
   }
 
   // ---- starting and reading ----

@@ -37,16 +37,12 @@ final class Resumption {
 
   private final ExecutionStore store;
   private final ParkingLot parking;
-  private final Executions.Options options;
+  private final EngineOptions options;
   private final Clock clock;
   private final Host host;
 
   Resumption(
-      ExecutionStore store,
-      ParkingLot parking,
-      Executions.Options options,
-      Clock clock,
-      Host host) {
+      ExecutionStore store, ParkingLot parking, EngineOptions options, Clock clock, Host host) {
     this.store = requireNonNull(store, "store");
     this.parking = requireNonNull(parking, "parking");
     this.options = requireNonNull(options, "options");

@@ -62,28 +62,34 @@ public final class FilePayloadStore implements PayloadStore {
     }
   }
 
-  /** Deletes payloads older than {@code retention} (their executions expired from Redis). */
-  public int sweep(Duration retention) {
-    Instant before = Instant.now().minus(retention);
-    int[] deleted = {0};
-    try (Stream<Path> files = Files.walk(root)) {
-      files
-          .filter(Files::isRegularFile)
-          .forEach(
-              f -> {
-                try {
-                  if (Files.getLastModifiedTime(f).toInstant().isBefore(before)) {
-                    Files.delete(f);
-                    deleted[0]++;
-                  }
-                } catch (IOException e) {
-                  // Gone already, or not ours to delete: the next sweep tries again.
-                }
-              });
+  /**
+   * Deletes the payloads of executions that are gone: each top-level directory (one execution's)
+   * last changed more than {@code minAge} ago whose execution {@code exists} denies. Returns how
+   * many it deleted.
+   */
+  public int sweep(java.util.function.Predicate<String> exists, Duration minAge) {
+    Instant before = Instant.now().minus(minAge);
+    int deleted = 0;
+    try (Stream<Path> executions = Files.list(root)) {
+      for (Path dir : executions.filter(Files::isDirectory).toList()) {
+        if (Files.getLastModifiedTime(dir).toInstant().isBefore(before)
+            && !exists.test(dir.getFileName().toString())) {
+          deleteTree(dir);
+          deleted++;
+        }
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot sweep " + root, e);
     }
-    return deleted[0];
+    return deleted;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(f);
+      }
+    }
   }
 
   @Override
