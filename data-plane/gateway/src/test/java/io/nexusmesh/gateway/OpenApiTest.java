@@ -20,7 +20,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(RedisExtension.class)
 class OpenApiTest {
-  private static final HttpClient http = HttpClient.newHttpClient();
+  // HTTP/1.1: the JDK client's h2c upgrade once lost the connection mid-document (EOF while
+  // reading the document); the upgrade is not what this test is about.
+  private static final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @Test
   void theDocumentIsValidAndRequestsBuiltFromItGetTheAnswersItDescribes(RedisEndpoint redis)
