@@ -37,8 +37,13 @@ class PanelsOnKubernetesIT {
     var nexus = new NexusProcess(home, env);
     nexus.startDev();
     try {
-      assertThat(nexus.devOutput())
-          .contains("panels         on Kubernetes at " + client.getMasterUrl());
+      // The summary is printed just after the env file that startDev waits for is written.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  assertThat(nexus.devOutput())
+                      .contains("panels         on Kubernetes at " + client.getMasterUrl()));
 
       var created = nexus.nexus("panel", "create", "notes", "--image", "ghcr.io/acme/notes:dev");
       assertThat(created.exit()).as(created.all()).isZero();
