@@ -340,11 +340,6 @@ public final class ExecutionStore {
     batch.execute();
   }
 
-  /** Stores a signal; the first payload of a name wins. */
-  public void putSignal(String id, String name, Value payload) {
-    signals(id).fastPutIfAbsent(name, payload.toByteArray());
-  }
-
   Optional<Value> signal(String id, String name) {
     byte[] bytes = signals(id).get(name);
     try {

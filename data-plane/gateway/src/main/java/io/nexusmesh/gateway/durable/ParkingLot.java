@@ -173,9 +173,4 @@ final class ParkingLot {
             owner,
             Long.toString(leaseTtl.toMillis()));
   }
-
-  /** How many executions are parked (all gateways). */
-  long size() {
-    return redis.getScoredSortedSet(PARKED, StringCodec.INSTANCE).size();
-  }
 }
