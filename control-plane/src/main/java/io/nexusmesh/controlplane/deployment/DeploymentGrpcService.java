@@ -7,6 +7,9 @@ import com.linecorp.armeria.server.annotation.Blocking;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.nexusmesh.api.common.v1.ErrorReason;
+import io.nexusmesh.api.controlplane.v1.AbortCanaryRequest;
+import io.nexusmesh.api.controlplane.v1.AbortCanaryResponse;
+import io.nexusmesh.api.controlplane.v1.CanaryState;
 import io.nexusmesh.api.controlplane.v1.CreateDeploymentRequest;
 import io.nexusmesh.api.controlplane.v1.CreateDeploymentResponse;
 import io.nexusmesh.api.controlplane.v1.Deployment;
@@ -16,6 +19,8 @@ import io.nexusmesh.api.controlplane.v1.GetDeploymentRequest;
 import io.nexusmesh.api.controlplane.v1.GetDeploymentResponse;
 import io.nexusmesh.api.controlplane.v1.ListDeploymentsRequest;
 import io.nexusmesh.api.controlplane.v1.ListDeploymentsResponse;
+import io.nexusmesh.api.controlplane.v1.PromoteCanaryRequest;
+import io.nexusmesh.api.controlplane.v1.PromoteCanaryResponse;
 import io.nexusmesh.api.controlplane.v1.PromoteDeploymentRequest;
 import io.nexusmesh.api.controlplane.v1.PromoteDeploymentResponse;
 import io.nexusmesh.api.controlplane.v1.RollbackDeploymentRequest;
@@ -24,50 +29,32 @@ import io.nexusmesh.api.controlplane.v1.WatchDeploymentsRequest;
 import io.nexusmesh.api.controlplane.v1.WatchDeploymentsResponse;
 import io.nexusmesh.controlplane.authz.Authz;
 import io.nexusmesh.controlplane.authz.Permission;
-import io.nexusmesh.controlplane.gateway.GatewayHealthPolicy;
+import io.nexusmesh.controlplane.deployment.Deployer.CanaryEnding;
+import io.nexusmesh.controlplane.deployment.Deployer.Target;
 import io.nexusmesh.controlplane.store.DeploymentStore;
-import io.nexusmesh.controlplane.store.GatewayStore;
-import io.nexusmesh.controlplane.store.Mutations;
-import io.nexusmesh.controlplane.store.Mutations.Change;
 import io.nexusmesh.controlplane.store.PageTokens;
-import io.nexusmesh.controlplane.store.WorkflowStore;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.NexusException;
-import java.util.List;
-import java.util.UUID;
 import org.springframework.stereotype.Component;
 
 /**
  * {@code nexus.controlplane.v1.DeploymentService}: deploys workflow versions to environments,
- * promotes them along dev → staging → prod, rolls back to the previous version, and streams rollout
- * changes. Every deployment is audited in the transaction that records it; the push to gateways
- * starts once it committed (see {@link RolloutPusher}).
+ * promotes them along dev → staging → prod, rolls back to the previous version, runs canaries (a
+ * share of the calls on the new version until promoted or aborted), and streams rollout changes.
+ * Every deployment is audited in the transaction that records it; the push to gateways starts once
+ * it committed (see {@link RolloutPusher}).
  */
 @Component
 @Blocking
 public class DeploymentGrpcService extends DeploymentServiceGrpc.DeploymentServiceImplBase {
   private final DeploymentStore deployments;
-  private final WorkflowStore workflows;
-  private final GatewayStore gateways;
-  private final GatewayHealthPolicy health;
-  private final Mutations mutations;
-  private final RolloutPusher pusher;
+  private final Deployer deployer;
   private final DeploymentFeed feed;
 
   public DeploymentGrpcService(
-      DeploymentStore deployments,
-      WorkflowStore workflows,
-      GatewayStore gateways,
-      GatewayHealthPolicy health,
-      Mutations mutations,
-      RolloutPusher pusher,
-      DeploymentFeed feed) {
+      DeploymentStore deployments, Deployer deployer, DeploymentFeed feed) {
     this.deployments = requireNonNull(deployments, "deployments");
-    this.workflows = requireNonNull(workflows, "workflows");
-    this.gateways = requireNonNull(gateways, "gateways");
-    this.health = requireNonNull(health, "health");
-    this.mutations = requireNonNull(mutations, "mutations");
-    this.pusher = requireNonNull(pusher, "pusher");
+    this.deployer = requireNonNull(deployer, "deployer");
     this.feed = requireNonNull(feed, "feed");
   }
 
@@ -76,13 +63,16 @@ public class DeploymentGrpcService extends DeploymentServiceGrpc.DeploymentServi
       CreateDeploymentRequest request, StreamObserver<CreateDeploymentResponse> response) {
     Principal caller = Authz.require(Permission.DEPLOYMENTS_WRITE);
     Deployment deployment =
-        deploy(
+        deployer.deploy(
             caller,
             DeploymentServiceGrpc.getCreateDeploymentMethod().getFullMethodName(),
             request.getRequestId(),
-            request.getWorkflowId(),
-            request.getVersion(),
-            request.getEnvironment());
+            new Target(
+                request.getWorkflowId(),
+                request.getVersion(),
+                request.getEnvironment(),
+                request.getCanary()),
+            CanaryEnding.replacedBy(caller));
     reply(response, CreateDeploymentResponse.newBuilder().setDeployment(deployment).build());
   }
 
@@ -129,13 +119,12 @@ public class DeploymentGrpcService extends DeploymentServiceGrpc.DeploymentServi
           "target_environment", "the deployment is already in " + target.name());
     }
     Deployment deployment =
-        deploy(
+        deployer.deploy(
             caller,
             DeploymentServiceGrpc.getPromoteDeploymentMethod().getFullMethodName(),
             request.getRequestId(),
-            source.getWorkflowId(),
-            source.getVersion(),
-            target);
+            Target.whole(source.getWorkflowId(), source.getVersion(), target),
+            CanaryEnding.replacedBy(caller));
     reply(response, PromoteDeploymentResponse.newBuilder().setDeployment(deployment).build());
   }
 
@@ -150,95 +139,65 @@ public class DeploymentGrpcService extends DeploymentServiceGrpc.DeploymentServi
           "deployment " + source.getId() + " has no previous version to roll back to");
     }
     Deployment deployment =
-        deploy(
+        deployer.deploy(
             caller,
             DeploymentServiceGrpc.getRollbackDeploymentMethod().getFullMethodName(),
             request.getRequestId(),
-            source.getWorkflowId(),
-            source.getPreviousVersion(),
-            source.getEnvironment());
+            Target.whole(
+                source.getWorkflowId(), source.getPreviousVersion(), source.getEnvironment()),
+            new CanaryEnding(
+                CanaryState.CANARY_STATE_ABORTED, "rolled back by " + caller.subject(), ""));
     reply(response, RollbackDeploymentResponse.newBuilder().setDeployment(deployment).build());
   }
 
   @Override
-  public void watchDeployments(
-      WatchDeploymentsRequest request, StreamObserver<WatchDeploymentsResponse> response) {
-    Principal caller = Authz.require(Permission.DEPLOYMENTS_READ);
-    var stream = (ServerCallStreamObserver<WatchDeploymentsResponse>) response;
-    AutoCloseable subscription =
-        feed.subscribe(
-            (org, deployment) -> {
-              if (org.equals(caller.org()) && wanted(request, deployment)) {
-                send(stream, deployment);
-              }
-            });
-    stream.setOnCancelHandler(
-        () -> {
-          try {
-            subscription.close();
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        });
-    List<DeploymentStore.Row> current =
-        request.getDeploymentId().isEmpty()
-            ? deployments.currentAll(caller.org())
-            : deployments.find(caller.org(), request.getDeploymentId()).stream().toList();
-    current.stream()
-        .map(DeploymentStore.Row::deployment)
-        .filter(d -> wanted(request, d))
-        .forEach(d -> send(stream, d));
+  public void promoteCanary(
+      PromoteCanaryRequest request, StreamObserver<PromoteCanaryResponse> response) {
+    Principal caller = Authz.require(Permission.DEPLOYMENTS_WRITE);
+    Deployment canary = canary(caller, request.getId());
+    Deployment deployment =
+        deployer.deploy(
+            caller,
+            DeploymentServiceGrpc.getPromoteCanaryMethod().getFullMethodName(),
+            request.getRequestId(),
+            Target.whole(canary.getWorkflowId(), canary.getVersion(), canary.getEnvironment()),
+            new CanaryEnding(
+                CanaryState.CANARY_STATE_PROMOTED,
+                "promoted by " + caller.subject(),
+                canary.getId()));
+    reply(response, PromoteCanaryResponse.newBuilder().setDeployment(deployment).build());
   }
 
-  private Deployment deploy(
-      Principal caller,
-      String method,
-      String requestId,
-      String workflowId,
-      long version,
-      Environment environment) {
-    // The deployment this one replaces: watchers hear that it is superseded, not only what is new.
-    var replaced = deployments.current(caller.org(), workflowId, environment);
-    var created =
-        mutations.run(
+  @Override
+  public void abortCanary(
+      AbortCanaryRequest request, StreamObserver<AbortCanaryResponse> response) {
+    Principal caller = Authz.require(Permission.DEPLOYMENTS_WRITE);
+    Deployment canary = canary(caller, request.getId());
+    String reason =
+        "aborted by "
+            + caller.subject()
+            + (request.getReason().isEmpty() ? "" : ": " + request.getReason());
+    Deployment deployment =
+        deployer.deploy(
             caller,
-            method,
-            requestId,
-            CreateDeploymentResponse.parser(),
-            now -> {
-              workflows.getVersion(caller.org(), workflowId, version);
-              String description =
-                  workflows.find(caller.org(), workflowId).map(w -> w.getDescription()).orElse("");
-              // Gateways that missed their heartbeats are no targets: they get it when they return.
-              List<String> targets =
-                  gateways.list(caller.org(), environment, "", GatewayStore.MAX_LISTED).stream()
-                      .filter(health::healthy)
-                      .map(row -> row.gateway().getId())
-                      .toList();
-              String id = UUID.randomUUID().toString().replace("-", "").substring(0, 20);
-              var row =
-                  deployments.insert(
-                      caller.org(),
-                      id,
-                      workflowId,
-                      version,
-                      environment,
-                      description,
-                      caller.subject(),
-                      targets,
-                      now);
-              return new Change<>(
-                  CreateDeploymentResponse.newBuilder().setDeployment(row.deployment()).build(),
-                  row.deployment().getName());
-            });
-    Deployment committed =
-        deployments.get(caller.org(), created.getDeployment().getId()).deployment();
-    pusher.rollOut(caller.org(), committed);
-    replaced
-        .filter(row -> !row.deployment().getId().equals(committed.getId()))
-        .flatMap(row -> deployments.find(caller.org(), row.deployment().getId()))
-        .ifPresent(row -> feed.publish(caller.org(), row.deployment()));
-    return committed;
+            DeploymentServiceGrpc.getAbortCanaryMethod().getFullMethodName(),
+            request.getRequestId(),
+            Target.whole(
+                canary.getWorkflowId(),
+                canary.getCanary().getBaselineVersion(),
+                canary.getEnvironment()),
+            new CanaryEnding(CanaryState.CANARY_STATE_ABORTED, reason, canary.getId()));
+    reply(response, AbortCanaryResponse.newBuilder().setDeployment(deployment).build());
+  }
+
+  /** The canary deployment {@code id}: NOT_FOUND, or FAILED_PRECONDITION if it is no canary. */
+  private Deployment canary(Principal caller, String id) {
+    Deployment deployment = deployments.get(caller.org(), id).deployment();
+    if (!deployment.hasCanary()) {
+      throw NexusException.of(
+          ErrorReason.ERROR_REASON_FAILED_PRECONDITION, "deployment " + id + " is no canary");
+    }
+    return deployment;
   }
 
   private static boolean wanted(WatchDeploymentsRequest request, Deployment deployment) {

@@ -3,9 +3,11 @@ package io.nexusmesh.controlplane.deployment;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
+import io.nexusmesh.api.controlplane.v1.CanaryState;
 import io.nexusmesh.api.controlplane.v1.Deployment;
 import io.nexusmesh.api.gateway.v1.ApplyDeploymentRequest;
 import io.nexusmesh.api.gateway.v1.ApplyKeySetRequest;
+import io.nexusmesh.api.gateway.v1.CanarySplit;
 import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
 import io.nexusmesh.api.gateway.v1.KeySet;
 import io.nexusmesh.api.gateway.v1.PanelRoute;
@@ -67,17 +69,27 @@ public class PushRequests {
     var keySet = keySetFor(row.org(), gateway);
     Deployment d = row.deployment();
     var version = workflows.getVersion(row.org(), d.getWorkflowId(), d.getVersion());
+    var deployed =
+        DeployedWorkflow.newBuilder()
+            .setDeploymentId(d.getId())
+            .setOrg(row.org())
+            .setWorkflowId(d.getWorkflowId())
+            .setVersion(d.getVersion())
+            .setDescription(row.description())
+            .setSpec(version.getSpec());
+    if (d.getCanary().getState() == CanaryState.CANARY_STATE_RUNNING) {
+      long baseline = d.getCanary().getBaselineVersion();
+      deployed.setCanary(
+          CanarySplit.newBuilder()
+              .setPercent(d.getCanary().getPolicy().getPercent())
+              .setBaselineVersion(baseline)
+              .setBaselineSpec(
+                  workflows.getVersion(row.org(), d.getWorkflowId(), baseline).getSpec()));
+    }
     return ApplyDeploymentRequest.newBuilder()
         .setGeneration(row.generation())
         .setKeySet(keySet)
-        .setDeployment(
-            DeployedWorkflow.newBuilder()
-                .setDeploymentId(d.getId())
-                .setOrg(row.org())
-                .setWorkflowId(d.getWorkflowId())
-                .setVersion(d.getVersion())
-                .setDescription(row.description())
-                .setSpec(version.getSpec()))
+        .setDeployment(deployed)
         .build();
   }
 

@@ -23,6 +23,7 @@ import io.nexusmesh.api.controlplane.v1.ReportUsageResponse;
 import io.nexusmesh.controlplane.authz.Authz;
 import io.nexusmesh.controlplane.authz.Permission;
 import io.nexusmesh.controlplane.config.ControlPlaneProperties;
+import io.nexusmesh.controlplane.deployment.CanaryGuard;
 import io.nexusmesh.controlplane.deployment.RolloutPusher;
 import io.nexusmesh.controlplane.store.ApiKeyStore;
 import io.nexusmesh.controlplane.store.DeploymentStore;
@@ -62,6 +63,7 @@ public class GatewayGrpcService extends GatewayServiceGrpc.GatewayServiceImplBas
   private final Mutations mutations;
   private final Clock clock;
   private final Duration heartbeatInterval;
+  private final CanaryGuard canaries;
 
   public GatewayGrpcService(
       GatewayStore store,
@@ -71,7 +73,9 @@ public class GatewayGrpcService extends GatewayServiceGrpc.GatewayServiceImplBas
       GatewayHealthPolicy health,
       Mutations mutations,
       Clock clock,
-      ControlPlaneProperties properties) {
+      ControlPlaneProperties properties,
+      CanaryGuard canaries) {
+    this.canaries = requireNonNull(canaries, "canaries");
     this.store = requireNonNull(store, "store");
     this.deployments = requireNonNull(deployments, "deployments");
     this.apiKeys = requireNonNull(apiKeys, "apiKeys");
@@ -149,9 +153,10 @@ public class GatewayGrpcService extends GatewayServiceGrpc.GatewayServiceImplBas
   public void reportUsage(
       ReportUsageRequest request, StreamObserver<ReportUsageResponse> response) {
     Principal gateway = requireGateway();
-    if (store.find(gateway.org(), request.getGatewayId()).isEmpty()) {
-      throw NexusException.notFound("gateway", request.getGatewayId());
-    }
+    var registered =
+        store
+            .find(gateway.org(), request.getGatewayId())
+            .orElseThrow(() -> NexusException.notFound("gateway", request.getGatewayId()));
     var foreign = new ArrayList<FieldViolation>();
     for (int i = 0; i < request.getRecordsCount(); i++) {
       if (!request.getRecords(i).getOrg().equals(gateway.org())) {
@@ -164,6 +169,7 @@ public class GatewayGrpcService extends GatewayServiceGrpc.GatewayServiceImplBas
     }
     store.addUsage(
         gateway.org(), request.getGatewayId(), request.getRecordsList(), clock.instant());
+    canaries.report(gateway.org(), registered.gateway().getEnvironment(), request.getRecordsList());
     reply(response, ReportUsageResponse.getDefaultInstance());
   }
 

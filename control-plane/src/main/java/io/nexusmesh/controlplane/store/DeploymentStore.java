@@ -2,6 +2,9 @@ package io.nexusmesh.controlplane.store;
 
 import static java.util.Objects.requireNonNull;
 
+import io.nexusmesh.api.controlplane.v1.CanaryPolicy;
+import io.nexusmesh.api.controlplane.v1.CanaryState;
+import io.nexusmesh.api.controlplane.v1.CanaryStatus;
 import io.nexusmesh.api.controlplane.v1.Deployment;
 import io.nexusmesh.api.controlplane.v1.Environment;
 import io.nexusmesh.api.controlplane.v1.GatewayRollout;
@@ -23,9 +26,11 @@ import org.springframework.stereotype.Repository;
 @Repository
 public class DeploymentStore {
   private final JdbcClient jdbc;
+  private final CanaryStatsStore canaryStats;
 
-  public DeploymentStore(JdbcClient jdbc) {
+  public DeploymentStore(JdbcClient jdbc, CanaryStatsStore canaryStats) {
     this.jdbc = requireNonNull(jdbc, "jdbc");
+    this.canaryStats = requireNonNull(canaryStats, "canaryStats");
   }
 
   /**
@@ -37,7 +42,9 @@ public class DeploymentStore {
 
   /**
    * Inserts a deployment as the current one of its workflow and environment, superseding the one
-   * before, with a PENDING rollout for each of {@code gatewayIds}.
+   * before, with a PENDING rollout for each of {@code gatewayIds}. With a {@code canary} policy
+   * (not the default instance) the version before becomes its baseline; the caller checked there is
+   * one, and that it is another version.
    */
   public Row insert(
       String org,
@@ -48,9 +55,11 @@ public class DeploymentStore {
       String description,
       String creator,
       List<String> gatewayIds,
+      CanaryPolicy canary,
       Instant now) {
     long previous =
         current(org, workflowId, environment).map(r -> r.deployment().getVersion()).orElse(0L);
+    boolean isCanary = canary.getPercent() > 0;
     jdbc.sql(
             """
             UPDATE deployments SET superseded = TRUE, update_time = ?
@@ -60,8 +69,10 @@ public class DeploymentStore {
     jdbc.sql(
             """
             INSERT INTO deployments (org, id, workflow_id, version, environment, previous_version,
-                                     description, superseded, creator, create_time, update_time)
-            VALUES (?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?, ?)""")
+                                     description, superseded, creator, create_time, update_time,
+                                     canary_percent, canary_max_error_rate, canary_min_executions,
+                                     canary_state)
+            VALUES (?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?, ?, ?, ?, ?, ?)""")
         .params(
             org,
             id,
@@ -72,12 +83,43 @@ public class DeploymentStore {
             description,
             creator,
             WorkflowStore.time(now),
-            WorkflowStore.time(now))
+            WorkflowStore.time(now),
+            canary.getPercent(),
+            canary.getMaxErrorRate(),
+            canary.getMinExecutions(),
+            isCanary ? CanaryState.CANARY_STATE_RUNNING.name() : "")
         .update();
+    if (isCanary) {
+      canaryStats.open(org, id, previous, version);
+    }
     for (String gatewayId : gatewayIds) {
       upsertRollout(org, id, gatewayId, RolloutState.ROLLOUT_STATE_PENDING, "", 0, now);
     }
     return find(org, id).orElseThrow();
+  }
+
+  /**
+   * Ends a deployment's canary as {@code state}, replaced by deployment {@code successor}; false
+   * when it was not running (ended already).
+   */
+  public boolean endCanary(
+      String org, String id, CanaryState state, String reason, String successor, Instant now) {
+    String shortReason = reason.length() > 1000 ? reason.substring(0, 1000) : reason;
+    return jdbc.sql(
+                """
+                UPDATE deployments SET canary_state = ?, canary_reason = ?, canary_successor = ?,
+                                       update_time = ?
+                WHERE org = ? AND id = ? AND canary_state = ?""")
+            .params(
+                state.name(),
+                shortReason,
+                successor,
+                WorkflowStore.time(now),
+                org,
+                id,
+                CanaryState.CANARY_STATE_RUNNING.name())
+            .update()
+        == 1;
   }
 
   /** The current deployment of a workflow in an environment. */
@@ -90,6 +132,25 @@ public class DeploymentStore {
         .query((rs, n) -> bare(rs))
         .optional()
         .map(this::withRollouts);
+  }
+
+  /**
+   * The id of the running canary of a workflow in an environment, if there is one. (A list, not a
+   * single row: a reader racing a deployment's commit may briefly see it beside the row it
+   * supersedes.)
+   */
+  public Optional<String> runningCanary(String org, String workflowId, Environment environment) {
+    return jdbc
+        .sql(
+            """
+            SELECT id FROM deployments
+            WHERE org = ? AND workflow_id = ? AND environment = ? AND superseded = FALSE
+              AND canary_state = ?""")
+        .params(org, workflowId, environment.name(), CanaryState.CANARY_STATE_RUNNING.name())
+        .query(String.class)
+        .list()
+        .stream()
+        .findFirst();
   }
 
   /** Every current deployment of an environment (what its gateways should serve). */
@@ -210,10 +271,24 @@ public class DeploymentStore {
 
   private Row bare(ResultSet rs) throws SQLException {
     String id = rs.getString("id");
+    Deployment.Builder deployment = Deployment.newBuilder();
+    if (rs.getInt("canary_percent") > 0) {
+      deployment.setCanary(
+          CanaryStatus.newBuilder()
+              .setPolicy(
+                  CanaryPolicy.newBuilder()
+                      .setPercent(rs.getInt("canary_percent"))
+                      .setMaxErrorRate(rs.getDouble("canary_max_error_rate"))
+                      .setMinExecutions(rs.getLong("canary_min_executions")))
+              .setState(CanaryState.valueOf(rs.getString("canary_state")))
+              .setBaselineVersion(rs.getLong("previous_version"))
+              .setReason(rs.getString("canary_reason"))
+              .setSuccessorDeploymentId(rs.getString("canary_successor")));
+    }
     return new Row(
         rs.getLong("seq"),
         rs.getString("org"),
-        Deployment.newBuilder()
+        deployment
             .setName("deployments/" + id)
             .setId(id)
             .setWorkflowId(rs.getString("workflow_id"))
@@ -245,13 +320,19 @@ public class DeploymentStore {
                         .setUpdateTime(WorkflowStore.timestamp(rs, "update_time"))
                         .build())
             .list();
+    Deployment.Builder deployment = row.deployment().toBuilder();
+    if (deployment.hasCanary()) {
+      String id = row.deployment().getId();
+      deployment
+          .getCanaryBuilder()
+          .addVersions(
+              canaryStats.stats(row.org(), id, deployment.getCanary().getBaselineVersion()))
+          .addVersions(canaryStats.stats(row.org(), id, row.deployment().getVersion()));
+    }
     return new Row(
         row.generation(),
         row.org(),
-        row.deployment().toBuilder()
-            .addAllGateways(rollouts)
-            .setState(overall(row.superseded(), rollouts))
-            .build(),
+        deployment.addAllGateways(rollouts).setState(overall(row.superseded(), rollouts)).build(),
         row.description(),
         row.superseded());
   }

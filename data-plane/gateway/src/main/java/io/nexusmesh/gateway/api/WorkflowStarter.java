@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.Struct;
 import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
+import io.nexusmesh.gateway.deploy.CanaryRouting;
 import io.nexusmesh.gateway.deploy.DeploymentRegistry;
 import io.nexusmesh.gateway.durable.Executions;
 import io.nexusmesh.gateway.panel.PanelToolWorkflows;
@@ -106,7 +107,11 @@ public final class WorkflowStarter {
     String id = idOf(workflow);
     return deployments
         .find(caller.org(), id)
-        .map(deployment -> Executions.runsInline(deployment.getSpec()))
+        .map(
+            deployment ->
+                Executions.runsInline(deployment.getSpec())
+                    && (!deployment.hasCanary()
+                        || Executions.runsInline(deployment.getCanary().getBaselineSpec())))
         .orElse(true);
   }
 
@@ -179,6 +184,8 @@ public final class WorkflowStarter {
       Struct input,
       String requestId,
       @Nullable OpenSession session) {
+    String sessionId = session == null ? "" : session.id();
+    deployment = CanaryRouting.choose(deployment, CanaryRouting.stickyKey(sessionId, requestId));
     schemas.check(deployment, input);
     rateLimits.acquire(caller);
     // In a session, the execution joins its history and its "started" event is out before it runs:
@@ -189,7 +196,7 @@ public final class WorkflowStarter {
             deployment,
             input,
             requestId,
-            session == null ? "" : session.id(),
+            sessionId,
             session == null
                 ? execution -> {}
                 : execution -> sessions.recordExecution(session, execution, sessionEvents)));

@@ -10,6 +10,7 @@ import io.nexusmesh.api.gateway.v1.DeployedWorkflow;
 import io.nexusmesh.api.gateway.v1.Execution;
 import io.nexusmesh.api.gateway.v1.ExecutionStatus;
 import io.nexusmesh.api.workflow.v1.ExecutionMode;
+import io.nexusmesh.gateway.deploy.CanaryRouting;
 import io.nexusmesh.gateway.engine.ChildWorkflows;
 import io.nexusmesh.gateway.engine.Journal;
 import io.nexusmesh.gateway.engine.NodeFailure;
@@ -65,6 +66,8 @@ final class ChildRuns implements ChildWorkflows {
       DeployedWorkflow child =
           catalog
               .find(org, workflowId)
+              // The child's id is fixed by its parent's step: a resumed step picks the same side.
+              .map(deployment -> CanaryRouting.choose(deployment, childId))
               .orElseThrow(
                   () ->
                       new NodeFailure(

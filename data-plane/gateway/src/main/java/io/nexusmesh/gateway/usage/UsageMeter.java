@@ -6,7 +6,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nexusmesh.api.controlplane.v1.UsageRecord;
 import io.nexusmesh.api.gateway.v1.Execution;
+import io.nexusmesh.api.gateway.v1.ExecutionStatus;
 import io.nexusmesh.gateway.durable.Executions;
+import io.nexusmesh.runtime.canary.DurationHistogram;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,16 +17,22 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Counts what this gateway ran, per organisation and workflow (and the model tokens of agents, per
- * organisation, workflow and model), between two reports to the control plane, and exports {@code
- * nexus_workflow_executions_total{workflow,channel}} to Prometheus.
+ * Counts what this gateway ran, per organisation, workflow and version (with failures and a
+ * duration histogram, which the control plane reads to judge canary deployments), and the model
+ * tokens of agents per organisation, workflow and model, between two reports to the control plane;
+ * exports {@code nexus_workflow_executions_total{workflow,channel}} to Prometheus.
  */
 public final class UsageMeter implements Executions.Listener {
-  /** What a tally counts: an organisation's workflow, and the model for tokens ("" otherwise). */
-  private record Key(String org, String workflowId, String model) {}
+  /**
+   * What a tally counts: an organisation's workflow version, or its model tokens (version 0, the
+   * model named).
+   */
+  private record Key(String org, String workflowId, long version, String model) {}
 
   private static final class Tally {
+    final DurationHistogram durations = DurationHistogram.empty();
     long executions;
+    long failures;
     long nodeRuns;
     long millis;
     long promptTokens;
@@ -45,8 +53,14 @@ public final class UsageMeter implements Executions.Listener {
   @Override
   public synchronized void ended(String org, Execution execution, long nodeRuns, Duration took) {
     Tally tally =
-        tallies.computeIfAbsent(new Key(org, execution.getWorkflowId(), ""), k -> new Tally());
+        tallies.computeIfAbsent(
+            new Key(org, execution.getWorkflowId(), execution.getWorkflowVersion(), ""),
+            k -> new Tally());
     tally.executions++;
+    if (execution.getStatus() != ExecutionStatus.EXECUTION_STATUS_SUCCEEDED) {
+      tally.failures++;
+    }
+    tally.durations.record(took.toMillis());
     tally.nodeRuns += nodeRuns;
     tally.millis += took.toMillis();
     Counter.builder("nexus_workflow_executions_total")
@@ -63,7 +77,7 @@ public final class UsageMeter implements Executions.Listener {
    */
   public synchronized void tokens(
       String org, String workflowId, String model, long promptTokens, long completionTokens) {
-    Tally tally = tallies.computeIfAbsent(new Key(org, workflowId, model), k -> new Tally());
+    Tally tally = tallies.computeIfAbsent(new Key(org, workflowId, 0, model), k -> new Tally());
     tally.promptTokens += promptTokens;
     tally.completionTokens += completionTokens;
   }
@@ -79,6 +93,9 @@ public final class UsageMeter implements Executions.Listener {
                     .setOrg(key.org())
                     .setWorkflowId(key.workflowId())
                     .setModel(key.model())
+                    .setVersion(key.version())
+                    .setFailures(t.failures)
+                    .addAllDurationBuckets(t.executions == 0 ? List.of() : t.durations.counts())
                     .setPromptTokens(t.promptTokens)
                     .setCompletionTokens(t.completionTokens)
                     .setExecutions(t.executions)
@@ -97,7 +114,10 @@ public final class UsageMeter implements Executions.Listener {
     for (UsageRecord r : records) {
       Tally tally =
           tallies.computeIfAbsent(
-              new Key(r.getOrg(), r.getWorkflowId(), r.getModel()), k -> new Tally());
+              new Key(r.getOrg(), r.getWorkflowId(), r.getVersion(), r.getModel()),
+              k -> new Tally());
+      tally.failures += r.getFailures();
+      tally.durations.add(DurationHistogram.of(r.getDurationBucketsList()));
       tally.promptTokens += r.getPromptTokens();
       tally.completionTokens += r.getCompletionTokens();
       tally.executions += r.getExecutions();
