@@ -3,6 +3,7 @@ package io.nexusmesh.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
+import io.nexusmesh.api.controlplane.v1.AbortCanaryRequest;
 import io.nexusmesh.api.controlplane.v1.ApiKeyServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.AuditServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.CreateApiKeyRequest;
@@ -24,6 +25,7 @@ import io.nexusmesh.api.controlplane.v1.ListGatewaysRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowUsageRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowVersionsRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowsRequest;
+import io.nexusmesh.api.controlplane.v1.PromoteCanaryRequest;
 import io.nexusmesh.api.controlplane.v1.PromoteDeploymentRequest;
 import io.nexusmesh.api.controlplane.v1.RegisterGatewayRequest;
 import io.nexusmesh.api.controlplane.v1.ReportUsageRequest;
@@ -338,6 +340,19 @@ class RbacMatrixTest {
                 deployments(t)
                     .rollbackDeployment(
                         RollbackDeploymentRequest.newBuilder().setId("nope").build())));
+    rpcs.put(
+        "PromoteCanary",
+        new Rpc(
+            AUTHORS,
+            t ->
+                deployments(t)
+                    .promoteCanary(PromoteCanaryRequest.newBuilder().setId("nope").build())));
+    rpcs.put(
+        "AbortCanary",
+        new Rpc(
+            AUTHORS,
+            t ->
+                deployments(t).abortCanary(AbortCanaryRequest.newBuilder().setId("nope").build())));
     rpcs.put(
         "CreatePanel",
         new Rpc(

@@ -189,6 +189,23 @@ class DevStackIT {
     assertThat(JSON.readTree(rolledBack.stdout()).path("version").asText()).isEqualTo("1");
     awaitRunPrints("Hello, Ci!");
 
+    // A canary of version 2 beside version 1, shown with its figures, then aborted by hand.
+    var canary =
+        nexus.nexus("deploy", "create", "hello", "--version", "2", "--canary", "50", "-o", "json");
+    assertThat(canary.exit()).as(canary.all()).isZero();
+    JsonNode canaryJson = JSON.readTree(canary.stdout());
+    assertThat(canaryJson.path("canary").path("state").asText()).isEqualTo("CANARY_STATE_RUNNING");
+    String canaryId = canaryJson.path("id").asText();
+    assertThat(nexus.nexus("deploy", "status", canaryId).stdout()).contains("50% RUNNING", "v1 ");
+    var aborted =
+        nexus.nexus("deploy", "abort-canary", canaryId, "--reason", "checked enough", "-o", "json");
+    assertThat(aborted.exit()).as(aborted.all()).isZero();
+    assertThat(JSON.readTree(aborted.stdout()).path("version").asText()).isEqualTo("1");
+    var late = nexus.nexus("deploy", "promote-canary", canaryId);
+    assertThat(late.exit()).isNotZero();
+    assertThat(late.stderr()).contains("not running");
+    awaitRunPrints("Hello, Ci!");
+
     String id =
         nexus
             .nexus("run", "approval", "--input", "{\"request\": \"x\"}", "--detach")

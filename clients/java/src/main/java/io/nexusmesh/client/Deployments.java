@@ -1,11 +1,14 @@
 package io.nexusmesh.client;
 
+import io.nexusmesh.api.controlplane.v1.AbortCanaryRequest;
+import io.nexusmesh.api.controlplane.v1.CanaryPolicy;
 import io.nexusmesh.api.controlplane.v1.CreateDeploymentRequest;
 import io.nexusmesh.api.controlplane.v1.Deployment;
 import io.nexusmesh.api.controlplane.v1.DeploymentServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.Environment;
 import io.nexusmesh.api.controlplane.v1.GetDeploymentRequest;
 import io.nexusmesh.api.controlplane.v1.ListDeploymentsRequest;
+import io.nexusmesh.api.controlplane.v1.PromoteCanaryRequest;
 import io.nexusmesh.api.controlplane.v1.PromoteDeploymentRequest;
 import io.nexusmesh.api.controlplane.v1.RollbackDeploymentRequest;
 import io.nexusmesh.api.controlplane.v1.WatchDeploymentsRequest;
@@ -34,6 +37,42 @@ public final class Deployments {
                 .setVersion(version)
                 .setEnvironment(environment)
                 .build())
+        .getDeployment();
+  }
+
+  /**
+   * Deploys version {@code version} of {@code workflowId} to {@code environment} as a canary: the
+   * share of calls {@code canary} names runs it, the others the version deployed now, until it is
+   * {@linkplain #promoteCanary promoted} or {@linkplain #abortCanary aborted} (by hand, or by the
+   * control plane once its error rate passes the policy's bound).
+   */
+  public Deployment createCanary(
+      String workflowId, long version, Environment environment, CanaryPolicy canary) {
+    return stub()
+        .createDeployment(
+            CreateDeploymentRequest.newBuilder()
+                .setWorkflowId(workflowId)
+                .setVersion(version)
+                .setEnvironment(environment)
+                .setCanary(canary)
+                .build())
+        .getDeployment();
+  }
+
+  /** Sends every call to canary deployment {@code id}'s version; returns the new deployment. */
+  public Deployment promoteCanary(String id) {
+    return stub()
+        .promoteCanary(PromoteCanaryRequest.newBuilder().setId(id).build())
+        .getDeployment();
+  }
+
+  /**
+   * Sends every call back to canary deployment {@code id}'s baseline, keeping {@code reason} (may
+   * be empty); returns the new deployment.
+   */
+  public Deployment abortCanary(String id, String reason) {
+    return stub()
+        .abortCanary(AbortCanaryRequest.newBuilder().setId(id).setReason(reason).build())
         .getDeployment();
   }
 
