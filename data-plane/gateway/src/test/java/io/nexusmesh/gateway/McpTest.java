@@ -5,12 +5,17 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nexusmesh.api.gateway.v1.GetSessionRequest;
+import io.nexusmesh.api.gateway.v1.SessionServiceGrpc;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -422,7 +427,8 @@ class McpTest {
   void aSessionOpenedOnOneGatewayServesRequestsOnAnother() throws Exception {
     String key = a.apiKey(org);
     String session = initialize(a, key);
-    for (GatewayHarness gateway : new GatewayHarness[] {b, a, b}) {
+    List<String> executionIds = new ArrayList<>();
+    for (GatewayHarness gateway : new GatewayHarness[] {b, a, b, a, a, b}) {
       Answer answer =
           post(
               gateway,
@@ -432,7 +438,17 @@ class McpTest {
       assertThat(answer.status()).isEqualTo(200);
       assertThat(answer.body().path("result").path("structuredContent").path("greeting").asText())
           .isEqualTo("Hello, Both!");
+      executionIds.add(
+          answer.body().path("result").path("_meta").path("nexusmesh.io/executionId").asText());
     }
+    // Runs that end as they start answer once their session entry is written: a caller reading
+    // the history next, on any gateway, finds every call, in the order it made them.
+    assertThat(
+            GatewayHarness.as(SessionServiceGrpc.newBlockingStub(a.channel), key)
+                .getSession(GetSessionRequest.newBuilder().setId(session).build())
+                .getSession()
+                .getExecutionIdsList())
+        .containsExactlyElementsOf(executionIds);
     var delete =
         http.send(
             HttpRequest.newBuilder(URI.create(b.baseUrl() + "/mcp"))
@@ -442,10 +458,15 @@ class McpTest {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(delete.statusCode()).isEqualTo(200);
-    assertThat(
-            post(a, key, session, "{\"jsonrpc\": \"2.0\", \"id\": 8, \"method\": \"ping\"}")
-                .status())
-        .isEqualTo(404);
+    // Gateway A knew the session open and forgets it on B's close announcement.
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .pollInterval(Duration.ofMillis(10))
+        .until(
+            () ->
+                post(a, key, session, "{\"jsonrpc\": \"2.0\", \"id\": 8, \"method\": \"ping\"}")
+                    .status(),
+            status -> status == 404);
   }
 
   @Test

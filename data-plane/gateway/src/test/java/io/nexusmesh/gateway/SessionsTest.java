@@ -250,16 +250,22 @@ class SessionsTest {
                         .getSession(GetSessionRequest.newBuilder().setId(session.getId()).build())))
         .isEqualTo(Status.Code.NOT_FOUND);
     sessions(b, key).closeSession(CloseSessionRequest.newBuilder().setId(session.getId()).build());
-    assertThat(
-            codeOf(
-                () ->
-                    onA.execute(
-                        ExecuteRequest.newBuilder()
-                            .setWorkflow("hello")
-                            .setInput(json("{\"name\": \"late\"}"))
-                            .setSessionId(session.getId())
-                            .build())))
-        .isEqualTo(Status.Code.NOT_FOUND);
+    // Gateway A knew the session open; B's close announcement makes it forget at once (within
+    // the delivery of one Redis message, far below the 30 s A would otherwise trust its memory).
+    await()
+        .atMost(java.time.Duration.ofSeconds(2))
+        .pollInterval(java.time.Duration.ofMillis(10))
+        .until(
+            () ->
+                codeOf(
+                    () ->
+                        onA.execute(
+                            ExecuteRequest.newBuilder()
+                                .setWorkflow("hello")
+                                .setInput(json("{\"name\": \"late\"}"))
+                                .setSessionId(session.getId())
+                                .build())),
+            code -> code == Status.Code.NOT_FOUND);
     assertThat(
             McpTest.post(
                     a,

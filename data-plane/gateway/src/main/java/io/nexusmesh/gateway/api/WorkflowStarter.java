@@ -16,6 +16,8 @@ import io.nexusmesh.gateway.session.Sessions;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.auth.ServiceRoles;
 import io.nexusmesh.runtime.error.NexusException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -91,15 +93,16 @@ public final class WorkflowStarter {
 
   /**
    * Whether {@link #start} of this call would neither touch Redis nor wait: an EPHEMERAL workflow
-   * that only computes, outside a session, without a request id, with the caller's rate-limit
-   * permits already leased by this gateway (an unknown workflow too: it is refused at once). Such a
-   * start may run on an event loop. (Another caller of the same key may take the last leased permit
-   * meanwhile; the start then takes a batch from Redis where it runs: one round trip.)
+   * that only computes, outside a session or in one this gateway knows open (see {@link
+   * Sessions#openInMemory}), without a request id, with the caller's rate-limit permits already
+   * leased by this gateway (an unknown workflow too: it is refused at once). Such a start may run
+   * on an event loop. (Another caller of the same key may take the last leased permit meanwhile;
+   * the start then takes a batch from Redis where it runs: one round trip.)
    */
   public boolean startsWithoutBlocking(
       Principal caller, String workflow, String requestId, String sessionId) {
     if (!requestId.isEmpty()
-        || !sessionId.isEmpty()
+        || (!sessionId.isEmpty() && sessions.openInMemory(caller, sessionId).isEmpty())
         || !rateLimits.hasLocalPermits(caller)
         || PanelToolWorkflows.split(workflow).isPresent()) {
       return false; // a panel tool is journaled in Redis
@@ -190,15 +193,32 @@ public final class WorkflowStarter {
     rateLimits.acquire(caller);
     // In a session, the execution joins its history and its "started" event is out before it runs:
     // its completion, announced by whichever gateway ends it (see Gateway's listener), comes after.
-    return executions.start(
-        new Executions.NewExecution(
-            caller.org(),
-            deployment,
-            input,
-            requestId,
-            sessionId,
-            session == null
-                ? execution -> {}
-                : execution -> sessions.recordExecution(session, execution, sessionEvents)));
+    // A run on the calling thread writes its entry while it runs; its end waits for the write.
+    AtomicReference<CompletableFuture<?>> history = new AtomicReference<>();
+    Executions.Started started =
+        executions.start(
+            new Executions.NewExecution(
+                caller.org(),
+                deployment,
+                input,
+                requestId,
+                sessionId,
+                session == null
+                    ? execution -> {}
+                    : Executions.runsInline(deployment.getSpec())
+                        ? execution ->
+                            history.set(
+                                sessions.recordExecutionLater(session, execution, sessionEvents))
+                        : execution ->
+                            sessions.recordExecution(session, execution, sessionEvents)));
+    CompletableFuture<?> written = history.get();
+    if (written == null || written.isDone()) {
+      return started;
+    }
+    return new Executions.Started(
+        started.execution(),
+        started
+            .completion()
+            .thenCombine(written.handle((done, failure) -> null), (ended, ignored) -> ended));
   }
 }

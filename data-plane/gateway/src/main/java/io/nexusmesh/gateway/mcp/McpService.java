@@ -33,6 +33,7 @@ import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.NexusException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
@@ -85,6 +86,7 @@ public final class McpService {
   private final String issuer;
   private final String version;
   private final OriginCheck origins;
+  private final EventLoopCalls eventLoopCalls;
 
   /**
    * @param issuer the OIDC issuer of gateway-audience tokens, named in the resource metadata
@@ -110,14 +112,39 @@ public final class McpService {
     this.issuer = requireNonNull(issuer, "issuer");
     this.version = requireNonNull(version, "version");
     this.origins = new OriginCheck(allowedOrigins);
+    this.eventLoopCalls = new EventLoopCalls(authenticator, starter);
   }
 
-  /** The service to bind at {@link #PATH}; work runs off the event loop (Redis, waiting runs). */
+  /**
+   * The service to bind at {@link #PATH}. A tool call that needs neither Redis nor a wait is served
+   * on the event loop (see {@link EventLoopCalls}); all other work runs off it.
+   */
   public HttpService service() {
     return (ctx, req) ->
         HttpResponse.of(
             req.aggregate()
-                .thenApplyAsync(request -> handle(ctx, request), ctx.blockingTaskExecutor()));
+                .thenCompose(
+                    request -> {
+                      JsonNode message = parseOrNull(request);
+                      if (ctx.eventLoop().inEventLoop()
+                          && eventLoopCalls.servable(request, message, SESSION_HEADER)) {
+                        return CompletableFuture.completedFuture(handle(ctx, request, message));
+                      }
+                      return CompletableFuture.supplyAsync(
+                          () -> handle(ctx, request, message), ctx.blockingTaskExecutor());
+                    }));
+  }
+
+  /** The body as JSON, or null when it is none (the handler answers with the parse error). */
+  private static @Nullable JsonNode parseOrNull(AggregatedHttpRequest request) {
+    if (request.method() != HttpMethod.POST) {
+      return null;
+    }
+    try {
+      return JsonRpc.JSON.readTree(request.contentUtf8());
+    } catch (JsonProcessingException e) {
+      return null;
+    }
   }
 
   /** The service to bind at {@link #METADATA_PATH}. */
@@ -131,7 +158,8 @@ public final class McpService {
     };
   }
 
-  private HttpResponse handle(ServiceRequestContext ctx, AggregatedHttpRequest request) {
+  private HttpResponse handle(
+      ServiceRequestContext ctx, AggregatedHttpRequest request, @Nullable JsonNode parsed) {
     String origin = request.headers().get(HttpHeaderNames.ORIGIN);
     if (!origins.allows(origin, request.headers().authority())) {
       return JsonRpc.error(
@@ -165,16 +193,15 @@ public final class McpService {
       return HttpResponse.of(
           session != null && closed(session, caller) ? HttpStatus.OK : HttpStatus.NOT_FOUND);
     }
-    JsonNode message;
-    try {
-      message = JsonRpc.JSON.readTree(request.contentUtf8());
-    } catch (JsonProcessingException e) {
+    if (parsed == null) {
       return JsonRpc.error(
           null, JsonRpc.Failure.badRequest(JsonRpc.PARSE_ERROR, "parse error: not JSON"));
     }
+    JsonNode message = parsed;
     JsonNode id = message.isObject() ? message.get("id") : null;
     try {
       return dispatch(
+          ctx.eventLoop().inEventLoop(),
           caller,
           message,
           id,
@@ -187,6 +214,7 @@ public final class McpService {
   }
 
   private HttpResponse dispatch(
+      boolean onEventLoop,
       Principal caller,
       JsonNode message,
       @Nullable JsonNode id,
@@ -249,16 +277,19 @@ public final class McpService {
     return switch (method) {
       case "ping", "logging/setLevel" -> JsonRpc.result(id, NODES.objectNode(), headers);
       case "tools/list" -> JsonRpc.result(id, tools.list(caller), headers);
-      case "tools/call" -> call(caller, id, params, open, accept, revision);
+      case "tools/call" -> call(onEventLoop, caller, id, params, open, accept, revision);
       default -> throw new JsonRpc.Failure(JsonRpc.METHOD_NOT_FOUND, "method not found: " + method);
     };
   }
 
   /**
    * Runs a tool. With a {@code progressToken} and a client that accepts event streams, the answer
-   * is an SSE stream: a {@code notifications/progress} per completed node, then the result.
+   * is an SSE stream: a {@code notifications/progress} per completed node, then the result. On the
+   * event loop ({@code onEventLoop}) only runs that end as they start come here, and their answer
+   * waits for their session entry without blocking.
    */
   private HttpResponse call(
+      boolean onEventLoop,
       Principal caller,
       JsonNode id,
       JsonNode params,
@@ -281,6 +312,17 @@ public final class McpService {
     }
     JsonNode progressToken = params.path("_meta").get("progressToken");
     if (progressToken == null || accept == null || !accept.contains("text/event-stream")) {
+      if (!started.completion().isDone() && onEventLoop) {
+        // A run on this event loop that ended but whose session entry is still being written:
+        // answer once it is, without waiting here.
+        return HttpResponse.of(
+            started
+                .completion()
+                .handle(
+                    (ended, failure) ->
+                        JsonRpc.result(
+                            id, tools.result(caller, started, session), jsonHeaders(session))));
+      }
       return JsonRpc.result(id, tools.result(caller, started, session), jsonHeaders(session));
     }
     StreamWriter<ServerSentEvent> stream = StreamMessage.streaming();

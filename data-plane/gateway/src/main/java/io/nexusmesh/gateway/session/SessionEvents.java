@@ -35,7 +35,7 @@ public final class SessionEvents {
   private final RedissonClient redis;
   private final Clock clock;
   // The last event of each execution still on its way to Redis.
-  private final Map<String, CompletableFuture<Long>> inFlight = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<?>> inFlight = new ConcurrentHashMap<>();
 
   public SessionEvents(RedissonClient redis, Clock clock) {
     this.redis = requireNonNull(redis, "redis");
@@ -126,23 +126,44 @@ public final class SessionEvents {
   /** Publishes {@code event} once the last one published under {@code order} went out. */
   private void publishInOrder(String order, String sessionId, SessionEvent event) {
     byte[] bytes = event.toByteArray();
-    CompletableFuture<Long> tail =
+    sendInOrder(order, () -> topic(sessionId).publishAsync(bytes).toCompletableFuture());
+  }
+
+  /**
+   * Sends {@code batch}, which adds {@code execution} to its session's history and announces that
+   * it started (see {@link Sessions#recordExecutionLater}), without waiting for it: after the
+   * session's previous history write, so the history keeps the order executions started in, and
+   * before the execution's own later events. Returns when it is written.
+   */
+  CompletableFuture<?> startedInOrder(RBatch batch, Execution execution) {
+    started(batch, execution);
+    CompletableFuture<?> sent =
+        sendInOrder(
+            "history:" + execution.getSessionId(),
+            () -> batch.executeAsync().toCompletableFuture());
+    inFlight.put(execution.getId(), sent);
+    sent.whenComplete((done, failure) -> inFlight.remove(execution.getId(), sent));
+    return sent;
+  }
+
+  /** Runs {@code send} once the last send under {@code order} finished; returns its future. */
+  private CompletableFuture<?> sendInOrder(
+      String order, java.util.function.Supplier<CompletableFuture<?>> send) {
+    CompletableFuture<?> tail =
         inFlight.compute(
             order,
             (id, previous) ->
                 previous == null
-                    ? topic(sessionId).publishAsync(bytes).toCompletableFuture()
-                    : previous
-                        .handle((published, failure) -> null)
-                        .thenCompose(
-                            ignored -> topic(sessionId).publishAsync(bytes).toCompletableFuture()));
+                    ? send.get()
+                    : previous.handle((done, failure) -> null).thenCompose(ignored -> send.get()));
     tail.whenComplete(
-        (published, failure) -> {
+        (done, failure) -> {
           inFlight.remove(order, tail);
           if (failure != null) {
-            log.warn("event of session {} not published: {}", sessionId, failure.toString());
+            log.warn("event of {} not sent: {}", order, failure.toString());
           }
         });
+    return tail;
   }
 
   private SessionEvent event(Execution execution, SessionEventType type) {

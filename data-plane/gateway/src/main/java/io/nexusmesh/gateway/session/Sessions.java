@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.BatchOptions;
 import org.redisson.api.RBatch;
@@ -49,13 +50,20 @@ public final class Sessions {
 
   private static final int MAX_REMEMBERED_TOUCHES = 100_000;
 
+  /** Where a gateway that closes a session announces it, so every gateway forgets it at once. */
+  private static final String CLOSED_TOPIC = "nx:sessions:closed";
+
   private final RedissonClient redis;
   private final Clock clock;
   private final Map<String, Long> lastTouched = new java.util.concurrent.ConcurrentHashMap<>();
+  private final OpenSessions open = new OpenSessions();
 
   public Sessions(RedissonClient redis, Clock clock) {
     this.redis = requireNonNull(redis, "redis");
     this.clock = requireNonNull(clock, "clock");
+    redis
+        .getTopic(CLOSED_TOPIC, StringCodec.INSTANCE)
+        .addListener(String.class, (channel, id) -> open.forget(id));
   }
 
   private static String key(String id) {
@@ -155,16 +163,33 @@ public final class Sessions {
 
   /**
    * The caller's open session {@code id}, or NOT_FOUND (unknown, expired, closed or someone
-   * else's). Restarts its idle time without waiting for Redis to confirm: one round trip per check.
+   * else's). Restarts its idle time without waiting for Redis to confirm. Answered from this
+   * gateway's memory of open sessions when it has the session (see {@link OpenSessions}), else with
+   * one round trip.
    */
   public OpenSession requireOpen(Principal caller, String id) {
+    long now = clock.millis();
+    Optional<OpenSession> known = open.find(id, owner(caller), now);
+    if (known.isPresent()) {
+      touch(id, known.get().ttl().toMillis());
+      return known.get();
+    }
     Map<String, byte[]> fields = owned(caller, id);
     if (!SessionState.SESSION_STATE_OPEN.name().equals(new String(fields.get("state"), UTF_8))) {
       throw NexusException.notFound("session", id);
     }
     long ttl = Long.parseLong(new String(fields.get("ttl"), UTF_8));
+    open.put(id, owner(caller), Duration.ofMillis(ttl), now);
     touch(id, ttl);
     return new OpenSession(id, Duration.ofMillis(ttl));
+  }
+
+  /**
+   * The caller's session {@code id} if this gateway's memory holds it open: an answer that costs no
+   * round trip, for deciding whether a request can be served without blocking.
+   */
+  public Optional<OpenSession> openInMemory(Principal caller, String id) {
+    return open.find(id, owner(caller), clock.millis());
   }
 
   /** Whether {@code id} is an open session of {@code caller} (its idle time restarted if so). */
@@ -215,6 +240,8 @@ public final class Sessions {
     redis
         .<String, byte[]>getMap(key(id), HASH)
         .fastPut("state", SessionState.SESSION_STATE_CLOSED.name().getBytes(UTF_8));
+    open.forget(id);
+    redis.getTopic(CLOSED_TOPIC, StringCodec.INSTANCE).publish(id);
     return find(caller, id).orElseThrow(() -> NexusException.notFound("session", id));
   }
 
@@ -231,6 +258,24 @@ public final class Sessions {
         .expireAsync(history, session.ttl().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     events.started(batch, started);
     batch.execute();
+  }
+
+  /**
+   * Like {@link #recordExecution}, without waiting for Redis: for executions that run on the
+   * calling thread (EPHEMERAL compute-only runs), so that the write and the run overlap and no
+   * thread waits. Entries reach the history in the order their executions started, and before their
+   * completion is announced; the returned future completes once the entry is written (a reply waits
+   * for it, so a caller who reads the history next finds it there).
+   */
+  public CompletableFuture<?> recordExecutionLater(
+      OpenSession session, Execution started, SessionEvents events) {
+    String history = key(session.id()) + ":executions";
+    RBatch batch = redis.createBatch();
+    batch.<String>getList(history, StringCodec.INSTANCE).addAsync(started.getId());
+    batch
+        .getKeys()
+        .expireAsync(history, session.ttl().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    return events.startedInOrder(batch, started);
   }
 
   /**

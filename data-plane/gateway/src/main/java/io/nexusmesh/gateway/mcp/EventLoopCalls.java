@@ -1,0 +1,59 @@
+package io.nexusmesh.gateway.mcp;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpMethod;
+import io.nexusmesh.gateway.api.WorkflowStarter;
+import io.nexusmesh.runtime.auth.Authenticator;
+import io.nexusmesh.runtime.auth.Principal;
+import io.nexusmesh.runtime.error.NexusException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Tells which MCP requests can be served on the event loop that read them, from the first byte to
+ * the reply: a {@code tools/call} without a progress token, by a credential checked in memory (an
+ * API key), in a session this gateway knows open, of a workflow that runs inline without touching
+ * Redis (see {@link WorkflowStarter#startsWithoutBlocking}). Everything else moves to the blocking
+ * task executor, as every request did before: the hand-off between threads and the session read
+ * were most of a small tool call's cost next to the official MCP SDK's server.
+ */
+final class EventLoopCalls {
+  private final Authenticator authenticator;
+  private final WorkflowStarter starter;
+
+  EventLoopCalls(Authenticator authenticator, WorkflowStarter starter) {
+    this.authenticator = requireNonNull(authenticator, "authenticator");
+    this.starter = requireNonNull(starter, "starter");
+  }
+
+  /**
+   * Whether {@code request}, whose body parsed as {@code message}, can be served without blocking.
+   */
+  boolean servable(
+      AggregatedHttpRequest request, @Nullable JsonNode message, String sessionHeader) {
+    if (message == null
+        || request.method() != HttpMethod.POST
+        || !"tools/call".equals(message.path("method").asText(null))) {
+      return false;
+    }
+    JsonNode params = message.path("params");
+    String session = request.headers().get(sessionHeader);
+    String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+    if (session == null
+        || !params.path("name").isTextual()
+        || params.path("_meta").has("progressToken")
+        || authenticator.mayBlock(authorization)) {
+      return false;
+    }
+    Principal caller;
+    try {
+      caller = authenticator.authenticate(authorization);
+    } catch (NexusException refused) {
+      return true; // refused at once, wherever it runs
+    }
+    return starter.startsWithoutBlocking(caller, params.get("name").asText(), "", session);
+  }
+}
