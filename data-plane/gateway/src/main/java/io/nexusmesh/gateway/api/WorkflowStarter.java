@@ -16,8 +16,6 @@ import io.nexusmesh.gateway.session.Sessions;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.auth.ServiceRoles;
 import io.nexusmesh.runtime.error.NexusException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -193,32 +191,18 @@ public final class WorkflowStarter {
     rateLimits.acquire(caller);
     // In a session, the execution joins its history and its "started" event is out before it runs:
     // its completion, announced by whichever gateway ends it (see Gateway's listener), comes after.
-    // A run on the calling thread writes its entry while it runs; its end waits for the write.
-    AtomicReference<CompletableFuture<?>> history = new AtomicReference<>();
-    Executions.Started started =
-        executions.start(
-            new Executions.NewExecution(
-                caller.org(),
-                deployment,
-                input,
-                requestId,
-                sessionId,
-                session == null
-                    ? execution -> {}
-                    : Executions.runsInline(deployment.getSpec())
-                        ? execution ->
-                            history.set(
-                                sessions.recordExecutionLater(session, execution, sessionEvents))
-                        : execution ->
-                            sessions.recordExecution(session, execution, sessionEvents)));
-    CompletableFuture<?> written = history.get();
-    if (written == null || written.isDone()) {
-      return started;
-    }
-    return new Executions.Started(
-        started.execution(),
-        started
-            .completion()
-            .thenCombine(written.handle((done, failure) -> null), (ended, ignored) -> ended));
+    // A run on the calling thread sends its entry without waiting for it, like its own record.
+    return executions.start(
+        new Executions.NewExecution(
+            caller.org(),
+            deployment,
+            input,
+            requestId,
+            sessionId,
+            session == null
+                ? execution -> {}
+                : Executions.runsInline(deployment.getSpec())
+                    ? execution -> sessions.recordExecutionLater(session, execution, sessionEvents)
+                    : execution -> sessions.recordExecution(session, execution, sessionEvents)));
   }
 }

@@ -285,8 +285,7 @@ public final class McpService {
   /**
    * Runs a tool. With a {@code progressToken} and a client that accepts event streams, the answer
    * is an SSE stream: a {@code notifications/progress} per completed node, then the result. On the
-   * event loop ({@code onEventLoop}) only runs that end as they start come here, and their answer
-   * waits for their session entry without blocking.
+   * event loop ({@code onEventLoop}) only runs that end as they start come here.
    */
   private HttpResponse call(
       boolean onEventLoop,
@@ -313,8 +312,8 @@ public final class McpService {
     JsonNode progressToken = params.path("_meta").get("progressToken");
     if (progressToken == null || accept == null || !accept.contains("text/event-stream")) {
       if (!started.completion().isDone() && onEventLoop) {
-        // A run on this event loop that ended but whose session entry is still being written:
-        // answer once it is, without waiting here.
+        // Never wait on the event loop: answer when the run ends (runs served here end as they
+        // start, so this is only a safeguard).
         return HttpResponse.of(
             started
                 .completion()

@@ -262,10 +262,11 @@ public final class Sessions {
 
   /**
    * Like {@link #recordExecution}, without waiting for Redis: for executions that run on the
-   * calling thread (EPHEMERAL compute-only runs), so that the write and the run overlap and no
-   * thread waits. Entries reach the history in the order their executions started, and before their
-   * completion is announced; the returned future completes once the entry is written (a reply waits
-   * for it, so a caller who reads the history next finds it there).
+   * calling thread (EPHEMERAL compute-only runs), whose own record also reaches Redis after their
+   * reply (see {@code EphemeralRecords}). The entry follows the reply by about a round trip (lost
+   * with the run if this gateway dies first); entries sent by one gateway reach the history in the
+   * order their executions started, always before their completion is announced. Returns when it is
+   * written.
    */
   public CompletableFuture<?> recordExecutionLater(
       OpenSession session, Execution started, SessionEvents events) {
