@@ -5,14 +5,22 @@ import { Empty } from "../components/Empty.js";
 import { ErrorView } from "../components/ErrorView.js";
 import { Live } from "../components/Live.js";
 import { Table } from "../components/Table.js";
-import { enumName, time } from "../format.js";
+import { durationMillis, enumName, time } from "../format.js";
 import { Environment } from "../gen/nexus/controlplane/v1/environment_pb.js";
-import { RolloutState, type Deployment } from "../gen/nexus/controlplane/v1/deployment_service_pb.js";
+import {
+  CanaryState,
+  RolloutState,
+  type CanaryStatus,
+  type Deployment,
+} from "../gen/nexus/controlplane/v1/deployment_service_pb.js";
 import { useSession } from "../session.js";
 
 const ENVIRONMENTS = [Environment.DEV, Environment.STAGING, Environment.PROD];
 
-/** Deployments: create, promote and roll back, with every gateway's rollout state as it changes. */
+/**
+ * Deployments: create, promote and roll back, with every gateway's rollout state as it changes;
+ * a canary shows its share and each version's error rate and latency, and can be promoted or aborted.
+ */
 export function DeploymentsPage() {
   const { api } = useSession();
   const [byId, setById] = useState<Map<string, Deployment>>(new Map());
@@ -73,12 +81,29 @@ export function DeploymentsPage() {
               </ul>
             ),
           },
+          { title: "Canary", cell: (d) => (d.canary ? <Canary canary={d.canary} /> : null) },
           { title: "Updated", cell: (d) => time(d.updateTime) },
           {
             title: "Actions",
             cell: (d) =>
               d.state === RolloutState.SUPERSEDED ? null : (
                 <span className="actions">
+                  {d.canary?.state === CanaryState.RUNNING && (
+                    <>
+                      <button
+                        type="button"
+                        onClick={() => run(() => api.deployments.promoteCanary({ id: d.id, requestId: crypto.randomUUID() }))}
+                      >
+                        Promote canary
+                      </button>
+                      <button
+                        type="button"
+                        onClick={() => run(() => api.deployments.abortCanary({ id: d.id, requestId: crypto.randomUUID() }))}
+                      >
+                        Abort canary
+                      </button>
+                    </>
+                  )}
                   {ENVIRONMENTS.filter((e) => e > d.environment).slice(0, 1).map((target) => (
                     <button
                       key={target}
@@ -112,6 +137,24 @@ export function DeploymentsPage() {
         }
       />
     </>
+  );
+}
+
+/** A canary's share and state, then each version's executions, error rate and p50/p99 latency. */
+function Canary({ canary }: { canary: CanaryStatus }) {
+  return (
+    <span aria-label="Canary">
+      {canary.policy?.percent}% {enumName(CanaryState, canary.state)}
+      {canary.reason && <span className="muted"> {canary.reason}</span>}
+      <ul className="rollouts">
+        {canary.versions.map((v) => (
+          <li key={String(v.version)}>
+            v{String(v.version)}: {String(v.executions)} runs, {(v.errorRate * 100).toFixed(1)}% errors, p50{" "}
+            {durationMillis(v.p50Latency)} ms, p99 {durationMillis(v.p99Latency)} ms
+          </li>
+        ))}
+      </ul>
+    </span>
   );
 }
 

@@ -81,6 +81,11 @@ public final class InputSchemas {
   }
 
   private static JsonNode toJson(Struct struct) {
+    // As JsonFormat prints a Struct: every number a double.
+    var tree = StructJson.tree(struct, false);
+    if (tree.isPresent()) {
+      return tree.get();
+    }
     try {
       return JSON.readTree(JsonFormat.printer().print(struct));
     } catch (InvalidProtocolBufferException e) {

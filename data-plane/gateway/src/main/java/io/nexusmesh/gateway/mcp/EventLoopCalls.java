@@ -10,6 +10,7 @@ import io.nexusmesh.gateway.api.WorkflowStarter;
 import io.nexusmesh.runtime.auth.Authenticator;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.NexusException;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,14 +31,15 @@ final class EventLoopCalls {
   }
 
   /**
-   * Whether {@code request}, whose body parsed as {@code message}, can be served without blocking.
+   * The caller of {@code request}, whose body parsed as {@code message}, when it can be served
+   * without blocking; empty when it should move off the event loop.
    */
-  boolean servable(
+  Optional<Principal> servable(
       AggregatedHttpRequest request, @Nullable JsonNode message, String sessionHeader) {
     if (message == null
         || request.method() != HttpMethod.POST
         || !"tools/call".equals(message.path("method").asText(null))) {
-      return false;
+      return Optional.empty();
     }
     JsonNode params = message.path("params");
     String session = request.headers().get(sessionHeader);
@@ -46,14 +48,16 @@ final class EventLoopCalls {
         || !params.path("name").isTextual()
         || params.path("_meta").has("progressToken")
         || authenticator.mayBlock(authorization)) {
-      return false;
+      return Optional.empty();
     }
     Principal caller;
     try {
-      caller = authenticator.authenticate(authorization);
+      caller = WorkflowStarter.runner(authenticator.authenticate(authorization));
     } catch (NexusException refused) {
-      return true; // refused at once, wherever it runs
+      return Optional.empty(); // refused where the answer is built
     }
-    return starter.startsWithoutBlocking(caller, params.get("name").asText(), "", session);
+    return starter.startsWithoutBlocking(caller, params.get("name").asText(), "", session)
+        ? Optional.of(caller)
+        : Optional.empty();
   }
 }

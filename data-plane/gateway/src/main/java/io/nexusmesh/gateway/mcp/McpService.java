@@ -33,6 +33,7 @@ import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.NexusException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -126,12 +127,16 @@ public final class McpService {
                 .thenCompose(
                     request -> {
                       JsonNode message = parseOrNull(request);
-                      if (ctx.eventLoop().inEventLoop()
-                          && eventLoopCalls.servable(request, message, SESSION_HEADER)) {
-                        return CompletableFuture.completedFuture(handle(ctx, request, message));
+                      Optional<Principal> caller =
+                          ctx.eventLoop().inEventLoop()
+                              ? eventLoopCalls.servable(request, message, SESSION_HEADER)
+                              : Optional.empty();
+                      if (caller.isPresent()) {
+                        return CompletableFuture.completedFuture(
+                            handle(ctx, request, message, caller.get()));
                       }
                       return CompletableFuture.supplyAsync(
-                          () -> handle(ctx, request, message), ctx.blockingTaskExecutor());
+                          () -> handle(ctx, request, message, null), ctx.blockingTaskExecutor());
                     }));
   }
 
@@ -158,8 +163,15 @@ public final class McpService {
     };
   }
 
+  /**
+   * Answers one request ({@code parsed}: its body as JSON, null if it is none), by {@code
+   * authenticated} when its credential was already checked, else by the credential it carries.
+   */
   private HttpResponse handle(
-      ServiceRequestContext ctx, AggregatedHttpRequest request, @Nullable JsonNode parsed) {
+      ServiceRequestContext ctx,
+      AggregatedHttpRequest request,
+      @Nullable JsonNode parsed,
+      @Nullable Principal authenticated) {
     String origin = request.headers().get(HttpHeaderNames.ORIGIN);
     if (!origins.allows(origin, request.headers().authority())) {
       return JsonRpc.error(
@@ -177,13 +189,15 @@ public final class McpService {
           .header(HttpHeaderNames.ALLOW, "GET, POST, DELETE")
           .build();
     }
-    Principal caller;
-    try {
-      caller =
-          WorkflowStarter.runner(
-              authenticator.authenticate(request.headers().get(HttpHeaderNames.AUTHORIZATION)));
-    } catch (NexusException e) {
-      return unauthorized(ctx, e);
+    Principal caller = authenticated;
+    if (caller == null) {
+      try {
+        caller =
+            WorkflowStarter.runner(
+                authenticator.authenticate(request.headers().get(HttpHeaderNames.AUTHORIZATION)));
+      } catch (NexusException e) {
+        return unauthorized(ctx, e);
+      }
     }
     String session = request.headers().get(SESSION_HEADER);
     if (method == HttpMethod.GET) {

@@ -13,6 +13,7 @@ import com.google.protobuf.util.JsonFormat;
 import com.linecorp.armeria.common.HttpStatus;
 import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.gateway.v1.Execution;
+import io.nexusmesh.gateway.api.StructJson;
 import io.nexusmesh.gateway.api.WorkflowStarter;
 import io.nexusmesh.gateway.deploy.DeploymentRegistry;
 import io.nexusmesh.gateway.durable.Executions;
@@ -214,6 +215,12 @@ final class McpTools {
   }
 
   static JsonNode tree(Message message) {
+    if (message instanceof Struct struct) {
+      var tree = StructJson.tree(struct, true);
+      if (tree.isPresent()) {
+        return tree.get();
+      }
+    }
     try {
       return JsonRpc.JSON.readTree(
           io.nexusmesh.api.json.JsonNumbers.integral(
@@ -224,6 +231,15 @@ final class McpTools {
   }
 
   private static Struct struct(JsonNode object) {
+    try {
+      return StructJson.struct((ObjectNode) object, "params.arguments");
+    } catch (StructJson.InexactNumber e) {
+      if (e.found().isPresent()) {
+        throw new JsonRpc.Failure(
+            JsonRpc.INVALID_PARAMS, e.found().get().path() + ": " + e.found().get().description());
+      }
+    }
+    // A number the tree cannot tell apart: judged on the text, as written.
     var inexact =
         io.nexusmesh.api.json.JsonNumbers.inexactIntegerInValue(
             object.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
