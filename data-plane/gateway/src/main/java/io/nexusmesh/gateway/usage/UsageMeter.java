@@ -41,6 +41,7 @@ public final class UsageMeter implements Executions.Listener {
 
   private final Clock clock;
   private final MeterRegistry registry;
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private Map<Key, Tally> tallies = new ConcurrentHashMap<>();
   private long since;
 
@@ -51,23 +52,30 @@ public final class UsageMeter implements Executions.Listener {
   }
 
   @Override
-  public synchronized void ended(String org, Execution execution, long nodeRuns, Duration took) {
-    Tally tally =
-        tallies.computeIfAbsent(
-            new Key(org, execution.getWorkflowId(), execution.getWorkflowVersion(), ""),
-            k -> new Tally());
-    tally.executions++;
-    if (execution.getStatus() != ExecutionStatus.EXECUTION_STATUS_SUCCEEDED) {
-      tally.failures++;
+  public void ended(String org, Execution execution, long nodeRuns, Duration took) {
+    synchronized (this) {
+      Tally tally =
+          tallies.computeIfAbsent(
+              new Key(org, execution.getWorkflowId(), execution.getWorkflowVersion(), ""),
+              k -> new Tally());
+      tally.executions++;
+      if (execution.getStatus() != ExecutionStatus.EXECUTION_STATUS_SUCCEEDED) {
+        tally.failures++;
+      }
+      tally.durations.record(took.toMillis());
+      tally.nodeRuns += nodeRuns;
+      tally.millis += took.toMillis();
     }
-    tally.durations.record(took.toMillis());
-    tally.nodeRuns += nodeRuns;
-    tally.millis += took.toMillis();
-    Counter.builder("nexus_workflow_executions_total")
-        .tag("workflow", execution.getWorkflowId())
-        .tag("channel", "grpc")
-        .tag("status", execution.getStatus().name())
-        .register(registry)
+    // Looked up once per workflow and status, outside the lock: registering is a registry lookup.
+    counters
+        .computeIfAbsent(
+            execution.getWorkflowId() + "\n" + execution.getStatus().name(),
+            k ->
+                Counter.builder("nexus_workflow_executions_total")
+                    .tag("workflow", execution.getWorkflowId())
+                    .tag("channel", "grpc")
+                    .tag("status", execution.getStatus().name())
+                    .register(registry))
         .increment();
   }
 
