@@ -121,7 +121,7 @@ class AgentMeshTest {
         List<SemanticEvent> chain = watch(watcher, session, order);
         List<String> sse = new CopyOnWriteArrayList<>();
         var sseRequest =
-            java.net.http.HttpClient.newHttpClient()
+            io.nexusmesh.testing.TestHttp.client()
                 .sendAsync(
                     java.net.http.HttpRequest.newBuilder(
                             java.net.URI.create(

@@ -11,7 +11,6 @@ import io.nexusmesh.api.controlplane.v1.StreamAuditEventsResponse;
 import io.nexusmesh.api.controlplane.v1.Workflow;
 import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -103,7 +102,7 @@ class AuditStreamTest {
   @Test
   void sseStreamCarriesEventsAsJson() throws Exception {
     String org = "org-" + UUID.randomUUID();
-    var http = HttpClient.newHttpClient();
+    var http = io.nexusmesh.testing.TestHttp.client();
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     CompletableFuture<HttpResponse<Stream<String>>> response =
         http.sendAsync(
@@ -135,7 +134,7 @@ class AuditStreamTest {
 
   @Test
   void sseNeedsACredentialAndTheRole() throws Exception {
-    var http = HttpClient.newHttpClient();
+    var http = io.nexusmesh.testing.TestHttp.client();
     var anonymous =
         http.send(
             HttpRequest.newBuilder(URI.create(cp.baseUrl() + "/v1/auditEvents:stream")).build(),

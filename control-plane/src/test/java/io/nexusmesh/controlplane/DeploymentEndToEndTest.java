@@ -69,7 +69,7 @@ class DeploymentEndToEndTest {
       {"nodes": [{"id": "greet", "transform": {"expression": "{'greeting': '%s, ' + input.name + '!'}"}}],
        "inputSchema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}}""";
 
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http = io.nexusmesh.testing.TestHttp.client();
 
   @Test
   void createVersionDeployExecuteWatchRollbackPromote(RedisEndpoint redis) throws Exception {

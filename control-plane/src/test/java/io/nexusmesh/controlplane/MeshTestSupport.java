@@ -23,7 +23,6 @@ import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc;
 import io.nexusmesh.api.workflow.v1.WorkflowSpec;
 import io.nexusmesh.testing.RedisEndpoint;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -43,7 +42,7 @@ final class MeshTestSupport {
 
   static String rest(URI uri, String credential) throws Exception {
     var response =
-        HttpClient.newHttpClient()
+        io.nexusmesh.testing.TestHttp.client()
             .send(
                 HttpRequest.newBuilder(uri).header("authorization", "Bearer " + credential).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());

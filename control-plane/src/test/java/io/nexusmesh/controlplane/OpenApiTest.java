@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * every REST route, and each request built from it answered as its response schema says.
  */
 class OpenApiTest {
-  private static final HttpClient http = HttpClient.newHttpClient();
+  private static final HttpClient http = io.nexusmesh.testing.TestHttp.client();
 
   private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());

@@ -65,7 +65,7 @@ final class PanelMeshSupport {
   }
 
   static java.net.http.HttpResponse<String> readiness(int port) throws Exception {
-    return java.net.http.HttpClient.newHttpClient()
+    return io.nexusmesh.testing.TestHttp.client()
         .send(
             java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready"))
                 .build(),
@@ -110,7 +110,7 @@ final class PanelMeshSupport {
    */
   static void assertPanelUiThroughTheTrafficGateway(int gatewayPort, String apiKey, String outsider)
       throws Exception {
-    var http = java.net.http.HttpClient.newHttpClient();
+    var http = io.nexusmesh.testing.TestHttp.client();
     java.util.function.Function<String, java.net.http.HttpResponse<String>> get =
         credential -> {
           var request =

@@ -52,7 +52,7 @@ class WorkflowApiTest {
       """;
 
   private ControlPlaneHarness cp;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http = io.nexusmesh.testing.TestHttp.client();
 
   @BeforeAll
   void start() throws Exception {

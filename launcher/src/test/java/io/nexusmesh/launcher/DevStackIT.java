@@ -64,7 +64,7 @@ class DevStackIT {
 
     // In a session (opened here over REST, as any channel may): the run joins its history.
     var credentials = io.nexusmesh.cli.EnvFile.read(home.resolve("dev").resolve("env"));
-    var http = java.net.http.HttpClient.newHttpClient();
+    var http = io.nexusmesh.testing.TestHttp.client();
     String gateway = credentials.get("NEXUS_GATEWAY_URL");
     JsonNode session =
         JSON.readTree(

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FreshStartsIT {
   private static final Pattern READY = Pattern.compile("ready in ([0-9.]+) s");
 
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http = io.nexusmesh.testing.TestHttp.client();
 
   @Test
   void freshHomesComeUpEveryTimeWithAWorkingKey(@TempDir Path homes) throws Exception {

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PanelIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final HttpClient HTTP = io.nexusmesh.testing.TestHttp.client();
 
   @TempDir static Path home;
   @TempDir static Path work;

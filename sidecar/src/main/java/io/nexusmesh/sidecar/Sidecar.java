@@ -93,7 +93,10 @@ public final class Sidecar implements AutoCloseable {
                 registration[0].reportSoon();
               }
             });
-    var service = new SidecarGrpcService(manifests, new ToolCaller(app, panelName), panelName);
+    var telemetry = Telemetry.fromEnvironment("nexus-sidecar");
+    var service =
+        new SidecarGrpcService(
+            manifests, new ToolCaller(app, panelName), panelName, telemetry.meterRegistry());
     ServerBuilder sb = Server.builder();
     NexusServer.configure(
         sb,
@@ -101,7 +104,7 @@ public final class Sidecar implements AutoCloseable {
             .withGracefulShutdown(Duration.ofMillis(200), Duration.ofSeconds(5)),
         List.of(service),
         new InvokeKeyAuthenticator(identity),
-        Telemetry.fromEnvironment("nexus-sidecar"));
+        telemetry);
     HttpRelay uiRelay = new HttpRelay();
     sb.serviceUnder(
         PanelUiService.PATH,

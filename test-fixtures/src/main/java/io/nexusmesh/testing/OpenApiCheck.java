@@ -26,7 +26,7 @@ public final class OpenApiCheck {
 
   /** Fails unless {@code document} is a valid OpenAPI document. */
   public static void validateWithNpm(String document) throws IOException, InterruptedException {
-    Path script = repositoryRoot().resolve("proto/openapi-validate.mjs");
+    Path script = RepositoryRoot.find().resolve("proto/openapi-validate.mjs");
     Path file = Files.createTempFile("openapi", ".json");
     Files.writeString(file, document, StandardCharsets.UTF_8);
     try {
@@ -72,16 +72,5 @@ public final class OpenApiCheck {
   /** The document as a tree. */
   public static JsonNode parse(String document) throws IOException {
     return JSON.readTree(document);
-  }
-
-  private static Path repositoryRoot() {
-    Path dir = Path.of("").toAbsolutePath();
-    while (dir != null && !Files.exists(dir.resolve("proto/openapi-validate.mjs"))) {
-      dir = dir.getParent();
-    }
-    if (dir == null) {
-      throw new AssertionError("no repository root above " + Path.of("").toAbsolutePath());
-    }
-    return dir;
   }
 }

@@ -35,6 +35,7 @@ import io.nexusmesh.controlplane.store.DeploymentStore;
 import io.nexusmesh.controlplane.store.PageTokens;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.NexusException;
+import java.util.List;
 import org.springframework.stereotype.Component;
 
 /**
@@ -188,6 +189,36 @@ public class DeploymentGrpcService extends DeploymentServiceGrpc.DeploymentServi
                 canary.getEnvironment()),
             new CanaryEnding(CanaryState.CANARY_STATE_ABORTED, reason, canary.getId()));
     reply(response, AbortCanaryResponse.newBuilder().setDeployment(deployment).build());
+  }
+
+  @Override
+  public void watchDeployments(
+      WatchDeploymentsRequest request, StreamObserver<WatchDeploymentsResponse> response) {
+    Principal caller = Authz.require(Permission.DEPLOYMENTS_READ);
+    var stream = (ServerCallStreamObserver<WatchDeploymentsResponse>) response;
+    AutoCloseable subscription =
+        feed.subscribe(
+            (org, deployment) -> {
+              if (org.equals(caller.org()) && wanted(request, deployment)) {
+                send(stream, deployment);
+              }
+            });
+    stream.setOnCancelHandler(
+        () -> {
+          try {
+            subscription.close();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+    List<DeploymentStore.Row> current =
+        request.getDeploymentId().isEmpty()
+            ? deployments.currentAll(caller.org())
+            : deployments.find(caller.org(), request.getDeploymentId()).stream().toList();
+    current.stream()
+        .map(DeploymentStore.Row::deployment)
+        .filter(d -> wanted(request, d))
+        .forEach(d -> send(stream, d));
   }
 
   /** The canary deployment {@code id}: NOT_FOUND, or FAILED_PRECONDITION if it is no canary. */

@@ -10,12 +10,17 @@ import io.nexusmesh.controlplane.store.SecretStore;
 import io.nexusmesh.runtime.auth.Authenticator;
 import io.nexusmesh.runtime.auth.BearerAuthenticator;
 import io.nexusmesh.runtime.auth.JwtVerifier;
+import io.nexusmesh.runtime.server.DependencyHealth;
 import io.nexusmesh.runtime.server.NexusServerOptions;
 import io.nexusmesh.runtime.telemetry.Telemetry;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import javax.sql.DataSource;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -65,17 +70,31 @@ public class ControlPlaneConfiguration {
       Telemetry telemetry,
       TrustedIssuer issuer,
       List<HttpEndpoint> endpoints,
-      Optional<DevAuthorizationServer> devSignIn) {
+      Optional<DevAuthorizationServer> devSignIn,
+      DataSource dataSource) {
     return new ControlPlaneServer(
         NexusServerOptions.defaults("nexus-control-plane", properties.port())
             .withGracefulShutdown(
                 Duration.ofSeconds(Math.min(2, properties.shutdownTimeout().toSeconds())),
-                properties.shutdownTimeout()),
+                properties.shutdownTimeout())
+            .withDependencies(DependencyHealth.none().with("database", () -> answers(dataSource))),
         services,
         authenticator,
         telemetry,
         issuer,
         endpoints,
         devSignIn);
+  }
+
+  /** Whether the database hands out a connection that answers, checked off the caller's thread. */
+  private static CompletableFuture<Boolean> answers(DataSource dataSource) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try (Connection connection = dataSource.getConnection()) {
+            return connection.isValid(2);
+          } catch (SQLException e) {
+            return false;
+          }
+        });
   }
 }

@@ -37,12 +37,14 @@ import io.nexusmesh.gateway.session.SessionGrpcService;
 import io.nexusmesh.gateway.session.SessionSseService;
 import io.nexusmesh.gateway.session.SessionWebSocketService;
 import io.nexusmesh.gateway.session.Sessions;
+import io.nexusmesh.gateway.usage.ChannelMetrics;
 import io.nexusmesh.gateway.usage.UsageMeter;
 import io.nexusmesh.runtime.auth.Audiences;
 import io.nexusmesh.runtime.auth.Authenticator;
 import io.nexusmesh.runtime.auth.BearerAuthenticator;
 import io.nexusmesh.runtime.auth.JwtVerifier;
 import io.nexusmesh.runtime.secrets.SecretSealing;
+import io.nexusmesh.runtime.server.DependencyHealth;
 import io.nexusmesh.runtime.server.NexusServer;
 import io.nexusmesh.runtime.server.NexusServerOptions;
 import io.nexusmesh.runtime.telemetry.Telemetry;
@@ -51,6 +53,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.redisson.Redisson;
@@ -215,12 +218,15 @@ public final class Gateway implements AutoCloseable {
               registry,
               null,
               turnCredentials);
+      AtomicReference<@Nullable ControlPlaneLink> linkRef = new AtomicReference<>();
       var options =
           NexusServerOptions.defaults("nexus-gateway", config.port())
               .withGracefulShutdown(
                   Duration.ofMillis(Math.min(2000, config.shutdownTimeout().toMillis() / 2)),
-                  config.shutdownTimeout());
-      var sessions = new Sessions(redis, clock);
+                  config.shutdownTimeout())
+              .withDependencies(dependencies(config, redis, bus, linkRef));
+      var channelMetrics = new ChannelMetrics(telemetry.meterRegistry(), clock);
+      var sessions = new Sessions(redis, clock, channelMetrics);
       var starter =
           new WorkflowStarter(
               registry,
@@ -229,7 +235,8 @@ public final class Gateway implements AutoCloseable {
               new RateLimits(
                   redis, new RateLimits.Limits(config.rateLimitPerKey(), config.rateLimitPerOrg())),
               sessions,
-              sessionEvents);
+              sessionEvents,
+              channelMetrics);
       var turns =
           new AgentTurns(
               bus, turnCredentials, budget, catalog, advertisedUrl::get, config.gatewayId());
@@ -256,7 +263,8 @@ public final class Gateway implements AutoCloseable {
               config.maxExecuteWait(),
               config.oidcIssuer().toString(),
               buildVersion(),
-              config.mcpAllowedOrigins());
+              config.mcpAllowedOrigins(),
+              channelMetrics);
       sb.service(McpService.PATH, mcp.service());
       sb.service(
           SessionSseService.PATH,
@@ -284,7 +292,7 @@ public final class Gateway implements AutoCloseable {
               : config.advertisedUrl();
       advertisedUrl.set(advertised);
       ControlPlaneLink link = null;
-      if (config.controlPlaneUrl() != null && config.controlPlaneToken() != null) {
+      if (registers(config)) {
         link =
             new ControlPlaneLink(
                 new ControlPlaneLink.Options(
@@ -297,6 +305,7 @@ public final class Gateway implements AutoCloseable {
                     ByteString.copyFrom(recipient.publicKey())),
                 registry,
                 usage);
+        linkRef.set(link);
         link.start();
       } else {
         log.info(
@@ -335,6 +344,38 @@ public final class Gateway implements AutoCloseable {
   /** Whether it fans its sessions' agent chains out (false without a semantic bus). */
   public boolean fanningOutAgents() {
     return agentBus != null && agentBus.fanningOut();
+  }
+
+  private static boolean registers(GatewayConfig config) {
+    return config.controlPlaneUrl() != null && config.controlPlaneToken() != null;
+  }
+
+  /**
+   * What the gateway's health endpoints report: Redis (required: nothing runs without it); Kafka
+   * with a semantic bus and the control plane when it registers with one (up while registered and
+   * answering heartbeats), both optional: without them it serves on what it has, degraded.
+   */
+  private static DependencyHealth dependencies(
+      GatewayConfig config,
+      RedissonClient redis,
+      @Nullable AgentBus bus,
+      AtomicReference<@Nullable ControlPlaneLink> link) {
+    DependencyHealth health =
+        DependencyHealth.none()
+            .with("redis", () -> redis.getBucket("nx:health").isExistsAsync().thenApply(e -> true));
+    if (bus != null) {
+      health = health.withOptional("kafka", bus::reachable);
+    }
+    if (registers(config)) {
+      health =
+          health.withOptional(
+              "control-plane",
+              () -> {
+                ControlPlaneLink current = link.get();
+                return CompletableFuture.completedFuture(current != null && current.connected());
+              });
+    }
+    return health;
   }
 
   /** Whether it is registered with its control plane (false when it runs without one). */

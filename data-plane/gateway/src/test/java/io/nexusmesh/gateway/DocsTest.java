@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
@@ -20,7 +19,7 @@ class DocsTest {
   void everyRpcOfThePublicServicesHasAnExampleRequest(RedisEndpoint redis) throws Exception {
     try (var gateway = GatewayHarness.start(redis)) {
       var response =
-          HttpClient.newHttpClient()
+          io.nexusmesh.testing.TestHttp.client()
               .send(
                   HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/docs/specification.json"))
                       .build(),

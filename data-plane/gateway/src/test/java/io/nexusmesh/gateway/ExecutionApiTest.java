@@ -56,7 +56,7 @@ class ExecutionApiTest {
 
   static GatewayHarness harness;
   static String org;
-  static final HttpClient http = HttpClient.newHttpClient();
+  static final HttpClient http = io.nexusmesh.testing.TestHttp.client();
 
   @BeforeAll
   static void start(RedisEndpoint redis) {

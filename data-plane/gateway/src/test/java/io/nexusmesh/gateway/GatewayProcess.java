@@ -54,7 +54,7 @@ record GatewayProcess(Process process, int port) {
     env.put("NEXUS_GATEWAY_RATE_LIMIT_PER_ORG", "0");
     env.put("NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "1s");
     Process process = builder.start();
-    HttpClient http = HttpClient.newHttpClient();
+    HttpClient http = io.nexusmesh.testing.TestHttp.client();
     await()
         .atMost(Duration.ofSeconds(60))
         .ignoreExceptions()

@@ -28,7 +28,7 @@ class JsonNumbersChannelsTest {
       "{\"one\": 1, \"zero\": 0, \"max\": 9007199254740992, \"min\": -9007199254740992,"
           + " \"half\": 1.5, \"list\": [2, 3.25]}";
   private static final String BIG = "{\"big\": 9007199254740993}";
-  private static final HttpClient http = HttpClient.newHttpClient();
+  private static final HttpClient http = io.nexusmesh.testing.TestHttp.client();
 
   static GatewayHarness gateway;
   static String org;

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(RedisExtension.class)
 class McpTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient http = HttpClient.newHttpClient();
+  private static final HttpClient http = io.nexusmesh.testing.TestHttp.client();
   static GatewayHarness a;
   static GatewayHarness b;
   static String org;

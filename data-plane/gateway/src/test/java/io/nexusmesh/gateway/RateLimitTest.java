@@ -10,7 +10,6 @@ import io.nexusmesh.client.ErrorDetails;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
@@ -49,7 +48,7 @@ class RateLimitTest {
       assertThat(details.retryDelay()).isPresent();
 
       var rest =
-          HttpClient.newHttpClient()
+          io.nexusmesh.testing.TestHttp.client()
               .send(
                   HttpRequest.newBuilder(URI.create(a.baseUrl() + "/v1/workflows/quick:execute"))
                       .header("authorization", "Bearer " + key)

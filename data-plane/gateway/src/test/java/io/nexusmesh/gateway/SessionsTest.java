@@ -52,7 +52,7 @@ class SessionsTest {
   static GatewayHarness a;
   static GatewayHarness b;
   static String org;
-  static final HttpClient http = HttpClient.newHttpClient();
+  static final HttpClient http = io.nexusmesh.testing.TestHttp.client();
   static final ObjectMapper JSON = new ObjectMapper();
 
   @BeforeAll

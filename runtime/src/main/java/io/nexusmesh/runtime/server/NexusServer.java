@@ -21,7 +21,6 @@ import com.linecorp.armeria.server.docs.DocService;
 import com.linecorp.armeria.server.grpc.GrpcHealthCheckService;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.grpc.UnframedGrpcErrorHandler;
-import com.linecorp.armeria.server.healthcheck.HealthCheckService;
 import com.linecorp.armeria.server.logging.AccessLogWriter;
 import com.linecorp.armeria.server.prometheus.PrometheusExpositionService;
 import io.grpc.BindableService;
@@ -72,8 +71,14 @@ public final class NexusServer {
   /** The paths served without credentials and without the component's services. */
   public static final String METRICS_PATH = "/metrics";
 
-  /** The HTTP health check path (the gRPC one is {@code grpc.health.v1.Health/Check}). */
+  /**
+   * The HTTP health check path: 200 while the process serves, each dependency's state in the body
+   * (the gRPC one is {@code grpc.health.v1.Health/Check}).
+   */
   public static final String HEALTH_PATH = "/health";
+
+  /** The readiness path: 503 while a dependency is down. */
+  public static final String READY_PATH = "/health/ready";
 
   /** {@code /openapi.json}: the REST form of {@code services}, generated from their descriptors. */
   private static HttpService openApi(
@@ -117,7 +122,7 @@ public final class NexusServer {
             .addServices(List.copyOf(services))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(ReflectionV1AlphaBridge.create(() -> servicesOf(built.get())))
-            .addService(GrpcHealthCheckService.builder().build())
+            .addService(grpcHealth(options.dependencies()))
             // The last interceptor runs first: authenticate, then validate.
             .intercept(
                 new ValidationInterceptor(new RequestValidator()),
@@ -160,7 +165,20 @@ public final class NexusServer {
         .requestTimeout(options.requestTimeout())
         .gracefulShutdownTimeout(options.gracefulQuietPeriod(), options.gracefulTimeout())
         .service(grpc)
-        .service(HEALTH_PATH, HealthCheckService.builder().build())
+        .serverListener(
+            new com.linecorp.armeria.server.ServerListenerAdapter() {
+              @Override
+              public void serverStarting(com.linecorp.armeria.server.Server server) {
+                options.dependencies().start();
+              }
+
+              @Override
+              public void serverStopped(com.linecorp.armeria.server.Server server) {
+                options.dependencies().stop();
+              }
+            })
+        .service(HEALTH_PATH, options.dependencies().liveness())
+        .service(READY_PATH, options.dependencies().readiness())
         .service(METRICS_PATH, PrometheusExpositionService.of(registry.getPrometheusRegistry()))
         .serviceUnder(DOCS_PATH, DocExamples.addTo(DocService.builder(), services).build())
         .service(OpenApiDocument.PATH, openApi(options, services))
@@ -276,5 +294,15 @@ public final class NexusServer {
       configure(sb, options, services, authenticator, t);
       return sb.build();
     }
+  }
+
+  /**
+   * {@code grpc.health.v1}: the server ("") is serving while every required dependency is up; each
+   * dependency is a service of its own name ({@code redis}, {@code database}...).
+   */
+  private static GrpcHealthCheckService grpcHealth(DependencyHealth dependencies) {
+    var health = GrpcHealthCheckService.builder().checkers(dependencies.requiredCheckers());
+    dependencies.checkers().forEach(health::serviceCheckers);
+    return health.build();
   }
 }

@@ -16,6 +16,7 @@ import java.util.List;
  * @param requestTimeout how long a unary request may take; streams are exempt
  * @param gracefulQuietPeriod how long the server waits for in-flight requests to stop coming
  * @param gracefulTimeout the longest a shutdown may take
+ * @param dependencies what the component depends on, reported by its health endpoints
  */
 public record NexusServerOptions(
     String component,
@@ -24,7 +25,8 @@ public record NexusServerOptions(
     int maxRequestBytes,
     Duration requestTimeout,
     Duration gracefulQuietPeriod,
-    Duration gracefulTimeout) {
+    Duration gracefulTimeout,
+    DependencyHealth dependencies) {
 
   public NexusServerOptions {
     requireNonNull(component, "component");
@@ -39,6 +41,7 @@ public record NexusServerOptions(
     requireNonNull(requestTimeout, "requestTimeout");
     requireNonNull(gracefulQuietPeriod, "gracefulQuietPeriod");
     requireNonNull(gracefulTimeout, "gracefulTimeout");
+    requireNonNull(dependencies, "dependencies");
   }
 
   /** Defaults: any CORS origin, 4 MiB requests, 30 s timeout, 2 s quiet period, 15 s shutdown. */
@@ -50,12 +53,33 @@ public record NexusServerOptions(
         4 * 1024 * 1024,
         Duration.ofSeconds(30),
         Duration.ofSeconds(2),
-        Duration.ofSeconds(15));
+        Duration.ofSeconds(15),
+        DependencyHealth.none());
   }
 
   /** A copy with another graceful-shutdown window (tests use a short one). */
   public NexusServerOptions withGracefulShutdown(Duration quietPeriod, Duration timeout) {
     return new NexusServerOptions(
-        component, port, corsOrigins, maxRequestBytes, requestTimeout, quietPeriod, timeout);
+        component,
+        port,
+        corsOrigins,
+        maxRequestBytes,
+        requestTimeout,
+        quietPeriod,
+        timeout,
+        dependencies);
+  }
+
+  /** A copy whose health endpoints report {@code dependencies}. */
+  public NexusServerOptions withDependencies(DependencyHealth dependencies) {
+    return new NexusServerOptions(
+        component,
+        port,
+        corsOrigins,
+        maxRequestBytes,
+        requestTimeout,
+        gracefulQuietPeriod,
+        gracefulTimeout,
+        dependencies);
   }
 }

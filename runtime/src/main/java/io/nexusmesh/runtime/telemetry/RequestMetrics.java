@@ -14,10 +14,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Records the metrics every Nexus Mesh component exports, per channel ({@code grpc}, {@code
- * grpc-web}, {@code rest}, {@code http}): {@code nexus_requests_total{channel,method}}, {@code
- * nexus_request_duration_seconds{channel}} and {@code nexus_errors_total{channel,type}}, where type
- * is the gRPC status code name (or {@code HTTP_<status>} when a request failed before it reached a
- * gRPC handler).
+ * grpc-web}, {@code rest}, {@code mcp}, {@code http}): {@code
+ * nexus_requests_total{channel,method}}, {@code nexus_request_duration_seconds{channel}} and {@code
+ * nexus_errors_total{channel,type}}, where type is the gRPC status code name (or {@code
+ * HTTP_<status>} when a request failed before it reached a gRPC handler).
  */
 public final class RequestMetrics {
   private RequestMetrics() {}
@@ -40,7 +40,7 @@ public final class RequestMetrics {
 
   private static void record(
       MeterRegistry registry, RequestLog log, Set<String> rpcServices, String route) {
-    String channel = channel(log, rpcServices);
+    String channel = route.startsWith("/mcp") ? "mcp" : channel(log, rpcServices);
     String method = channel.equals("http") ? route : log.fullName();
     Counter.builder("nexus.requests")
         .description("Requests served, by channel and method")

@@ -12,6 +12,7 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.netty.util.AttributeKey;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -19,7 +20,9 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.MDC;
 
 /**
  * OpenTelemetry tracing for Armeria servers and clients, with W3C trace context read from every
@@ -34,6 +37,12 @@ public final class Tracing {
   private static final AttributeKey<Span> SERVER_SPAN =
       AttributeKey.valueOf(Tracing.class, "SERVER_SPAN");
   private static final String INSTRUMENTATION = "io.nexusmesh.runtime";
+
+  /** The MDC key of the current request's trace id (32 hex digits). */
+  public static final String TRACE_ID = "trace_id";
+
+  /** The MDC key of the current request's server span id (16 hex digits). */
+  public static final String SPAN_ID = "span_id";
 
   private static final TextMapGetter<RequestHeaders> HEADERS =
       new TextMapGetter<>() {
@@ -65,11 +74,57 @@ public final class Tracing {
               .setAttribute("url.path", ctx.path())
               .startSpan();
       ctx.setAttr(SERVER_SPAN, span);
+      MdcHook traceIds = MdcHook.of(span.getSpanContext());
+      ctx.hook(traceIds);
       ctx.log().whenComplete().thenAccept(log -> end(span, log));
-      try (Scope ignored = span.makeCurrent()) {
+      // The hook runs on the next push of the context; this thread has it pushed already.
+      try (Scope ignored = span.makeCurrent();
+          MdcHook.Undo undo = traceIds.get()) {
         return delegate.serve(ctx, req);
       }
     };
+  }
+
+  /**
+   * Puts a request's {@code trace_id} and {@code span_id} in the logging MDC wherever its context
+   * is current: Armeria runs a context's hooks on every thread it pushes the context to (the event
+   * loop, the blocking executor, callbacks), so each log line written while serving it, JSON or
+   * text, names its trace.
+   */
+  private record MdcHook(String traceId, String spanId) implements Supplier<MdcHook.Undo> {
+    /** Puts back what the MDC held before. */
+    interface Undo extends AutoCloseable {
+      @Override
+      void close();
+    }
+
+    static MdcHook of(SpanContext span) {
+      return new MdcHook(
+          span.isValid() ? span.getTraceId() : "", span.isValid() ? span.getSpanId() : "");
+    }
+
+    @Override
+    public Undo get() {
+      if (traceId.isEmpty()) {
+        return () -> {};
+      }
+      String previousTrace = MDC.get(TRACE_ID);
+      String previousSpan = MDC.get(SPAN_ID);
+      MDC.put(TRACE_ID, traceId);
+      MDC.put(SPAN_ID, spanId);
+      return () -> {
+        restore(TRACE_ID, previousTrace);
+        restore(SPAN_ID, previousSpan);
+      };
+    }
+
+    private static void restore(String key, @Nullable String previous) {
+      if (previous == null) {
+        MDC.remove(key);
+      } else {
+        MDC.put(key, previous);
+      }
+    }
   }
 
   /** A client decorator that propagates the current trace to the server it calls. */

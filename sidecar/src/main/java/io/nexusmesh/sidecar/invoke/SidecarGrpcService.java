@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.nexusmesh.api.sidecar.v1.GetManifestRequest;
 import io.nexusmesh.api.sidecar.v1.GetManifestResponse;
 import io.nexusmesh.api.sidecar.v1.InvokeToolRequest;
@@ -27,8 +29,15 @@ public final class SidecarGrpcService extends SidecarServiceGrpc.SidecarServiceI
   private final ManifestWatcher manifests;
   private final ToolCaller caller;
   private final String panel;
+  private final MeterRegistry registry;
 
-  public SidecarGrpcService(ManifestWatcher manifests, ToolCaller caller, String panel) {
+  /**
+   * @param registry where {@code nexus_mcp_exec_total{tool}} counts the tool calls handed to the
+   *     user's server
+   */
+  public SidecarGrpcService(
+      ManifestWatcher manifests, ToolCaller caller, String panel, MeterRegistry registry) {
+    this.registry = requireNonNull(registry, "registry");
     this.manifests = requireNonNull(manifests, "manifests");
     this.caller = requireNonNull(caller, "caller");
     this.panel = requireNonNull(panel, "panel");
@@ -53,6 +62,14 @@ public final class SidecarGrpcService extends SidecarServiceGrpc.SidecarServiceI
     ServiceRequestContext ctx = ServiceRequestContext.current();
     var headers = ctx.request().headers();
     var trace = new ToolCaller.Trace(headers.get("traceparent"), headers.get("tracestate"));
+    // Counted per tool the manifest declares, so a caller cannot grow the label set at will.
+    if (manifests.current().tools().stream().anyMatch(t -> t.getName().equals(request.getTool()))) {
+      Counter.builder("nexus_mcp_exec_total")
+          .description("Tool calls handed to the panel's server, by tool")
+          .tag("tool", request.getTool())
+          .register(registry)
+          .increment();
+    }
     caller
         .call(manifests.current(), request, deadline(ctx), trace)
         .whenComplete(

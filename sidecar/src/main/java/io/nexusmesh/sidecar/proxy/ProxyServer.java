@@ -53,7 +53,7 @@ public final class ProxyServer {
             proxy.subscribe())
         .decorator(
             ThrottlingService.newDecorator(
-                ThrottlingStrategy.rateLimiting(MAX_PER_SECOND),
+                throttling(),
                 (delegate, ctx, req, cause) ->
                     HttpResponse.builder()
                         .status(HttpStatus.TOO_MANY_REQUESTS)
@@ -63,5 +63,13 @@ public final class ProxyServer {
                             "{\"error\":\"more than " + MAX_PER_SECOND + " requests a second\"}")
                         .build()))
         .build();
+  }
+
+  /** At most {@value #MAX_PER_SECOND} requests a second, a burst of as many allowed at any time. */
+  private static ThrottlingStrategy<com.linecorp.armeria.common.HttpRequest> throttling() {
+    TokenBucket bucket = new TokenBucket(MAX_PER_SECOND);
+    return ThrottlingStrategy.of(
+        (ctx, req) -> java.util.concurrent.CompletableFuture.completedFuture(bucket.tryTake()),
+        "nexus-proxy-" + MAX_PER_SECOND + "-per-second");
   }
 }

@@ -53,6 +53,7 @@ public final class AgentBus implements AutoCloseable {
   private final java.util.function.Supplier<java.util.Set<String>> orgs;
   private volatile @Nullable KafkaConsumer<String, byte[]> consumer;
   private final Thread thread;
+  private final org.apache.kafka.clients.admin.Admin admin;
   private volatile boolean running = true;
   private volatile boolean assigned;
 
@@ -87,6 +88,20 @@ public final class AgentBus implements AutoCloseable {
             new StringSerializer(),
             new ByteArraySerializer());
     this.thread = Thread.ofPlatform().name("agent-bus").daemon().unstarted(this::fanOut);
+    this.admin =
+        org.apache.kafka.clients.admin.Admin.create(
+            Map.of(
+                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                org.apache.kafka.clients.admin.AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                2_000,
+                org.apache.kafka.clients.admin.AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                2_000));
+  }
+
+  /** Whether the broker answers (its cluster's nodes listed), for the gateway's health. */
+  public java.util.concurrent.CompletionStage<Boolean> reachable() {
+    return admin.describeCluster().nodes().toCompletionStage().thenApply(nodes -> !nodes.isEmpty());
   }
 
   private KafkaConsumer<String, byte[]> consumer(@Nullable String group, String reset) {
@@ -283,6 +298,7 @@ public final class AgentBus implements AutoCloseable {
   @Override
   public void close() {
     running = false;
+    admin.close(Duration.ofSeconds(1));
     var fanOut = consumer;
     if (fanOut != null) {
       fanOut.wakeup();

@@ -13,6 +13,7 @@ import io.nexusmesh.gateway.panel.ReachablePanel;
 import io.nexusmesh.gateway.session.OpenSession;
 import io.nexusmesh.gateway.session.SessionEvents;
 import io.nexusmesh.gateway.session.Sessions;
+import io.nexusmesh.gateway.usage.ChannelMetrics;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.auth.ServiceRoles;
 import io.nexusmesh.runtime.error.NexusException;
@@ -31,6 +32,7 @@ public final class WorkflowStarter {
   private final RateLimits rateLimits;
   private final Sessions sessions;
   private final SessionEvents sessionEvents;
+  private final ChannelMetrics metrics;
 
   public WorkflowStarter(
       DeploymentRegistry deployments,
@@ -38,7 +40,9 @@ public final class WorkflowStarter {
       InputSchemas schemas,
       RateLimits rateLimits,
       Sessions sessions,
-      SessionEvents sessionEvents) {
+      SessionEvents sessionEvents,
+      ChannelMetrics metrics) {
+    this.metrics = requireNonNull(metrics, "metrics");
     this.deployments = requireNonNull(deployments, "deployments");
     this.executions = requireNonNull(executions, "executions");
     this.schemas = requireNonNull(schemas, "schemas");
@@ -189,6 +193,7 @@ public final class WorkflowStarter {
     deployment = CanaryRouting.choose(deployment, CanaryRouting.stickyKey(sessionId, requestId));
     schemas.check(deployment, input);
     rateLimits.acquire(caller);
+    metrics.executionStarted(deployment.getWorkflowId());
     // In a session, the execution joins its history and its "started" event is out before it runs:
     // its completion, announced by whichever gateway ends it (see Gateway's listener), comes after.
     // A run on the calling thread sends its entry without waiting for it, like its own record.

@@ -68,7 +68,7 @@ public final class ControlPlaneLink implements AutoCloseable {
   private volatile boolean registered;
   private volatile @Nullable String refusal;
   private volatile Duration heartbeatInterval = Duration.ofSeconds(10);
-  private int failures;
+  private volatile int failures;
   private @Nullable ScheduledFuture<?> next;
 
   public ControlPlaneLink(Options options, DeploymentRegistry registry, UsageMeter usage) {
@@ -104,6 +104,11 @@ public final class ControlPlaneLink implements AutoCloseable {
    */
   public Optional<String> refusal() {
     return Optional.ofNullable(refusal);
+  }
+
+  /** Whether the control plane accepted our registration and answered the last heartbeat. */
+  public boolean connected() {
+    return registered && failures == 0;
   }
 
   /** Whether the control plane accepted our registration. */

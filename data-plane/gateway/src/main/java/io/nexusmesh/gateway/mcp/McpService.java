@@ -17,6 +17,7 @@ import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.sse.ServerSentEvent;
 import com.linecorp.armeria.common.stream.StreamMessage;
 import com.linecorp.armeria.common.stream.StreamWriter;
+import com.linecorp.armeria.common.util.SafeCloseable;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.streaming.ServerSentEvents;
@@ -28,6 +29,7 @@ import io.nexusmesh.gateway.durable.Executions;
 import io.nexusmesh.gateway.session.OpenSession;
 import io.nexusmesh.gateway.session.SessionEvents;
 import io.nexusmesh.gateway.session.Sessions;
+import io.nexusmesh.gateway.usage.ChannelMetrics;
 import io.nexusmesh.runtime.auth.Authenticator;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.NexusException;
@@ -88,6 +90,7 @@ public final class McpService {
   private final String version;
   private final OriginCheck origins;
   private final EventLoopCalls eventLoopCalls;
+  private final ChannelMetrics metrics;
 
   /**
    * @param issuer the OIDC issuer of gateway-audience tokens, named in the resource metadata
@@ -103,7 +106,9 @@ public final class McpService {
       Duration maxWait,
       String issuer,
       String version,
-      List<String> allowedOrigins) {
+      List<String> allowedOrigins,
+      ChannelMetrics metrics) {
+    this.metrics = requireNonNull(metrics, "metrics");
     this.authenticator = requireNonNull(authenticator, "authenticator");
     this.sessions = requireNonNull(sessions, "sessions");
     this.sessionEvents = requireNonNull(sessionEvents, "sessionEvents");
@@ -132,8 +137,11 @@ public final class McpService {
                               ? eventLoopCalls.servable(request, message, SESSION_HEADER)
                               : Optional.empty();
                       if (caller.isPresent()) {
-                        return CompletableFuture.completedFuture(
-                            handle(ctx, request, message, caller.get()));
+                        // The aggregation's callback may run without the request's context.
+                        try (SafeCloseable pushed = ctx.push()) {
+                          return CompletableFuture.completedFuture(
+                              handle(ctx, request, message, caller.get()));
+                        }
                       }
                       return CompletableFuture.supplyAsync(
                           () -> handle(ctx, request, message, null), ctx.blockingTaskExecutor());
@@ -313,6 +321,7 @@ public final class McpService {
     Executions.Started started;
     try {
       started = tools.start(caller, params, open);
+      metrics.mcpExec(params.path("name").asText());
     } catch (McpTools.InvalidArguments e) {
       if (revision.compareTo(INVALID_ARGUMENTS_AS_TOOL_ERRORS) >= 0) {
         return JsonRpc.result(id, e.asToolError(), jsonHeaders(session));

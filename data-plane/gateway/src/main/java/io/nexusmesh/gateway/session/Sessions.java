@@ -10,6 +10,7 @@ import io.nexusmesh.api.gateway.v1.Execution;
 import io.nexusmesh.api.gateway.v1.Session;
 import io.nexusmesh.api.gateway.v1.SessionState;
 import io.nexusmesh.api.semantic.v1.Agent;
+import io.nexusmesh.gateway.usage.ChannelMetrics;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.NexusException;
 import java.security.SecureRandom;
@@ -58,9 +59,12 @@ public final class Sessions {
   private final Map<String, Long> lastTouched = new java.util.concurrent.ConcurrentHashMap<>();
   private final OpenSessions open = new OpenSessions();
 
-  public Sessions(RedissonClient redis, Clock clock) {
+  private final ChannelMetrics metrics;
+
+  public Sessions(RedissonClient redis, Clock clock, ChannelMetrics metrics) {
     this.redis = requireNonNull(redis, "redis");
     this.clock = requireNonNull(clock, "clock");
+    this.metrics = requireNonNull(metrics, "metrics");
     redis
         .getTopic(CLOSED_TOPIC, StringCodec.INSTANCE)
         .addListener(String.class, (channel, id) -> open.forget(id));
@@ -172,6 +176,7 @@ public final class Sessions {
     Optional<OpenSession> known = open.find(id, owner(caller), now);
     if (known.isPresent()) {
       touch(id, known.get().ttl().toMillis());
+      metrics.sessionUsed(id);
       return known.get();
     }
     Map<String, byte[]> fields = owned(caller, id);
@@ -181,6 +186,7 @@ public final class Sessions {
     long ttl = Long.parseLong(new String(fields.get("ttl"), UTF_8));
     open.put(id, owner(caller), Duration.ofMillis(ttl), now);
     touch(id, ttl);
+    metrics.sessionUsed(id);
     return new OpenSession(id, Duration.ofMillis(ttl));
   }
 

@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Counts what this gateway ran, per organisation, workflow and version (with failures and a
  * duration histogram, which the control plane reads to judge canary deployments), and the model
  * tokens of agents per organisation, workflow and model, between two reports to the control plane;
- * exports {@code nexus_workflow_executions_total{workflow,channel}} to Prometheus.
+ * exports {@code nexus_workflow_executions_ended_total{workflow,status}} to Prometheus (the started
+ * ones, by channel, are {@link ChannelMetrics}').
  */
 public final class UsageMeter implements Executions.Listener {
   /**
@@ -71,9 +72,9 @@ public final class UsageMeter implements Executions.Listener {
         .computeIfAbsent(
             execution.getWorkflowId() + "\n" + execution.getStatus().name(),
             k ->
-                Counter.builder("nexus_workflow_executions_total")
+                Counter.builder("nexus_workflow_executions_ended_total")
+                    .description("Executions that ended on this gateway, by workflow and status")
                     .tag("workflow", execution.getWorkflowId())
-                    .tag("channel", "grpc")
                     .tag("status", execution.getStatus().name())
                     .register(registry))
         .increment();
