@@ -66,6 +66,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CanaryDeploymentTest {
   private static final String ORG = "canary-org";
+  // With 30% on the canary, all 30 sessions land on one side with probability 0.7^30 (2e-5).
+  private static final int SESSIONS = 30;
+  private static final int CALLS_PER_SESSION = 3;
 
   private ControlPlaneHarness cp;
   private Gateway first;
@@ -140,11 +143,11 @@ class CanaryDeploymentTest {
     // A session stays on one side, on either gateway; across sessions both sides appear.
     var sessions = cp.as(SessionServiceGrpc.newBlockingStub(toFirst), key);
     Set<String> sides = new HashSet<>();
-    for (int s = 0; s < 12; s++) {
+    for (int s = 0; s < SESSIONS; s++) {
       String session =
           sessions.createSession(CreateSessionRequest.getDefaultInstance()).getSession().getId();
       Set<String> seen = new HashSet<>();
-      for (int i = 0; i < 4; i++) {
+      for (int i = 0; i < CALLS_PER_SESSION; i++) {
         seen.add(salutation(greet(i % 2 == 0 ? toFirst : toSecond, session, "")));
       }
       assertThat(seen).as("session %s", session).hasSize(1);
@@ -157,7 +160,7 @@ class CanaryDeploymentTest {
     assertThat(greet(toSecond, "", requestId)).isEqualTo(once);
 
     // The gateways' reports reach the deployment, per version (the repeated request is one).
-    long total = calls + 12 * 4 + 1;
+    long total = calls + SESSIONS * CALLS_PER_SESSION + 1;
     long howdyCalls = onVersion2 - (once.startsWith("Howdy") ? 1 : 0);
     Deployment measured =
         await()

@@ -468,7 +468,7 @@ class McpTest {
     assertThat(delete.statusCode()).isEqualTo(200);
     // Gateway A knew the session open and forgets it on B's close announcement.
     await()
-        .atMost(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5))
         .pollInterval(Duration.ofMillis(10))
         .until(
             () ->

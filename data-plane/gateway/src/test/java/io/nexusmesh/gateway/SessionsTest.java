@@ -253,7 +253,7 @@ class SessionsTest {
     // Gateway A knew the session open; B's close announcement makes it forget at once (within
     // the delivery of one Redis message, far below the 30 s A would otherwise trust its memory).
     await()
-        .atMost(java.time.Duration.ofSeconds(2))
+        .atMost(java.time.Duration.ofSeconds(5))
         .pollInterval(java.time.Duration.ofMillis(10))
         .until(
             () ->
