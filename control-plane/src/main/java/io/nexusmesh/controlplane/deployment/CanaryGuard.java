@@ -21,6 +21,7 @@ import io.nexusmesh.runtime.error.NexusException;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,15 +65,19 @@ public class CanaryGuard {
 
   /** Takes in the usage a gateway of {@code environment} reported for {@code org}. */
   public void report(String org, Environment environment, List<UsageRecord> records) {
+    Map<String, String> canaries = deployments.runningCanaries(org, environment);
+    if (canaries.isEmpty()) {
+      return; // the common case: one query per report, nothing else
+    }
     Set<String> touched = new LinkedHashSet<>();
     for (UsageRecord record : records) {
-      if (record.getVersion() == 0 || record.getExecutions() == 0) {
-        continue;
+      String canary = canaries.get(record.getWorkflowId());
+      if (canary != null
+          && record.getVersion() != 0
+          && record.getExecutions() != 0
+          && Boolean.TRUE.equals(transactions.execute(status -> add(org, canary, record)))) {
+        touched.add(canary);
       }
-      deployments
-          .runningCanary(org, record.getWorkflowId(), environment)
-          .filter(id -> Boolean.TRUE.equals(transactions.execute(status -> add(org, id, record))))
-          .ifPresent(touched::add);
     }
     for (String id : touched) {
       deployments

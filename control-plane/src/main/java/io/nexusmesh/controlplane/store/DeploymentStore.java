@@ -13,7 +13,9 @@ import io.nexusmesh.runtime.error.NexusException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -135,22 +137,22 @@ public class DeploymentStore {
   }
 
   /**
-   * The id of the running canary of a workflow in an environment, if there is one. (A list, not a
-   * single row: a reader racing a deployment's commit may briefly see it beside the row it
+   * The running canaries of an environment: deployment id by workflow id. (Rows, not a single row
+   * per workflow: a reader racing a deployment's commit may briefly see it beside the row it
    * supersedes.)
    */
-  public Optional<String> runningCanary(String org, String workflowId, Environment environment) {
-    return jdbc
-        .sql(
+  public Map<String, String> runningCanaries(String org, Environment environment) {
+    Map<String, String> byWorkflow = new HashMap<>();
+    jdbc.sql(
             """
-            SELECT id FROM deployments
-            WHERE org = ? AND workflow_id = ? AND environment = ? AND superseded = FALSE
-              AND canary_state = ?""")
-        .params(org, workflowId, environment.name(), CanaryState.CANARY_STATE_RUNNING.name())
-        .query(String.class)
-        .list()
-        .stream()
-        .findFirst();
+            SELECT workflow_id, id FROM deployments
+            WHERE org = ? AND environment = ? AND superseded = FALSE AND canary_state = ?""")
+        .params(org, environment.name(), CanaryState.CANARY_STATE_RUNNING.name())
+        .query(
+            rs -> {
+              byWorkflow.putIfAbsent(rs.getString("workflow_id"), rs.getString("id"));
+            });
+    return byWorkflow;
   }
 
   /** Every current deployment of an environment (what its gateways should serve). */
