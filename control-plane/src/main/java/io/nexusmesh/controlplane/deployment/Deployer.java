@@ -18,6 +18,8 @@ import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.NexusException;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 
 /**
@@ -91,8 +93,9 @@ public class Deployer {
   public Deployment deploy(
       Principal caller, String method, String requestId, Target target, CanaryEnding ending) {
     String org = caller.org();
-    // The deployment this one replaces: watchers hear that it is superseded, not only what is new.
-    var replaced = deployments.current(org, target.workflowId(), target.environment());
+    // The deployment this one replaces, read in the transaction: once it commits, watchers hear
+    // that it is superseded, not only what is new.
+    AtomicReference<@Nullable String> replaced = new AtomicReference<>();
     var created =
         mutations.run(
             caller,
@@ -106,6 +109,7 @@ public class Deployer {
                       .current(org, target.workflowId(), target.environment())
                       .map(DeploymentStore.Row::deployment)
                       .orElse(null);
+              replaced.set(before == null ? null : before.getId());
               if (!ending.canaryId().isEmpty()) {
                 checkStillRunning(ending.canaryId(), before);
               }
@@ -148,10 +152,10 @@ public class Deployer {
             });
     Deployment committed = deployments.get(org, created.getDeployment().getId()).deployment();
     pusher.rollOut(org, committed);
-    replaced
-        .filter(row -> !row.deployment().getId().equals(committed.getId()))
-        .flatMap(row -> deployments.find(org, row.deployment().getId()))
-        .ifPresent(row -> feed.publish(org, row.deployment()));
+    String superseded = replaced.get(); // null when none, or when a retried request was replayed
+    if (superseded != null && !superseded.equals(committed.getId())) {
+      deployments.find(org, superseded).ifPresent(row -> feed.publish(org, row.deployment()));
+    }
     return committed;
   }
 
