@@ -133,9 +133,9 @@ public final class SessionEvents {
    * Sends {@code batch}, which adds {@code execution} to its session's history and announces that
    * it started (see {@link Sessions#recordExecutionLater}), without waiting for it: after the
    * session's previous history write, so the history keeps the order executions started in, and
-   * before the execution's own later events. Returns when it is written.
+   * before the execution's own later events.
    */
-  CompletableFuture<?> startedInOrder(RBatch batch, Execution execution) {
+  void startedInOrder(RBatch batch, Execution execution) {
     started(batch, execution);
     CompletableFuture<?> sent =
         sendInOrder(
@@ -143,7 +143,6 @@ public final class SessionEvents {
             () -> batch.executeAsync().toCompletableFuture());
     inFlight.put(execution.getId(), sent);
     sent.whenComplete((done, failure) -> inFlight.remove(execution.getId(), sent));
-    return sent;
   }
 
   /** Runs {@code send} once the last send under {@code order} finished; returns its future. */

@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.BatchOptions;
 import org.redisson.api.RBatch;
@@ -256,12 +255,7 @@ public final class Sessions {
    * subscribers, in one Redis round trip.
    */
   public void recordExecution(OpenSession session, Execution started, SessionEvents events) {
-    String history = key(session.id()) + ":executions";
-    RBatch batch = redis.createBatch();
-    batch.<String>getList(history, StringCodec.INSTANCE).addAsync(started.getId());
-    batch
-        .getKeys()
-        .expireAsync(history, session.ttl().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    RBatch batch = historyEntry(session, started);
     events.started(batch, started);
     batch.execute();
   }
@@ -271,18 +265,21 @@ public final class Sessions {
    * calling thread (EPHEMERAL compute-only runs), whose own record also reaches Redis after their
    * reply (see {@code EphemeralRecords}). The entry follows the reply by about a round trip (lost
    * with the run if this gateway dies first); entries sent by one gateway reach the history in the
-   * order their executions started, always before their completion is announced. Returns when it is
-   * written.
+   * order their executions started, always before their completion is announced.
    */
-  public CompletableFuture<?> recordExecutionLater(
-      OpenSession session, Execution started, SessionEvents events) {
+  public void recordExecutionLater(OpenSession session, Execution started, SessionEvents events) {
+    events.startedInOrder(historyEntry(session, started), started);
+  }
+
+  /** A batch adding {@code started} to the session's history and restarting its idle time. */
+  private RBatch historyEntry(OpenSession session, Execution started) {
     String history = key(session.id()) + ":executions";
     RBatch batch = redis.createBatch();
     batch.<String>getList(history, StringCodec.INSTANCE).addAsync(started.getId());
     batch
         .getKeys()
         .expireAsync(history, session.ttl().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    return events.startedInOrder(batch, started);
+    return batch;
   }
 
   /**
