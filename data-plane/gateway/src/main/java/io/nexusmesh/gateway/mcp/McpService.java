@@ -2,7 +2,6 @@ package io.nexusmesh.gateway.mcp;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,7 +16,6 @@ import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.sse.ServerSentEvent;
 import com.linecorp.armeria.common.stream.StreamMessage;
 import com.linecorp.armeria.common.stream.StreamWriter;
-import com.linecorp.armeria.common.util.SafeCloseable;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.streaming.ServerSentEvents;
@@ -35,8 +33,6 @@ import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.NexusException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
@@ -77,7 +73,7 @@ public final class McpService {
   private static final String INVALID_ARGUMENTS_AS_TOOL_ERRORS = "2025-11-25";
 
   private static final String PROTOCOL_VERSION_HEADER = "mcp-protocol-version";
-  private static final String SESSION_HEADER = "mcp-session-id";
+  static final String SESSION_HEADER = "mcp-session-id";
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final Authenticator authenticator;
@@ -90,6 +86,7 @@ public final class McpService {
   private final String version;
   private final OriginCheck origins;
   private final EventLoopCalls eventLoopCalls;
+  private final McpSessionStream sessionStream;
   private final ChannelMetrics metrics;
 
   /**
@@ -119,6 +116,7 @@ public final class McpService {
     this.version = requireNonNull(version, "version");
     this.origins = new OriginCheck(allowedOrigins);
     this.eventLoopCalls = new EventLoopCalls(authenticator, starter);
+    this.sessionStream = new McpSessionStream(sessions, sessionEvents);
   }
 
   /**
@@ -126,38 +124,7 @@ public final class McpService {
    * on the event loop (see {@link EventLoopCalls}); all other work runs off it.
    */
   public HttpService service() {
-    return (ctx, req) ->
-        HttpResponse.of(
-            req.aggregate()
-                .thenCompose(
-                    request -> {
-                      JsonNode message = parseOrNull(request);
-                      Optional<Principal> caller =
-                          ctx.eventLoop().inEventLoop()
-                              ? eventLoopCalls.servable(request, message, SESSION_HEADER)
-                              : Optional.empty();
-                      if (caller.isPresent()) {
-                        // The aggregation's callback may run without the request's context.
-                        try (SafeCloseable pushed = ctx.push()) {
-                          return CompletableFuture.completedFuture(
-                              handle(ctx, request, message, caller.get()));
-                        }
-                      }
-                      return CompletableFuture.supplyAsync(
-                          () -> handle(ctx, request, message, null), ctx.blockingTaskExecutor());
-                    }));
-  }
-
-  /** The body as JSON, or null when it is none (the handler answers with the parse error). */
-  private static @Nullable JsonNode parseOrNull(AggregatedHttpRequest request) {
-    if (request.method() != HttpMethod.POST) {
-      return null;
-    }
-    try {
-      return JsonRpc.JSON.readTree(request.contentUtf8());
-    } catch (JsonProcessingException e) {
-      return null;
-    }
+    return eventLoopCalls.service(this::handle);
   }
 
   /** The service to bind at {@link #METADATA_PATH}. */
@@ -209,7 +176,7 @@ public final class McpService {
     }
     String session = request.headers().get(SESSION_HEADER);
     if (method == HttpMethod.GET) {
-      return sessionStream(ctx, caller, session);
+      return sessionStream.open(ctx, caller, session);
     }
     if (method == HttpMethod.DELETE) {
       return HttpResponse.of(
@@ -223,7 +190,6 @@ public final class McpService {
     JsonNode id = message.isObject() ? message.get("id") : null;
     try {
       return dispatch(
-          ctx.eventLoop().inEventLoop(),
           caller,
           message,
           id,
@@ -236,7 +202,6 @@ public final class McpService {
   }
 
   private HttpResponse dispatch(
-      boolean onEventLoop,
       Principal caller,
       JsonNode message,
       @Nullable JsonNode id,
@@ -299,18 +264,17 @@ public final class McpService {
     return switch (method) {
       case "ping", "logging/setLevel" -> JsonRpc.result(id, NODES.objectNode(), headers);
       case "tools/list" -> JsonRpc.result(id, tools.list(caller), headers);
-      case "tools/call" -> call(onEventLoop, caller, id, params, open, accept, revision);
+      case "tools/call" -> call(caller, id, params, open, accept, revision);
       default -> throw new JsonRpc.Failure(JsonRpc.METHOD_NOT_FOUND, "method not found: " + method);
     };
   }
 
   /**
    * Runs a tool. With a {@code progressToken} and a client that accepts event streams, the answer
-   * is an SSE stream: a {@code notifications/progress} per completed node, then the result. On the
-   * event loop ({@code onEventLoop}) only runs that end as they start come here.
+   * is an SSE stream: a {@code notifications/progress} per completed node, then the result. (On the
+   * event loop, only runs that end as they start come here: see {@link EventLoopCalls}.)
    */
   private HttpResponse call(
-      boolean onEventLoop,
       Principal caller,
       JsonNode id,
       JsonNode params,
@@ -334,17 +298,6 @@ public final class McpService {
     }
     JsonNode progressToken = params.path("_meta").get("progressToken");
     if (progressToken == null || accept == null || !accept.contains("text/event-stream")) {
-      if (!started.completion().isDone() && onEventLoop) {
-        // Never wait on the event loop: answer when the run ends (runs served here end as they
-        // start, so this is only a safeguard).
-        return HttpResponse.of(
-            started
-                .completion()
-                .handle(
-                    (ended, failure) ->
-                        JsonRpc.result(
-                            id, tools.result(caller, started, session), jsonHeaders(session))));
-      }
       return JsonRpc.result(id, tools.result(caller, started, session), jsonHeaders(session));
     }
     StreamWriter<ServerSentEvent> stream = StreamMessage.streaming();
@@ -376,53 +329,6 @@ public final class McpService {
             .add(SESSION_HEADER, session)
             .build(),
         stream);
-  }
-
-  /**
-   * The session's standalone stream ({@code GET /mcp}): its events, from any channel and gateway,
-   * as {@code notifications/message} (MCP logging, logger {@code nexusmesh.session}) until the
-   * client leaves.
-   */
-  private HttpResponse sessionStream(
-      ServiceRequestContext ctx, Principal caller, @Nullable String session) {
-    if (session == null || !open(session, caller)) {
-      return HttpResponse.of(session == null ? HttpStatus.BAD_REQUEST : HttpStatus.NOT_FOUND);
-    }
-    ctx.clearRequestTimeout();
-    StreamWriter<ServerSentEvent> stream = StreamMessage.streaming();
-    AutoCloseable subscription =
-        sessionEvents.subscribe(
-            session,
-            event -> {
-              ObjectNode params = NODES.objectNode();
-              params.put("level", "info");
-              params.put("logger", "nexusmesh.session");
-              try {
-                params.set("data", JsonRpc.JSON.readTree(SessionEvents.json(event)));
-              } catch (JsonProcessingException e) {
-                return;
-              }
-              stream.tryWrite(
-                  ServerSentEvent.ofData(JsonRpc.notification("notifications/message", params)));
-            });
-    // Armeria sends the headers with the first event: a comment, so the client sees it open.
-    stream.tryWrite(ServerSentEvent.ofComment("session " + session));
-    stream.whenComplete().handle((ignored, cause) -> closeQuietly(subscription));
-    return ServerSentEvents.fromPublisher(
-        ResponseHeaders.builder(HttpStatus.OK)
-            .contentType(MediaType.EVENT_STREAM)
-            .add(SESSION_HEADER, session)
-            .build(),
-        stream);
-  }
-
-  private static @Nullable Void closeQuietly(AutoCloseable subscription) {
-    try {
-      subscription.close();
-    } catch (Exception e) {
-      // the listener goes with the topic either way
-    }
-    return null;
   }
 
   /** {@code notifications/cancelled}: cancels the run the named request started, wherever. */
@@ -464,12 +370,8 @@ public final class McpService {
     return JsonRpc.result(id, result, jsonHeaders(session));
   }
 
-  private boolean open(String session, Principal caller) {
-    return sessions.isOpen(caller, session);
-  }
-
   private boolean closed(String session, Principal caller) {
-    if (!open(session, caller)) {
+    if (!sessions.isOpen(caller, session)) {
       return false;
     }
     sessions.close(caller, session);
