@@ -44,7 +44,6 @@ import io.nexusmesh.runtime.auth.Authenticator;
 import io.nexusmesh.runtime.auth.BearerAuthenticator;
 import io.nexusmesh.runtime.auth.JwtVerifier;
 import io.nexusmesh.runtime.secrets.SecretSealing;
-import io.nexusmesh.runtime.server.DependencyHealth;
 import io.nexusmesh.runtime.server.NexusServer;
 import io.nexusmesh.runtime.server.NexusServerOptions;
 import io.nexusmesh.runtime.telemetry.Telemetry;
@@ -53,7 +52,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.redisson.Redisson;
@@ -224,7 +222,7 @@ public final class Gateway implements AutoCloseable {
               .withGracefulShutdown(
                   Duration.ofMillis(Math.min(2000, config.shutdownTimeout().toMillis() / 2)),
                   config.shutdownTimeout())
-              .withDependencies(dependencies(config, redis, bus, linkRef));
+              .withDependencies(GatewayDependencies.of(config, redis, bus, linkRef));
       var channelMetrics = new ChannelMetrics(telemetry.meterRegistry(), clock);
       var sessions = new Sessions(redis, clock, channelMetrics);
       var starter =
@@ -292,7 +290,7 @@ public final class Gateway implements AutoCloseable {
               : config.advertisedUrl();
       advertisedUrl.set(advertised);
       ControlPlaneLink link = null;
-      if (registers(config)) {
+      if (GatewayDependencies.registers(config)) {
         link =
             new ControlPlaneLink(
                 new ControlPlaneLink.Options(
@@ -344,38 +342,6 @@ public final class Gateway implements AutoCloseable {
   /** Whether it fans its sessions' agent chains out (false without a semantic bus). */
   public boolean fanningOutAgents() {
     return agentBus != null && agentBus.fanningOut();
-  }
-
-  private static boolean registers(GatewayConfig config) {
-    return config.controlPlaneUrl() != null && config.controlPlaneToken() != null;
-  }
-
-  /**
-   * What the gateway's health endpoints report: Redis (required: nothing runs without it); Kafka
-   * with a semantic bus and the control plane when it registers with one (up while registered and
-   * answering heartbeats), both optional: without them it serves on what it has, degraded.
-   */
-  private static DependencyHealth dependencies(
-      GatewayConfig config,
-      RedissonClient redis,
-      @Nullable AgentBus bus,
-      AtomicReference<@Nullable ControlPlaneLink> link) {
-    DependencyHealth health =
-        DependencyHealth.none()
-            .with("redis", () -> redis.getBucket("nx:health").isExistsAsync().thenApply(e -> true));
-    if (bus != null) {
-      health = health.withOptional("kafka", bus::reachable);
-    }
-    if (registers(config)) {
-      health =
-          health.withOptional(
-              "control-plane",
-              () -> {
-                ControlPlaneLink current = link.get();
-                return CompletableFuture.completedFuture(current != null && current.connected());
-              });
-    }
-    return health;
   }
 
   /** Whether it is registered with its control plane (false when it runs without one). */
