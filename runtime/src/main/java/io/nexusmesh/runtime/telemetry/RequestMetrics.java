@@ -1,7 +1,5 @@
 package io.nexusmesh.runtime.telemetry;
 
-import com.linecorp.armeria.common.HttpHeaderNames;
-import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 import com.linecorp.armeria.common.logging.RequestLog;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import io.grpc.Status;
@@ -13,11 +11,11 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Records the metrics every Nexus Mesh component exports, per channel ({@code grpc}, {@code
- * grpc-web}, {@code rest}, {@code mcp}, {@code http}): {@code
- * nexus_requests_total{channel,method}}, {@code nexus_request_duration_seconds{channel}} and {@code
- * nexus_errors_total{channel,type}}, where type is the gRPC status code name (or {@code
- * HTTP_<status>} when a request failed before it reached a gRPC handler).
+ * Records the metrics every Nexus Mesh component exports, per channel ({@link Channels}, and {@code
+ * http} for what no gRPC service answers): {@code nexus_requests_total{channel,method}}, {@code
+ * nexus_request_duration_seconds{channel}} and {@code nexus_errors_total{channel,type}}, where type
+ * is the gRPC status code name (or {@code HTTP_<status>} when a request failed before it reached a
+ * gRPC handler).
  */
 public final class RequestMetrics {
   private RequestMetrics() {}
@@ -33,15 +31,17 @@ public final class RequestMetrics {
     Set<String> services = Set.copyOf(rpcServices);
     return (delegate, ctx, req) -> {
       String route = ctx.config().route().patternString();
-      ctx.log().whenComplete().thenAccept(log -> record(registry, log, services, route));
+      String path = ctx.path();
+      ctx.log().whenComplete().thenAccept(log -> record(registry, log, services, route, path));
       return delegate.serve(ctx, req);
     };
   }
 
   private static void record(
-      MeterRegistry registry, RequestLog log, Set<String> rpcServices, String route) {
-    String channel = route.startsWith("/mcp") ? "mcp" : channel(log, rpcServices);
-    String method = channel.equals("http") ? route : log.fullName();
+      MeterRegistry registry, RequestLog log, Set<String> rpcServices, String route, String path) {
+    boolean rpc = rpcServices.contains(log.serviceName());
+    String channel = channel(log, rpc, path);
+    String method = rpc ? log.fullName() : route;
     Counter.builder("nexus.requests")
         .description("Requests served, by channel and method")
         .tag("channel", channel)
@@ -65,16 +65,14 @@ public final class RequestMetrics {
     }
   }
 
-  private static String channel(RequestLog log, Set<String> rpcServices) {
-    if (GrpcSerializationFormats.isGrpcWeb(log.scheme().serializationFormat())) {
-      return "grpc-web";
-    }
-    String contentType = log.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE, "");
-    if (contentType.startsWith("application/grpc")) {
-      return "grpc";
-    }
-    // Transcoded and unframed calls run the gRPC handler, which names the log after its service.
-    return rpcServices.contains(log.serviceName()) ? "rest" : "http";
+  /**
+   * The request's {@link Channels channel}, except that a request no gRPC service handled (health,
+   * metrics, docs) is {@code http}, not {@code rest}. (Transcoded and unframed calls run the gRPC
+   * handler, which names the log after its service.)
+   */
+  private static String channel(RequestLog log, boolean rpc, String path) {
+    String channel = Channels.of(path, log.requestHeaders());
+    return channel.equals("rest") && !rpc ? "http" : channel;
   }
 
   private static @Nullable String errorType(RequestLog log) {
