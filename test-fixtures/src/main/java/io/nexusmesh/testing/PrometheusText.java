@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
 public final class PrometheusText {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One sample: its name, labels and value. */
-  public record Sample(String name, Map<String, String> labels, double value) {}
+  /** One sample: its family, name, labels and value. */
+  public record Sample(String family, String name, Map<String, String> labels, double value) {}
 
   private final Map<String, String> familyTypes;
   private final List<Sample> samples;
@@ -71,7 +71,11 @@ public final class PrometheusText {
               .fields()
               .forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
           samples.add(
-              new Sample(sample.path("name").asText(), labels, sample.path("value").asDouble()));
+              new Sample(
+                  family.path("name").asText(),
+                  sample.path("name").asText(),
+                  labels,
+                  sample.path("value").asDouble()));
         }
       }
       return new PrometheusText(types, samples);
@@ -96,12 +100,11 @@ public final class PrometheusText {
     if (type != null) {
       return type;
     }
-    for (String family : familyTypes.keySet()) {
-      if (samples.stream().anyMatch(s -> s.name().equals(name) && s.name().startsWith(family))) {
-        return familyTypes.get(family);
-      }
-    }
-    return null;
+    return samples.stream()
+        .filter(s -> s.name().equals(name))
+        .map(s -> familyTypes.get(s.family()))
+        .findFirst()
+        .orElse(null);
   }
 
   /** The label sets of the samples named {@code name}. */

@@ -5,6 +5,7 @@ import io.nexusmesh.api.controlplane.v1.CanaryPolicy;
 import io.nexusmesh.api.controlplane.v1.Deployment;
 import io.nexusmesh.api.controlplane.v1.Environment;
 import io.nexusmesh.api.controlplane.v1.RolloutState;
+import io.nexusmesh.client.Deployments;
 import io.nexusmesh.client.NexusClient;
 import java.util.Iterator;
 import java.util.Locale;
@@ -170,13 +171,24 @@ final class DeployCommand {
   @Command(
       name = "rollback",
       description = "Put the previous version back in the deployment's environment.")
-  static final class Rollback extends ClientCommand {
+  static final class Rollback extends OneDeployment {
+    @Override
+    Deployment apply(Deployments deployments, String id) {
+      return deployments.rollback(id);
+    }
+  }
+
+  /** A command acting on one deployment named by id, printing the deployment it leads to. */
+  abstract static class OneDeployment extends ClientCommand {
     @Parameters(paramLabel = "DEPLOYMENT", description = "The deployment id.")
     String id;
 
+    /** What the command does to deployment {@code id}; the deployment that results. */
+    abstract Deployment apply(Deployments deployments, String id);
+
     @Override
-    int run(NexusClient client, Output out) {
-      out.one(client.deployments().rollback(id), columns());
+    final int run(NexusClient client, Output out) {
+      out.one(apply(client.deployments(), id), columns());
       return 0;
     }
   }
@@ -184,31 +196,23 @@ final class DeployCommand {
   @Command(
       name = "promote-canary",
       description = "Send every call to a canary's version (a new deployment replaces it).")
-  static final class PromoteCanary extends ClientCommand {
-    @Parameters(paramLabel = "DEPLOYMENT", description = "The canary deployment's id.")
-    String id;
-
+  static final class PromoteCanary extends OneDeployment {
     @Override
-    int run(NexusClient client, Output out) {
-      out.one(client.deployments().promoteCanary(id), columns());
-      return 0;
+    Deployment apply(Deployments deployments, String id) {
+      return deployments.promoteCanary(id);
     }
   }
 
   @Command(
       name = "abort-canary",
       description = "Send every call back to a canary's baseline (a new deployment replaces it).")
-  static final class AbortCanary extends ClientCommand {
-    @Parameters(paramLabel = "DEPLOYMENT", description = "The canary deployment's id.")
-    String id;
-
+  static final class AbortCanary extends OneDeployment {
     @Option(names = "--reason", defaultValue = "", description = "Why, kept in its status.")
     String reason;
 
     @Override
-    int run(NexusClient client, Output out) {
-      out.one(client.deployments().abortCanary(id, reason), columns());
-      return 0;
+    Deployment apply(Deployments deployments, String id) {
+      return deployments.abortCanary(id, reason);
     }
   }
 
