@@ -4,6 +4,7 @@ import static io.nexusmesh.gateway.GatewayHarness.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.Struct;
 import com.linecorp.armeria.client.WebClient;
 import io.nexusmesh.api.gateway.v1.CancelExecutionRequest;
 import io.nexusmesh.api.gateway.v1.ExecuteRequest;
@@ -13,6 +14,7 @@ import io.nexusmesh.api.gateway.v1.ExecutionStatus;
 import io.nexusmesh.api.gateway.v1.GetExecutionRequest;
 import io.nexusmesh.api.gateway.v1.SignalExecutionRequest;
 import io.nexusmesh.api.gateway.v1.StartExecutionRequest;
+import io.nexusmesh.gateway.durable.Executions;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
 import java.time.Duration;
@@ -173,6 +175,27 @@ class ParkedExecutionsTest {
     ExecuteResponse response = answer.get(20, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(response.getExecutionId()).isEqualTo(id);
     assertThat(response.getOutput()).isEqualTo(json("{\"by\": \"dana\"}"));
+  }
+
+  @Test
+  void aCallerThatComesToWaitAfterTheRunParkedStillGetsItsEnd() throws Exception {
+    // As an MCP tools/call does: start, write the request id (a round trip, longer on a busy
+    // machine), then wait. The run may park in between, before anyone waits.
+    var deployment = first.gateway.deployments().find(org, "approval").orElseThrow();
+    Executions.Started started =
+        first
+            .gateway
+            .executions()
+            .start(
+                new Executions.NewExecution(
+                    org, deployment, Struct.getDefaultInstance(), "", "", execution -> {}));
+    String id = started.execution().getId();
+    await().atMost(Duration.ofSeconds(10)).until(() -> parkedIds().contains(id));
+    CompletableFuture<Execution> end = started.completion();
+    signal(second, id, "{\"by\": \"erin\"}");
+    Execution ended = end.get(20, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(ended.getStatus()).isEqualTo(ExecutionStatus.EXECUTION_STATUS_SUCCEEDED);
+    assertThat(ended.getOutput()).isEqualTo(json("{\"by\": \"erin\"}"));
   }
 
   // ---- helpers ----

@@ -105,7 +105,6 @@ public final class ExecutionGrpcService extends ExecutionServiceGrpc.ExecutionSe
     // no extra hand-off; after the wait the caller gets the execution as it is then.
     started
         .completion()
-        .copy()
         .orTimeout(executeWaitMillis(), TimeUnit.MILLISECONDS)
         .whenComplete(
             (ended, failure) -> {

@@ -245,8 +245,31 @@ public final class Executions implements AutoCloseable {
 
   // ---- starting and reading ----
 
-  /** An execution as created (RUNNING), and its end. */
-  public record Started(Execution execution, CompletableFuture<Execution> completion) {}
+  /**
+   * An execution as created (RUNNING), and its end.
+   *
+   * @param followIfLetGo starts following the execution in Redis if its run already let go of it
+   *     (parked): a run that parks follows its execution only for callers already waiting, and a
+   *     caller may come to wait just after (an MCP call writes its request id first)
+   */
+  public record Started(
+      Execution execution, CompletableFuture<Execution> completion, Runnable followIfLetGo) {
+    /**
+     * The execution's end, for a caller about to wait for it: a view that completes with it, and
+     * that completes even when the run parked before this call.
+     */
+    @Override
+    public CompletableFuture<Execution> completion() {
+      CompletableFuture<Execution> end = completion.copy(); // a waiter the parking run can see...
+      followIfLetGo.run(); // ...else, if it parked already, one that follows it in Redis
+      return end;
+    }
+
+    /** Whether the execution has ended, without waiting for it. */
+    public boolean ended() {
+      return completion.isDone();
+    }
+  }
 
   /** Creates an execution and starts running it. */
   public Started start(NewExecution request) {
@@ -294,12 +317,20 @@ public final class Executions implements AutoCloseable {
         Execution joined =
             get(request.org(), first.get())
                 .orElseThrow(() -> NexusException.notFound("execution", first.get()));
-        return new Started(joined, completion(request.org(), joined.getId()));
+        return new Started(joined, completion(request.org(), joined.getId()), () -> {});
       }
     }
     journal = durable ? RedisJournal.fresh(store, id) : new InMemoryJournal(id);
     request.beforeRun().accept(execution);
-    return new Started(execution, launch(stored, journal, durable));
+    CompletableFuture<Execution> done = launch(stored, journal, durable);
+    return new Started(
+        execution,
+        done,
+        () -> {
+          if (!local.containsKey(id)) {
+            poll(request.org(), id, done); // returns at once once it ended
+          }
+        });
   }
 
   /** The execution, from this gateway's memory (a running ephemeral one) or from Redis. */
@@ -442,11 +473,15 @@ public final class Executions implements AutoCloseable {
       while (outcome instanceof Outcome.Parked parked && journal instanceof RedisJournal redis) {
         switch (redis.park(parking, options.owner(), parked.wakeAtMillis(), parked.signal())) {
           case PARKED -> {
+            // Gone from this gateway's runs before waiters are counted: a caller that comes to
+            // wait later sees that (Started.completion) and follows it itself.
+            local.remove(id, self);
             followElsewhere(stored, done);
             return;
           }
           case LOST -> {
             log.warn("execution {} lost its lease while parking; its new owner runs it", id);
+            local.remove(id, self);
             followElsewhere(stored, done);
             return;
           }

@@ -292,7 +292,7 @@ public final class McpService {
       }
       throw e.asProtocolError();
     }
-    if (!started.completion().isDone()) {
+    if (!started.ended()) {
       // Only a run still going can be cancelled: a notifications/cancelled will look it up.
       sessions.rememberRequest(open, id.toString(), started.execution().getId());
     }
