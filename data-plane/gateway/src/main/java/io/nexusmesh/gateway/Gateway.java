@@ -148,7 +148,10 @@ public final class Gateway implements AutoCloseable {
           };
       var panelRouting =
           new io.nexusmesh.gateway.panel.PanelRouting(
-              config.xdsServer(), config.gatewayId(), config.controlPlaneToken());
+              config.xdsServer(),
+              config.gatewayId(),
+              config.controlPlaneToken(),
+              telemetry.openTelemetry());
       var panelTools =
           new PanelTools(
               registry,
@@ -195,7 +198,8 @@ public final class Gateway implements AutoCloseable {
                   expressions,
                   new EgressGuard(registry::egressPolicy, HostResolver.SYSTEM),
                   registry,
-                  bulkheads),
+                  bulkheads,
+                  telemetry.openTelemetry()),
               panelTools,
               llmNodes,
               registry,
@@ -209,6 +213,7 @@ public final class Gateway implements AutoCloseable {
                   bulkheads,
                   config.payloads().payloads()));
       executions.bindMetrics(telemetry.meterRegistry());
+      executions.bindTracing(telemetry.openTelemetry());
       executions.start();
       Authenticator authenticator =
           new BearerAuthenticator(
@@ -262,7 +267,8 @@ public final class Gateway implements AutoCloseable {
               config.oidcIssuer().toString(),
               buildVersion(),
               config.mcpAllowedOrigins(),
-              channelMetrics);
+              channelMetrics,
+              telemetry.openTelemetry());
       sb.service(McpService.PATH, mcp.service());
       sb.service(
           SessionSseService.PATH,

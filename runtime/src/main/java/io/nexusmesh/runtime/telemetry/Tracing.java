@@ -149,6 +149,11 @@ public final class Tracing {
     };
   }
 
+  /** The server span of the request {@code ctx} serves, if this decorator started one. */
+  static @Nullable Span serverSpan(ServiceRequestContext ctx) {
+    return ctx.attr(SERVER_SPAN);
+  }
+
   private static Context parentOf(ClientRequestContext ctx) {
     Context current = Context.current();
     if (Span.fromContext(current).getSpanContext().isValid()) {

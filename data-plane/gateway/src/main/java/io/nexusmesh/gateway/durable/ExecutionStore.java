@@ -8,6 +8,7 @@ import com.google.protobuf.Value;
 import io.nexusmesh.api.gateway.v1.Execution;
 import io.nexusmesh.api.gateway.v1.ExecutionEvent;
 import io.nexusmesh.api.workflow.v1.WorkflowSpec;
+import io.nexusmesh.gateway.engine.RunTracing;
 import io.nexusmesh.gateway.payload.Payloads;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,7 +35,8 @@ import org.redisson.codec.CompositeCodec;
  * on one Redis Cluster slot:
  *
  * <ul>
- *   <li>{@code nx:exec:{id}} — hash: the Execution, its org, its spec, deadline, cancel request
+ *   <li>{@code nx:exec:{id}} — hash: the Execution, its org, its spec, deadline, cancel request,
+ *       where its trace began
  *   <li>{@code nx:exec:{id}:journal} — hash: step outputs, attempts and timers
  *   <li>{@code nx:exec:{id}:signals} — hash: received signals by name
  *   <li>{@code nx:exec:{id}:events} — list: the event log (offset = index)
@@ -86,11 +88,23 @@ public final class ExecutionStore {
       String org,
       WorkflowSpec spec,
       long deadlineMillis,
-      @Nullable String cancelReason) {
+      @Nullable String cancelReason,
+      RunTracing.Origin trace) {
     public Stored {
       requireNonNull(execution, "execution");
       requireNonNull(org, "org");
       requireNonNull(spec, "spec");
+      requireNonNull(trace, "trace");
+    }
+
+    /** An execution whose trace is not kept. */
+    public Stored(
+        Execution execution,
+        String org,
+        WorkflowSpec spec,
+        long deadlineMillis,
+        @Nullable String cancelReason) {
+      this(execution, org, spec, deadlineMillis, cancelReason, RunTracing.Origin.NONE);
     }
   }
 
@@ -158,6 +172,10 @@ public final class ExecutionStore {
       fields.put("spec", stored.spec().toByteArray());
     }
     fields.put("deadline", Long.toString(stored.deadlineMillis()).getBytes(UTF_8));
+    if (!stored.trace().parent().isEmpty()) {
+      fields.put("trace_parent", stored.trace().parent().getBytes(UTF_8));
+      fields.put("trace_first", stored.trace().firstRun().getBytes(UTF_8));
+    }
     batch.<String, byte[]>getMap(key(id), HASH).putAllAsync(fields);
     batch
         .<String>getScoredSortedSet(index(stored.org()), StringCodec.INSTANCE)
@@ -184,10 +202,16 @@ public final class ExecutionStore {
                   ? WorkflowSpec.parseFrom(fields.get("spec"))
                   : WorkflowSpec.getDefaultInstance(),
               Long.parseLong(new String(fields.get("deadline"), UTF_8)),
-              cancel == null ? null : new String(cancel, UTF_8)));
+              cancel == null ? null : new String(cancel, UTF_8),
+              new RunTracing.Origin(text(fields, "trace_parent"), text(fields, "trace_first"))));
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("execution " + id + " is not readable", e);
     }
+  }
+
+  private static String text(Map<String, byte[]> fields, String name) {
+    byte[] value = fields.get(name);
+    return value == null ? "" : new String(value, UTF_8);
   }
 
   /** The execution {@code id} if it belongs to {@code org}: another org's is simply absent. */

@@ -20,10 +20,15 @@ import io.nexusmesh.gateway.engine.InMemoryJournal;
 import io.nexusmesh.gateway.engine.Journal;
 import io.nexusmesh.gateway.engine.Outcome;
 import io.nexusmesh.gateway.engine.RunServices;
+import io.nexusmesh.gateway.engine.RunTracing;
 import io.nexusmesh.gateway.engine.WorkflowCatalog;
 import io.nexusmesh.gateway.engine.WorkflowRun;
 import io.nexusmesh.gateway.payload.FilePayloadStore;
 import io.nexusmesh.runtime.error.NexusException;
+import io.nexusmesh.runtime.telemetry.TraceParents;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -85,16 +90,22 @@ public final class Executions implements AutoCloseable {
       String sessionId,
       Consumer<Execution> beforeRun) {}
 
+  /**
+   * One run of an execution on this gateway; {@code firstRun} is its span when this run is the
+   * execution's first (null: a resumed run, which starts its own).
+   */
   private record LocalRun(
       Journal journal,
       CompletableFuture<Execution> done,
       boolean durable,
-      @Nullable Thread thread) {}
+      @Nullable Thread thread,
+      @Nullable Span firstRun) {}
 
   private final ExecutionStore store;
   private final ParkingLot parking;
   private final Resumption resumption;
   private final RunServices services;
+  private final RunTracing tracing = new RunTracing();
   private final WorkflowCatalog catalog;
   private final Clock clock;
   private final Listener listener;
@@ -152,7 +163,8 @@ public final class Executions implements AutoCloseable {
             agents,
             clock,
             options.parkAfter(),
-            options.bulkheads());
+            options.bulkheads(),
+            tracing);
     this.parking = new ParkingLot(redis);
     this.resumption =
         new Resumption(
@@ -176,7 +188,7 @@ public final class Executions implements AutoCloseable {
 
               @Override
               public void launch(ExecutionStore.Stored stored, RedisJournal journal) {
-                Executions.this.launch(stored, journal, true);
+                Executions.this.launch(stored, journal, true, null);
               }
 
               @Override
@@ -204,6 +216,11 @@ public final class Executions implements AutoCloseable {
     io.micrometer.core.instrument.Gauge.builder("nexus.executions.in.memory", local, Map::size)
         .description("executions this gateway holds a run of (running, or waiting unparked)")
         .register(registry);
+  }
+
+  /** Traces runs and their steps with {@code otel} (see {@link RunTracing}). */
+  public void bindTracing(OpenTelemetry otel) {
+    tracing.bind(otel);
   }
 
   private RunServices runServices() {
@@ -300,7 +317,15 @@ public final class Executions implements AutoCloseable {
             .setCreateTime(Timestamps.fromMillis(now))
             .build();
     long deadline = now + timeoutOf(spec).toMillis();
-    var stored = new ExecutionStore.Stored(execution, request.org(), spec, deadline, null);
+    RunTracing.Run traced =
+        tracing.firstRun(
+            TraceParents.current(),
+            id,
+            deployment.getWorkflowId(),
+            deployment.getVersion(),
+            durable);
+    var stored =
+        new ExecutionStore.Stored(execution, request.org(), spec, deadline, null, traced.origin());
     Journal journal;
     if (durable) {
       // Created before its request id is claimed, so a claimed id always names a stored
@@ -314,6 +339,7 @@ public final class Executions implements AutoCloseable {
         if (durable) {
           store.discard(request.org(), id);
         }
+        traced.span().setAttribute("nexus.execution.joined", first.get()).end();
         Execution joined =
             get(request.org(), first.get())
                 .orElseThrow(() -> NexusException.notFound("execution", first.get()));
@@ -322,7 +348,7 @@ public final class Executions implements AutoCloseable {
     }
     journal = durable ? RedisJournal.fresh(store, id) : new InMemoryJournal(id);
     request.beforeRun().accept(execution);
-    CompletableFuture<Execution> done = launch(stored, journal, durable);
+    CompletableFuture<Execution> done = launch(stored, journal, durable, traced.span());
     return new Started(
         execution,
         done,
@@ -426,14 +452,14 @@ public final class Executions implements AutoCloseable {
   // ---- running ----
 
   private CompletableFuture<Execution> launch(
-      ExecutionStore.Stored stored, Journal journal, boolean durable) {
+      ExecutionStore.Stored stored, Journal journal, boolean durable, @Nullable Span firstRun) {
     String id = stored.execution().getId();
     var done = new CompletableFuture<Execution>();
     inMemory.put(id, stored);
     if (computesOnly(stored.spec())) {
       // A few microseconds of CEL (and, when durable, one write at the end) cost less than
       // handing the run to another thread and back.
-      LocalRun run = new LocalRun(journal, done, durable, null);
+      LocalRun run = new LocalRun(journal, done, durable, null, firstRun);
       local.put(id, run);
       drive(stored, run);
       return done;
@@ -441,14 +467,40 @@ public final class Executions implements AutoCloseable {
     var ready = new CompletableFuture<LocalRun>();
     Thread thread =
         Thread.ofVirtual().name("execution-" + id).unstarted(() -> drive(stored, ready.join()));
-    LocalRun run = new LocalRun(journal, done, durable, thread);
+    LocalRun run = new LocalRun(journal, done, durable, thread, firstRun);
     local.put(id, run);
     ready.complete(run);
     thread.start();
     return done;
   }
 
+  /** Runs {@code self} in its span: the execution's first run, or a resumed one. */
   private void drive(ExecutionStore.Stored stored, LocalRun self) {
+    Execution execution = stored.execution();
+    Span span =
+        self.firstRun() != null
+            ? self.firstRun()
+            : tracing.resumedRun(
+                stored.trace(),
+                execution.getId(),
+                execution.getWorkflowId(),
+                execution.getWorkflowVersion());
+    try (var current = span.makeCurrent()) {
+      driveRun(stored, self);
+    } finally {
+      CompletableFuture<Execution> done = self.done();
+      if (done.isDone() && !done.isCompletedExceptionally()) {
+        ExecutionStatus status = done.join().getStatus();
+        span.setAttribute("nexus.execution.status", status.name());
+        if (status != ExecutionStatus.EXECUTION_STATUS_SUCCEEDED) {
+          span.setStatus(StatusCode.ERROR, status.name());
+        }
+      }
+      span.end();
+    }
+  }
+
+  private void driveRun(ExecutionStore.Stored stored, LocalRun self) {
     Journal journal = self.journal();
     boolean durable = self.durable();
     CompletableFuture<Execution> done = self.done();

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Value;
 import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.DecoratingHttpClientFunction;
 import com.linecorp.armeria.client.Endpoint;
 import com.linecorp.armeria.client.RequestOptions;
 import com.linecorp.armeria.client.ResponseTimeoutException;
@@ -26,6 +27,8 @@ import io.grpc.Status;
 import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.api.workflow.v1.HttpNode;
 import io.nexusmesh.gateway.egress.EgressGuard;
+import io.nexusmesh.runtime.telemetry.Tracing;
+import io.opentelemetry.api.OpenTelemetry;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
@@ -65,19 +68,25 @@ public final class HttpCaller {
       CircuitBreakerRule.builder().onServerErrorStatus().onException().thenFailure();
   private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
   private final Bulkheads bulkheads;
+  private final DecoratingHttpClientFunction tracing;
 
   public HttpCaller(
       ClientFactory factory, Expressions expressions, EgressGuard egress, OrgAccess access) {
-    this(factory, expressions, egress, access, Bulkheads.unlimited());
+    this(factory, expressions, egress, access, Bulkheads.unlimited(), OpenTelemetry.noop());
   }
 
-  /** With each organisation's calls to one host held within a bulkhead of {@code bulkheads}. */
+  /**
+   * With each organisation's calls to one host held within a bulkhead of {@code bulkheads}, and
+   * each request traced by {@code otel} ({@code traceparent} sent on to the host).
+   */
   public HttpCaller(
       ClientFactory factory,
       Expressions expressions,
       EgressGuard egress,
       OrgAccess access,
-      Bulkheads bulkheads) {
+      Bulkheads bulkheads,
+      OpenTelemetry otel) {
+    this.tracing = Tracing.clientDecorator(requireNonNull(otel, "otel"));
     this.bulkheads = requireNonNull(bulkheads, "bulkheads");
     this.factory = requireNonNull(factory, "factory");
     this.expressions = requireNonNull(expressions, "expressions");
@@ -214,6 +223,7 @@ public final class HttpCaller {
         WebClient.builder(SessionProtocol.of(d.scheme()), endpoint)
             .factory(factory)
             .decorator(CircuitBreakerClient.newDecorator(breaker(d.host()), rule))
+            .decorator(tracing)
             .build();
     String path =
         request.uri().getRawPath() == null || request.uri().getRawPath().isEmpty()

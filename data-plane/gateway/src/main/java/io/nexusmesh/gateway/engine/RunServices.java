@@ -14,7 +14,8 @@ public record RunServices(
     AgentSteps agents,
     Clock clock,
     Duration parkAfter,
-    Bulkheads bulkheads) {
+    Bulkheads bulkheads,
+    RunTracing tracing) {
   public RunServices {
     requireNonNull(expressions, "expressions");
     requireNonNull(http, "http");
@@ -24,5 +25,6 @@ public record RunServices(
     requireNonNull(clock, "clock");
     requireNonNull(parkAfter, "parkAfter");
     requireNonNull(bulkheads, "bulkheads");
+    requireNonNull(tracing, "tracing");
   }
 }

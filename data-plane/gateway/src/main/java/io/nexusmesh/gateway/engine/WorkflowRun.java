@@ -18,6 +18,8 @@ import io.nexusmesh.api.workflow.v1.Node;
 import io.nexusmesh.api.workflow.v1.Steps;
 import io.nexusmesh.api.workflow.v1.WorkflowSpec;
 import io.nexusmesh.runtime.auth.ApiKeys;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -243,11 +245,12 @@ public final class WorkflowRun {
                                           attemptTimeout(node))));
           case BRANCH ->
               once(
+                  node,
                   path,
                   () ->
                       JsonValues.of(NodeInputs.branch(services.expressions(), node, scope.vars())));
-          case PARALLEL -> once(path, () -> parallel(node, path, scope));
-          case MAP -> once(path, () -> map(node, path, scope));
+          case PARALLEL -> once(node, path, () -> parallel(node, path, scope));
+          case MAP -> once(node, path, () -> map(node, path, scope));
           case LLM ->
               withRetries(
                   node,
@@ -271,9 +274,10 @@ public final class WorkflowRun {
                                               NodeInputs.prompt(
                                                   services.expressions(), node, scope.vars()),
                                               attemptTimeout(node)))));
-          case WAIT -> once(path, () -> time.await(node.getWait(), path, scope.parkable));
+          case WAIT -> once(node, path, () -> time.await(node.getWait(), path, scope.parkable));
           case SUB_WORKFLOW ->
               once(
+                  node,
                   path,
                   () -> {
                     journal.flush();
@@ -305,7 +309,7 @@ public final class WorkflowRun {
     Value run() throws InterruptedException;
   }
 
-  private Value once(String path, Body body) throws InterruptedException {
+  private Value once(Node node, String path, Body body) throws InterruptedException {
     if (journal.attempt(path) == 0) { // a parked wait resumed has started already
       journal.started(
           path,
@@ -316,7 +320,7 @@ public final class WorkflowRun {
     }
     nodeRuns.incrementAndGet();
     try {
-      return body.run();
+      return traced(node, path, 1, body);
     } catch (NodeFailure failure) {
       event(
           ExecutionEvent.newBuilder()
@@ -326,6 +330,19 @@ public final class WorkflowRun {
                       .setAttempt(1)
                       .setError(failure.toStatus())));
       throw failure;
+    }
+  }
+
+  /** Runs one attempt of a step in its span. */
+  private Value traced(Node node, String path, int attempt, Body body) throws InterruptedException {
+    Span span = services.tracing().step(node, path, attempt);
+    try (var current = span.makeCurrent()) {
+      return body.run();
+    } catch (NodeFailure failure) {
+      RunTracing.failed(span, failure);
+      throw failure;
+    } finally {
+      span.end();
     }
   }
 
@@ -346,8 +363,9 @@ public final class WorkflowRun {
         // Everything before this step is durable before it acts (see RedisJournal).
         journal.flush();
       }
+      int now = attempt;
       try {
-        return body.run(attempt);
+        return traced(node, path, now, () -> body.run(now));
       } catch (NodeFailure failure) {
         // A step cut short by a cancellation (a panel tool's call) ends the run as cancelled.
         time.checkStop();
@@ -407,7 +425,7 @@ public final class WorkflowRun {
     try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
       for (Steps branch : branches) {
         Scope child = scope.child(scope.prefix, scope.item, scope.index);
-        results.add(threads.submit(() -> runSteps(branch, child)));
+        results.add(threads.submit(Context.current().wrap(() -> runSteps(branch, child))));
       }
     }
     Struct.Builder output = Struct.newBuilder();
@@ -432,13 +450,15 @@ public final class WorkflowRun {
         permits.acquire();
         results.add(
             threads.submit(
-                () -> {
-                  try {
-                    return runSteps(node.getMap().getBody(), child);
-                  } finally {
-                    permits.release();
-                  }
-                }));
+                Context.current()
+                    .wrap(
+                        () -> {
+                          try {
+                            return runSteps(node.getMap().getBody(), child);
+                          } finally {
+                            permits.release();
+                          }
+                        })));
       }
     }
     var output = com.google.protobuf.ListValue.newBuilder();

@@ -104,12 +104,13 @@ public final class McpService {
       String issuer,
       String version,
       List<String> allowedOrigins,
-      ChannelMetrics metrics) {
+      ChannelMetrics metrics,
+      io.opentelemetry.api.OpenTelemetry otel) {
     this.metrics = requireNonNull(metrics, "metrics");
     this.authenticator = requireNonNull(authenticator, "authenticator");
     this.sessions = requireNonNull(sessions, "sessions");
     this.sessionEvents = requireNonNull(sessionEvents, "sessionEvents");
-    this.tools = new McpTools(deployments, starter, executions, maxWait);
+    this.tools = new McpTools(deployments, starter, executions, maxWait, new McpCallSpans(otel));
     this.executions = requireNonNull(executions, "executions");
     this.follower = new EventFollower(executions);
     this.issuer = requireNonNull(issuer, "issuer");

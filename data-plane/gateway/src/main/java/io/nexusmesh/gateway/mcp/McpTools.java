@@ -22,6 +22,9 @@ import io.nexusmesh.gateway.session.OpenSession;
 import io.nexusmesh.runtime.auth.Principal;
 import io.nexusmesh.runtime.error.FieldViolation;
 import io.nexusmesh.runtime.error.NexusException;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -43,12 +46,15 @@ final class McpTools {
   private final Executions executions;
   private final Duration maxWait;
   private final ToolCatalog catalog;
+  private final McpCallSpans spans;
 
   McpTools(
       DeploymentRegistry deployments,
       WorkflowStarter starter,
       Executions executions,
-      Duration maxWait) {
+      Duration maxWait,
+      McpCallSpans spans) {
+    this.spans = requireNonNull(spans, "spans");
     this.deployments = requireNonNull(deployments, "deployments");
     this.starter = requireNonNull(starter, "starter");
     this.executions = requireNonNull(executions, "executions");
@@ -84,7 +90,8 @@ final class McpTools {
       throw new JsonRpc.Failure(JsonRpc.INVALID_PARAMS, "params.arguments: not an object");
     }
     Struct input = struct(arguments.isMissingNode() ? NODES.objectNode() : arguments);
-    try {
+    Span span = spans.start(params, session.id());
+    try (Scope current = span.makeCurrent()) {
       var panelTool = PanelToolWorkflows.split(name);
       if (panelTool.isPresent()) {
         return starter.startPanelTool(
@@ -92,6 +99,7 @@ final class McpTools {
       }
       return starter.start(caller, name, input, session);
     } catch (NexusException e) {
+      span.setStatus(StatusCode.ERROR, e.code().name());
       if (e.reason() == ErrorReason.ERROR_REASON_INVALID_ARGUMENT) {
         throw new InvalidArguments(name, e);
       }

@@ -7,6 +7,8 @@ import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.common.auth.AuthToken;
 import com.linecorp.armeria.common.util.DomainSocketAddress;
 import io.nexusmesh.api.sidecar.v1.SidecarServiceGrpc.SidecarServiceFutureStub;
+import io.nexusmesh.runtime.telemetry.Tracing;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +26,12 @@ public final class DirectSidecarStubs implements SidecarStubs {
 
   // One entry per org/panel: a restarted instance (new endpoint and key) replaces the old one.
   private final Map<String, InstanceStub> stubs = new ConcurrentHashMap<>();
+  private final OpenTelemetry otel;
+
+  /** Stubs whose calls are traced by {@code otel} (the trace context goes on to the sidecar). */
+  public DirectSidecarStubs(OpenTelemetry otel) {
+    this.otel = java.util.Objects.requireNonNull(otel, "otel");
+  }
 
   @Override
   public SidecarServiceFutureStub stub(ReachablePanel panel) {
@@ -44,6 +52,7 @@ public final class DirectSidecarStubs implements SidecarStubs {
                   GrpcClients.builder(SessionProtocol.HTTP, endpoint)
                       .factory(factory)
                       .auth(AuthToken.ofOAuth2(panel.invokeKey()))
+                      .decorator(Tracing.clientDecorator(otel))
                       .build(SidecarServiceFutureStub.class));
             })
         .stub();

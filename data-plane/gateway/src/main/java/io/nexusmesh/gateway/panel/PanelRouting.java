@@ -28,18 +28,23 @@ public final class PanelRouting implements AutoCloseable {
    * @param xdsServer the xDS server ({@code host:port}), or null to route directly
    * @param gatewayId the gateway's id (its node id names it)
    * @param token the gateway's control-plane token (its xDS credential)
+   * @param otel where the calls to sidecars are traced
    */
-  public PanelRouting(@Nullable String xdsServer, String gatewayId, @Nullable String token) {
+  public PanelRouting(
+      @Nullable String xdsServer,
+      String gatewayId,
+      @Nullable String token,
+      io.opentelemetry.api.OpenTelemetry otel) {
     requireNonNull(gatewayId, "gatewayId");
     String credential = token == null ? "" : token;
     if (xdsServer == null) {
-      sidecars = new DirectSidecarStubs();
+      sidecars = new DirectSidecarStubs(otel);
       endpoints = null;
     } else {
       if (!XdsBootstrap.configured()) {
         installBootstrap(xdsServer, "gateway/" + gatewayId, credential);
       }
-      sidecars = new XdsSidecarStubs();
+      sidecars = new XdsSidecarStubs(otel);
       endpoints =
           new PanelEndpoints(xdsServer, "gateway/" + gatewayId + "/traffic", () -> credential);
     }

@@ -7,6 +7,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.nexusmesh.api.sidecar.v1.SidecarServiceGrpc;
 import io.nexusmesh.api.sidecar.v1.SidecarServiceGrpc.SidecarServiceFutureStub;
+import io.nexusmesh.runtime.telemetry.GrpcClientTracing;
+import io.opentelemetry.api.OpenTelemetry;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -24,6 +26,12 @@ public final class XdsSidecarStubs implements SidecarStubs {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final GrpcClientTracing tracing;
+
+  /** Stubs whose calls are traced by {@code otel} (the trace context goes on to the sidecar). */
+  public XdsSidecarStubs(OpenTelemetry otel) {
+    this.tracing = new GrpcClientTracing(otel);
+  }
 
   /** The xDS name of a panel. */
   public static String target(String panel) {
@@ -36,7 +44,9 @@ public final class XdsSidecarStubs implements SidecarStubs {
         channels.computeIfAbsent(
             panel.panel(),
             name ->
-                Grpc.newChannelBuilder(target(name), InsecureChannelCredentials.create()).build());
+                Grpc.newChannelBuilder(target(name), InsecureChannelCredentials.create())
+                    .intercept(tracing)
+                    .build());
     return SidecarServiceGrpc.newFutureStub(channel)
         .withCallCredentials(new InvokeKey(panel.invokeKey()));
   }
