@@ -59,7 +59,14 @@ final class DevLlm implements AutoCloseable {
               settingsOf.modelApiKey(),
               settingsOf.modelTimeout(),
               settingsOf.modelRetries());
-      return new DevLlm(LlmManager.start(settingsOf, model, new SimpleMeterRegistry()), scripted);
+      return new DevLlm(
+          LlmManager.start(
+              settingsOf,
+              model,
+              new SimpleMeterRegistry(),
+              io.nexusmesh.runtime.telemetry.Telemetry.fromEnvironment("nexus-llm-manager")
+                  .openTelemetry()),
+          scripted);
     } catch (RuntimeException e) {
       if (scripted != null) {
         scripted.close();

@@ -2,6 +2,7 @@ package io.nexusmesh.controlplane.deployment;
 
 import static java.util.Objects.requireNonNull;
 
+import com.linecorp.armeria.client.DecoratingHttpClientFunction;
 import com.linecorp.armeria.client.grpc.GrpcClients;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -21,6 +22,9 @@ import io.nexusmesh.controlplane.gateway.GatewayHealthPolicy;
 import io.nexusmesh.controlplane.store.DeploymentStore;
 import io.nexusmesh.controlplane.store.GatewayStore;
 import io.nexusmesh.runtime.error.NexusException;
+import io.nexusmesh.runtime.telemetry.Telemetry;
+import io.nexusmesh.runtime.telemetry.Tracing;
+import io.opentelemetry.context.Context;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
@@ -70,7 +74,10 @@ public class RolloutPusher implements AutoCloseable {
   private final int maxAttempts;
   // What gateways route by (panels' instances, the fleet) also goes out over xDS.
   private final io.nexusmesh.controlplane.xds.MeshChanges meshChanges;
-  private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+  // A push runs in the trace of what caused it (a deployment's RPC), captured when it is queued.
+  private final ExecutorService workers =
+      Context.taskWrapping(Executors.newVirtualThreadPerTaskExecutor());
+  private final DecoratingHttpClientFunction tracing;
   private final Map<GatewayKey, GatewayPushQueue> queues = new ConcurrentHashMap<>();
   private final Map<String, GatewayAdminServiceBlockingStub> stubs = new ConcurrentHashMap<>();
 
@@ -85,7 +92,9 @@ public class RolloutPusher implements AutoCloseable {
       Clock clock,
       ControlPlaneProperties properties,
       org.springframework.beans.factory.ObjectProvider<io.nexusmesh.controlplane.xds.MeshChanges>
-          meshChanges) {
+          meshChanges,
+      Telemetry telemetry) {
+    this.tracing = Tracing.clientDecorator(telemetry.openTelemetry());
     this.meshChanges =
         meshChanges.getIfAvailable(() -> io.nexusmesh.controlplane.xds.MeshChanges.NONE);
     this.deployments = requireNonNull(deployments, "deployments");
@@ -296,6 +305,7 @@ public class RolloutPusher implements AutoCloseable {
         endpoint,
         e ->
             GrpcClients.builder(e)
+                .decorator(tracing)
                 .build(GatewayAdminServiceGrpc.GatewayAdminServiceBlockingStub.class));
   }
 

@@ -3,12 +3,14 @@ package io.nexusmesh.llm;
 import static java.util.Objects.requireNonNull;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.nexusmesh.llm.model.ModelCaller;
 import io.nexusmesh.llm.model.ModelClient;
 import io.nexusmesh.llm.tools.ToolCaller;
 import io.nexusmesh.llm.topology.TurnMachine;
 import io.nexusmesh.llm.topology.TurnTopology;
 import io.nexusmesh.llm.work.CommandWorker;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +58,16 @@ public final class LlmManager implements AutoCloseable {
 
   /** Creates the topics if they are missing, then starts the topology and the callers. */
   public static LlmManager start(LlmManagerConfig config, ModelClient model, MeterRegistry meters) {
+    return start(config, model, meters, OpenTelemetry.noop());
+  }
+
+  /**
+   * {@link #start(LlmManagerConfig, ModelClient, MeterRegistry)}, tracing each command's work (a
+   * model call with gen_ai attributes, a tool call) in the trace its Kafka headers carry, and
+   * exporting Kafka Streams' own metrics.
+   */
+  public static LlmManager start(
+      LlmManagerConfig config, ModelClient model, MeterRegistry meters, OpenTelemetry otel) {
     requireNonNull(config, "config");
     createTopics(config);
     StreamsBuilder builder = new StreamsBuilder();
@@ -87,9 +99,10 @@ public final class LlmManager implements AutoCloseable {
           return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler
               .StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+    new KafkaStreamsMetrics(streams).bindTo(meters);
     streams.start();
-    var models = new ModelCaller(model, meters);
-    var tools = new ToolCaller(config.toolTimeout());
+    var models = new ModelCaller(model, meters, otel);
+    var tools = new ToolCaller(config.toolTimeout(), otel);
     var modelWorker =
         new CommandWorker(
                 config.applicationId() + "-models",
@@ -97,7 +110,8 @@ public final class LlmManager implements AutoCloseable {
                 config.bootstrap(),
                 config.topics(),
                 models,
-                config.maxInFlight())
+                config.maxInFlight(),
+                otel)
             .start();
     var toolWorker =
         new CommandWorker(
@@ -106,7 +120,8 @@ public final class LlmManager implements AutoCloseable {
                 config.bootstrap(),
                 config.topics(),
                 tools,
-                config.maxInFlight())
+                config.maxInFlight(),
+                otel)
             .start();
     log.info(
         "LLM manager started on {} (default model {}, model server {})",

@@ -4,8 +4,6 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.Server;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nexusmesh.llm.model.OpenAiModelClient;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -27,14 +25,15 @@ public final class LlmManagerMain {
               + " (https://api.openai.com/v1, http://localhost:11434/v1 for Ollama, ...)");
       System.exit(2);
     }
-    var meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    var telemetry = io.nexusmesh.runtime.telemetry.Telemetry.fromEnvironment("nexus-llm-manager");
+    var meters = telemetry.meterRegistry();
     var model =
         new OpenAiModelClient(
             config.modelBaseUrl(),
             config.modelApiKey(),
             config.modelTimeout(),
             config.modelRetries());
-    LlmManager manager = LlmManager.start(config, model, meters);
+    LlmManager manager = LlmManager.start(config, model, meters, telemetry.openTelemetry());
     Server server =
         Server.builder()
             .http(Integer.parseInt(System.getenv().getOrDefault("NEXUS_LLM_PORT", "9300")))

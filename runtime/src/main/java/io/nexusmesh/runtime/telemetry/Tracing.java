@@ -74,33 +74,38 @@ public final class Tracing {
               .setAttribute("url.path", ctx.path())
               .startSpan();
       ctx.setAttr(SERVER_SPAN, span);
-      MdcHook traceIds = MdcHook.of(span.getSpanContext());
+      MdcHook traceIds = MdcHook.of(span);
       ctx.hook(traceIds);
       ctx.log().whenComplete().thenAccept(log -> end(span, log));
       // The hook runs on the next push of the context; this thread has it pushed already.
-      try (Scope ignored = span.makeCurrent();
-          MdcHook.Undo undo = traceIds.get()) {
+      try (MdcHook.Undo undo = traceIds.get()) {
         return delegate.serve(ctx, req);
       }
     };
   }
 
   /**
-   * Puts a request's {@code trace_id} and {@code span_id} in the logging MDC wherever its context
-   * is current: Armeria runs a context's hooks on every thread it pushes the context to (the event
-   * loop, the blocking executor, callbacks), so each log line written while serving it, JSON or
-   * text, names its trace.
+   * Makes a request's server span the current OpenTelemetry context, and puts its {@code trace_id}
+   * and {@code span_id} in the logging MDC, wherever the request's context is current: Armeria runs
+   * a context's hooks on every thread it pushes the context to (the event loop, the blocking
+   * executor, callbacks), so each log line written while serving it, JSON or text, names its trace,
+   * and work it starts (a client call, a task handed to an executor wrapped by {@link
+   * Context#taskWrapping}) continues it.
    */
-  private record MdcHook(String traceId, String spanId) implements Supplier<MdcHook.Undo> {
+  private record MdcHook(Span span, String traceId, String spanId)
+      implements Supplier<MdcHook.Undo> {
     /** Puts back what the MDC held before. */
     interface Undo extends AutoCloseable {
       @Override
       void close();
     }
 
-    static MdcHook of(SpanContext span) {
+    static MdcHook of(Span span) {
+      SpanContext context = span.getSpanContext();
       return new MdcHook(
-          span.isValid() ? span.getTraceId() : "", span.isValid() ? span.getSpanId() : "");
+          span,
+          context.isValid() ? context.getTraceId() : "",
+          context.isValid() ? context.getSpanId() : "");
     }
 
     @Override
@@ -112,7 +117,9 @@ public final class Tracing {
       String previousSpan = MDC.get(SPAN_ID);
       MDC.put(TRACE_ID, traceId);
       MDC.put(SPAN_ID, spanId);
+      Scope current = span.makeCurrent();
       return () -> {
+        current.close();
         restore(TRACE_ID, previousTrace);
         restore(SPAN_ID, previousSpan);
       };

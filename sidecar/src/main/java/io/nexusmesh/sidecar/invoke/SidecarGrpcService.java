@@ -13,6 +13,7 @@ import io.nexusmesh.api.sidecar.v1.InvokeToolResponse;
 import io.nexusmesh.api.sidecar.v1.Manifest;
 import io.nexusmesh.api.sidecar.v1.SidecarServiceGrpc;
 import io.nexusmesh.runtime.server.NonBlocking;
+import io.nexusmesh.runtime.telemetry.TraceParents;
 import io.nexusmesh.sidecar.manifest.ManifestLimits;
 import io.nexusmesh.sidecar.manifest.ManifestWatcher;
 import io.nexusmesh.sidecar.manifest.PanelManifest;
@@ -61,7 +62,11 @@ public final class SidecarGrpcService extends SidecarServiceGrpc.SidecarServiceI
   public void invokeTool(InvokeToolRequest request, StreamObserver<InvokeToolResponse> response) {
     ServiceRequestContext ctx = ServiceRequestContext.current();
     var headers = ctx.request().headers();
-    var trace = new ToolCaller.Trace(headers.get("traceparent"), headers.get("tracestate"));
+    // The panel's work is a child of this sidecar's span of the call (itself the caller's child).
+    String own = TraceParents.of(TraceParents.current());
+    var trace =
+        new ToolCaller.Trace(
+            own.isEmpty() ? headers.get("traceparent") : own, headers.get("tracestate"));
     // Counted per tool the manifest declares, so a caller cannot grow the label set at will.
     if (manifests.current().tools().stream().anyMatch(t -> t.getName().equals(request.getTool()))) {
       Counter.builder("nexus_mcp_exec_total")

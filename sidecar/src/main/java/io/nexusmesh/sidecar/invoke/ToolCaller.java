@@ -58,7 +58,7 @@ public final class ToolCaller {
     this.panel = requireNonNull(panel, "panel");
   }
 
-  /** Trace context headers of the incoming call, forwarded as they came. */
+  /** The trace context sent on to the panel: the sidecar's span of the call (W3C headers). */
   public record Trace(@Nullable String traceparent, @Nullable String tracestate) {}
 
   /** Calls the tool within {@code deadline}; the future fails with a {@link NexusException}. */

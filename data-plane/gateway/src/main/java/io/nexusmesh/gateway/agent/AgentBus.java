@@ -7,7 +7,9 @@ import io.nexusmesh.api.semantic.v1.SemanticEvent;
 import io.nexusmesh.api.semantic.v1.TurnRequest;
 import io.nexusmesh.gateway.session.SessionEvents;
 import io.nexusmesh.gateway.usage.UsageMeter;
+import io.nexusmesh.runtime.telemetry.TraceParents;
 import io.nexusmesh.semantic.Topics;
+import io.nexusmesh.semantic.TraceHeaders;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -160,8 +162,12 @@ public final class AgentBus implements AutoCloseable {
   /** Writes a command; completes once Kafka has it. */
   public CompletableFuture<Void> send(SemanticEvent command) {
     CompletableFuture<Void> sent = new CompletableFuture<>();
+    var record =
+        new ProducerRecord<>(topics.commands(), command.getSessionId(), command.toByteArray());
+    // The turn, and every call it causes, continue the trace of the request that started it.
+    TraceHeaders.inject(TraceParents.current(), record.headers());
     producer.send(
-        new ProducerRecord<>(topics.commands(), command.getSessionId(), command.toByteArray()),
+        record,
         (metadata, failure) -> {
           if (failure == null) {
             sent.complete(null);

@@ -8,6 +8,8 @@ import io.nexusmesh.api.semantic.v1.ModelReply;
 import io.nexusmesh.api.semantic.v1.SemanticEvent;
 import io.nexusmesh.llm.work.CommandHandler;
 import io.nexusmesh.llm.work.Replies;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.context.Context;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,11 +25,15 @@ public final class ModelCaller implements CommandHandler, AutoCloseable {
 
   private final ModelClient client;
   private final MeterRegistry meters;
-  private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+  // Each call runs in the trace of its command (see CommandWorker).
+  private final ExecutorService threads =
+      Context.taskWrapping(Executors.newVirtualThreadPerTaskExecutor());
+  private final ModelSpans spans;
 
-  public ModelCaller(ModelClient client, MeterRegistry meters) {
+  public ModelCaller(ModelClient client, MeterRegistry meters, OpenTelemetry otel) {
     this.client = requireNonNull(client, "client");
     this.meters = requireNonNull(meters, "meters");
+    this.spans = new ModelSpans(otel);
   }
 
   @Override
@@ -40,7 +46,7 @@ public final class ModelCaller implements CommandHandler, AutoCloseable {
     return CompletableFuture.supplyAsync(
         () -> {
           long started = System.nanoTime();
-          ModelReply reply = client.call(command.getModelCall());
+          ModelReply reply = spans.call(command.getModelCall(), client::call);
           String model = command.getModelCall().getModel();
           Timer.builder("nexus_llm_model_call_seconds")
               .tag("model", model)

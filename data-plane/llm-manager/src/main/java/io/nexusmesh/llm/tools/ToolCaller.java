@@ -2,6 +2,7 @@ package io.nexusmesh.llm.tools;
 
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.client.Clients;
+import com.linecorp.armeria.client.DecoratingHttpClientFunction;
 import com.linecorp.armeria.client.grpc.GrpcClients;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.util.SafeCloseable;
@@ -17,6 +18,9 @@ import io.nexusmesh.api.semantic.v1.ToolReply;
 import io.nexusmesh.api.semantic.v1.ToolResult;
 import io.nexusmesh.llm.work.CommandHandler;
 import io.nexusmesh.llm.work.Replies;
+import io.nexusmesh.runtime.telemetry.Tracing;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -41,10 +45,15 @@ public final class ToolCaller implements CommandHandler, AutoCloseable {
   private final ClientFactory factory =
       ClientFactory.builder().connectTimeout(Duration.ofSeconds(3)).build();
   private final Map<String, ExecutionServiceBlockingStub> stubs = new ConcurrentHashMap<>();
-  private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+  // Each call runs in the trace of its command (see CommandWorker).
+  private final ExecutorService threads =
+      Context.taskWrapping(Executors.newVirtualThreadPerTaskExecutor());
+  private final DecoratingHttpClientFunction tracing;
 
-  public ToolCaller(Duration timeout) {
+  /** A caller whose calls to gateways are traced by {@code otel}. */
+  public ToolCaller(Duration timeout, OpenTelemetry otel) {
     this.timeout = timeout;
+    this.tracing = Tracing.clientDecorator(otel);
   }
 
   @Override
@@ -77,6 +86,7 @@ public final class ToolCaller implements CommandHandler, AutoCloseable {
                 GrpcClients.builder(url)
                     .factory(factory)
                     .maxResponseLength(16 * 1024 * 1024)
+                    .decorator(tracing)
                     .build(ExecutionServiceBlockingStub.class));
     // The gateway answers RUNNING when the tool outlasts its own wait (25 s by default): asking
     // again with the same idempotency key joins the same execution, until this call's deadline.

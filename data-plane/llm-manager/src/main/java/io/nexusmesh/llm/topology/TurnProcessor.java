@@ -6,9 +6,11 @@ import io.nexusmesh.api.semantic.v1.SessionContext;
 import io.nexusmesh.runtime.error.FieldViolation;
 import io.nexusmesh.runtime.validation.RequestValidator;
 import io.nexusmesh.semantic.Topics;
+import io.nexusmesh.semantic.TraceHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -66,13 +68,17 @@ final class TurnProcessor implements Processor<String, byte[], String, Outgoing>
         deadlines.delete(session);
         continue;
       }
-      apply(session, current, machine.expire(current, session, now), now);
+      apply(session, current, machine.expire(current, session, now), now, new RecordHeaders());
     }
   }
 
   /** Stores the next context (and its turn's deadline) and forwards what the step wrote. */
   private void apply(
-      String session, @Nullable SessionContext current, TurnMachine.Step step, long timestamp) {
+      String session,
+      @Nullable SessionContext current,
+      TurnMachine.Step step,
+      long timestamp,
+      Headers trace) {
     if (current == null || !step.context().equals(current)) {
       store.put(session, step.context());
     }
@@ -87,7 +93,10 @@ final class TurnProcessor implements Processor<String, byte[], String, Outgoing>
       deadlines.delete(session);
     }
     for (Outgoing out : step.out()) {
-      context.forward(new Record<>(session, out, timestamp, new RecordHeaders()));
+      // Each record it causes carries the trace of the command that caused it.
+      var headers = new RecordHeaders();
+      TraceHeaders.copy(trace, headers);
+      context.forward(new Record<>(session, out, timestamp, headers));
     }
   }
 
@@ -122,7 +131,7 @@ final class TurnProcessor implements Processor<String, byte[], String, Outgoing>
       return;
     }
     TurnMachine.Step step = machine.apply(current, command, record.timestamp());
-    apply(command.getSessionId(), current, step, record.timestamp());
+    apply(command.getSessionId(), current, step, record.timestamp(), record.headers());
   }
 
   private void deadLetter(Record<String, byte[]> record, byte[] raw, String reason) {

@@ -5,6 +5,13 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.nexusmesh.api.semantic.v1.SemanticEvent;
 import io.nexusmesh.semantic.Topics;
+import io.nexusmesh.semantic.TraceHeaders;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -55,6 +62,7 @@ public final class CommandWorker implements AutoCloseable {
   private final Map<String, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Thread thread;
+  private final Tracer tracer;
   private volatile boolean running = true;
 
   /**
@@ -68,7 +76,9 @@ public final class CommandWorker implements AutoCloseable {
       String bootstrap,
       Topics topics,
       CommandHandler handler,
-      int maxInFlight) {
+      int maxInFlight,
+      OpenTelemetry otel) {
+    this.tracer = otel.getTracer("io.nexusmesh.llm.work");
     this.name = requireNonNull(name, "name");
     this.topics = requireNonNull(topics, "topics");
     this.handler = requireNonNull(handler, "handler");
@@ -171,16 +181,36 @@ public final class CommandWorker implements AutoCloseable {
     }
     inFlight.incrementAndGet();
     String session = record.key();
+    // The command's work, and the reply it writes, continue the trace its headers carry.
+    Span span =
+        tracer
+            .spanBuilder("process " + record.topic())
+            .setSpanKind(SpanKind.CONSUMER)
+            .setParent(TraceHeaders.extract(record.headers()))
+            .setAttribute("messaging.system", "kafka")
+            .setAttribute("messaging.destination.name", record.topic())
+            .setAttribute("messaging.operation.type", "process")
+            .setAttribute("messaging.consumer.group.name", name)
+            .setAttribute("messaging.kafka.offset", offset)
+            .setAttribute("nexus.session.id", session)
+            .startSpan();
+    Context traced = Context.current().with(span);
     CompletableFuture<Void> next =
         tails.compute(
             session,
             (key, previous) ->
                 (previous == null ? IDLE : previous)
-                    .thenCompose(ignored -> handler.handle(command))
-                    .thenCompose(this::send)
+                    .thenCompose(
+                        ignored -> {
+                          try (var current = traced.makeCurrent()) {
+                            return handler.handle(command);
+                          }
+                        })
+                    .thenCompose(reply -> send(reply, traced))
                     .handle(
                         (done, failure) -> {
                           if (failure != null) {
+                            span.setStatus(StatusCode.ERROR, failure.toString());
                             log.error(
                                 "{}: command {} of session {} failed",
                                 name,
@@ -188,6 +218,7 @@ public final class CommandWorker implements AutoCloseable {
                                 session,
                                 failure);
                           }
+                          span.end();
                           tracker.done(offset);
                           inFlight.decrementAndGet();
                           return null;
@@ -196,10 +227,12 @@ public final class CommandWorker implements AutoCloseable {
     next.whenComplete((done, failure) -> tails.remove(session, next));
   }
 
-  private CompletableFuture<Void> send(SemanticEvent reply) {
+  private CompletableFuture<Void> send(SemanticEvent reply, Context trace) {
     CompletableFuture<Void> sent = new CompletableFuture<>();
+    var record = new ProducerRecord<>(topics.commands(), reply.getSessionId(), reply.toByteArray());
+    TraceHeaders.inject(trace, record.headers());
     producer.send(
-        new ProducerRecord<>(topics.commands(), reply.getSessionId(), reply.toByteArray()),
+        record,
         (metadata, failure) -> {
           if (failure == null) {
             sent.complete(null);
