@@ -76,7 +76,20 @@ public final class Sidecar implements AutoCloseable {
    */
   public static Sidecar start(
       SidecarConfig config, String panelName, String appToken, IdleWatchdog.IdleAction onIdle) {
+    return start(config, panelName, appToken, onIdle, Telemetry.fromEnvironment("nexus-sidecar"));
+  }
+
+  /**
+   * {@link #start(SidecarConfig, String, String, IdleWatchdog.IdleAction)} with {@code telemetry}.
+   */
+  public static Sidecar start(
+      SidecarConfig config,
+      String panelName,
+      String appToken,
+      IdleWatchdog.IdleAction onIdle,
+      Telemetry telemetry) {
     requireNonNull(config, "config");
+    requireNonNull(telemetry, "telemetry");
     PanelIdentity identity =
         config.invokeKey().isEmpty() ? new PanelIdentity() : new PanelIdentity(config.invokeKey());
     PanelApp app = PanelApp.at(config.app(), appToken);
@@ -93,7 +106,6 @@ public final class Sidecar implements AutoCloseable {
                 registration[0].reportSoon();
               }
             });
-    var telemetry = Telemetry.fromEnvironment("nexus-sidecar");
     var service =
         new SidecarGrpcService(
             manifests, new ToolCaller(app, panelName), panelName, telemetry.meterRegistry());

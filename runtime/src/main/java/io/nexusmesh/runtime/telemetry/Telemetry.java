@@ -25,7 +25,17 @@ public record Telemetry(OpenTelemetry openTelemetry, PrometheusMeterRegistry met
 
   /** Telemetry configured from the environment, with every exporter off by default. */
   public static Telemetry fromEnvironment(String serviceName) {
+    return fromEnvironment(serviceName, Map.of());
+  }
+
+  /**
+   * Telemetry configured from the environment and then {@code settings} ({@code otel.*} names),
+   * which win over both: an embedded component (a test's, {@code nexus dev}'s) exporting to a given
+   * receiver without touching the JVM's system properties.
+   */
+  public static Telemetry fromEnvironment(String serviceName, Map<String, String> settings) {
     requireNonNull(serviceName, "serviceName");
+    requireNonNull(settings, "settings");
     OpenTelemetry otel =
         AutoConfiguredOpenTelemetrySdk.builder()
             .addPropertiesSupplier(
@@ -36,6 +46,12 @@ public record Telemetry(OpenTelemetry openTelemetry, PrometheusMeterRegistry met
                         "otel.metrics.exporter", "none",
                         "otel.logs.exporter", "none",
                         "otel.propagators", "tracecontext,baggage"))
+            .addPropertiesCustomizer(
+                config -> {
+                  Map<String, String> overrides = new java.util.HashMap<>(settings);
+                  overrides.putIfAbsent("otel.service.name", serviceName);
+                  return overrides;
+                })
             .build()
             .getOpenTelemetrySdk();
     return new Telemetry(otel, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
