@@ -1,8 +1,9 @@
 // End-to-end test of the console in Debian's Chromium, driven by playwright-core against a running
 // dev stack, the way a person uses it: sign in from the link `nexus dev` printed, apply a workflow
-// with an error and fix it, deploy it, run it and watch its timeline finish live, revoke a key and
-// see it in the audit tail, talk to an agent, switch org and role, sign out. Every page is saved as
-// a screenshot. Any error in the browser's console fails the run.
+// with an error and fix it, deploy it, run it and watch its timeline finish live, follow the run's
+// trace as a waterfall, revoke a key and see it in the audit tail, talk to an agent, switch org and
+// role, sign out. Every page is saved as a screenshot. Any error in the browser's console fails
+// the run.
 //
 // NEXUS_CONSOLE_URL  the sign-in link (required)
 // NEXUS_SCREENSHOTS  where screenshots go (default: target/screenshots)
@@ -203,6 +204,24 @@ try {
     const output = await page.getByRole("region", { name: "Output" }).textContent();
     check(output.includes("Hello, Ada!") && output.includes("the console"), `output: ${output}`);
     await shot("execution-finished");
+    // Its trace, from the console's call on: the gateway's span, both runs (it parked while it
+    // waited, then resumed on the signal), every step.
+    await page.getByRole("link", { name: "Trace", exact: true }).click();
+    await page.waitForURL(/#\/traces\/[0-9a-f]{32}$/, { timeout: T });
+    const traceId = new URL(page.url()).hash.split("/")[2];
+    const spans = page.getByRole("table", { name: "Spans" });
+    const deadline = Date.now() + T;
+    while ((await spans.getByRole("row", { name: /^step done: / }).count()) === 0) {
+      check(Date.now() < deadline, "the trace never showed the step done");
+      await page.waitForTimeout(500);
+      await page.getByRole("button", { name: "Refresh" }).click();
+    }
+    check((await spans.getByRole("row", { name: /^execute console-e2e: / }).count()) === 2, "two runs of the execution");
+    check((await spans.getByRole("row", { name: /^step greet: / }).count()) === 1, "the step greet");
+    check((await spans.getByRole("row", { name: /StartExecution: / }).count()) === 1, "the gateway's span of the call");
+    await shot("trace-waterfall");
+    await go("#/traces");
+    await page.locator(`a[href="#/traces/${traceId}"]`).waitFor({ timeout: T });
     // Another run, cancelled while it waits.
     await go("#/executions");
     await form.getByLabel("Workflow").selectOption("console-e2e");

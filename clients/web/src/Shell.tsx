@@ -9,6 +9,7 @@ import { ExecutionsPage } from "./pages/ExecutionsPage.js";
 import { GatewaysPage } from "./pages/GatewaysPage.js";
 import { PanelsPage } from "./pages/PanelsPage.js";
 import { SessionsPage } from "./pages/SessionsPage.js";
+import { TracesPage } from "./pages/TracesPage.js";
 import { WorkflowPage } from "./pages/WorkflowPage.js";
 import { WorkflowsPage } from "./pages/WorkflowsPage.js";
 
@@ -21,6 +22,7 @@ const PAGES: { page: string; label: string; needsGateway?: boolean }[] = [
   { page: "keys", label: "API keys" },
   { page: "panels", label: "Panels" },
   { page: "audit", label: "Audit" },
+  { page: "traces", label: "Traces" },
 ];
 
 /** The signed-in frame: who is signed in, the navigation, and the current page. */
@@ -78,6 +80,8 @@ function Page({ page, id }: { page: string; id?: string }) {
       return <PanelsPage />;
     case "audit":
       return <AuditPage />;
+    case "traces":
+      return <TracesPage id={id} />;
     default:
       return <p role="alert">No page {page}: pick one from the navigation.</p>;
   }

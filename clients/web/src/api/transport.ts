@@ -6,7 +6,9 @@ import { AuditService } from "../gen/nexus/controlplane/v1/audit_service_pb.js";
 import { DeploymentService } from "../gen/nexus/controlplane/v1/deployment_service_pb.js";
 import { GatewayService } from "../gen/nexus/controlplane/v1/gateway_service_pb.js";
 import { PanelService } from "../gen/nexus/controlplane/v1/panel_service_pb.js";
+import { TraceService } from "../gen/nexus/controlplane/v1/trace_service_pb.js";
 import { WorkflowService } from "../gen/nexus/controlplane/v1/workflow_service_pb.js";
+import { traceContext } from "./traceContext.js";
 import { ExecutionService } from "../gen/nexus/gateway/v1/execution_service_pb.js";
 import { SessionService } from "../gen/nexus/gateway/v1/session_service_pb.js";
 
@@ -25,6 +27,7 @@ export interface Api {
   audit: Client<typeof AuditService>;
   gateways: Client<typeof GatewayService>;
   panels: Client<typeof PanelService>;
+  traces: Client<typeof TraceService>;
   /** Undefined when no gateway URL is configured. */
   executions?: Client<typeof ExecutionService>;
   sessions?: Client<typeof SessionService>;
@@ -41,7 +44,7 @@ function bearer(tokens: TokenSource, audience: string): Interceptor {
 export function createApi(tokens: TokenSource, controlPlaneUrl: string, gatewayUrl: string): Api {
   const management = createGrpcWebTransport({
     baseUrl: controlPlaneUrl,
-    interceptors: [bearer(tokens, MANAGEMENT)],
+    interceptors: [bearer(tokens, MANAGEMENT), traceContext()],
   });
   const on = <T extends DescService>(service: T) => createClient(service, management);
   const api: Api = {
@@ -51,11 +54,12 @@ export function createApi(tokens: TokenSource, controlPlaneUrl: string, gatewayU
     audit: on(AuditService),
     gateways: on(GatewayService),
     panels: on(PanelService),
+    traces: on(TraceService),
   };
   if (gatewayUrl) {
     const data = createGrpcWebTransport({
       baseUrl: gatewayUrl,
-      interceptors: [bearer(tokens, GATEWAY)],
+      interceptors: [bearer(tokens, GATEWAY), traceContext()],
     });
     api.executions = createClient(ExecutionService, data);
     api.sessions = createClient(SessionService, data);

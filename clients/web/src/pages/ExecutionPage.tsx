@@ -70,6 +70,12 @@ export function ExecutionPage({ id }: { id: string }) {
         <p className="muted">
           {current.workflowId} v{String(current.workflowVersion)} · started {time(current.createTime)}
           {current.endTime && ` · ended ${time(current.endTime)}`}
+          {current.traceId && (
+            <>
+              {" · "}
+              <a href={href("traces", current.traceId)}>Trace</a>
+            </>
+          )}
         </p>
       )}
       <h2>Timeline</h2>

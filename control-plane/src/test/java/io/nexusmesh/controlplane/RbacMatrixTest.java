@@ -15,6 +15,7 @@ import io.nexusmesh.api.controlplane.v1.DeploymentServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.Environment;
 import io.nexusmesh.api.controlplane.v1.GatewayServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.GetDeploymentRequest;
+import io.nexusmesh.api.controlplane.v1.GetTraceRequest;
 import io.nexusmesh.api.controlplane.v1.GetWorkflowRequest;
 import io.nexusmesh.api.controlplane.v1.GetWorkflowVersionRequest;
 import io.nexusmesh.api.controlplane.v1.HeartbeatRequest;
@@ -22,6 +23,7 @@ import io.nexusmesh.api.controlplane.v1.ListApiKeysRequest;
 import io.nexusmesh.api.controlplane.v1.ListAuditEventsRequest;
 import io.nexusmesh.api.controlplane.v1.ListDeploymentsRequest;
 import io.nexusmesh.api.controlplane.v1.ListGatewaysRequest;
+import io.nexusmesh.api.controlplane.v1.ListTracesRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowUsageRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowVersionsRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowsRequest;
@@ -32,6 +34,7 @@ import io.nexusmesh.api.controlplane.v1.ReportUsageRequest;
 import io.nexusmesh.api.controlplane.v1.RevokeApiKeyRequest;
 import io.nexusmesh.api.controlplane.v1.RollbackDeploymentRequest;
 import io.nexusmesh.api.controlplane.v1.StreamAuditEventsRequest;
+import io.nexusmesh.api.controlplane.v1.TraceServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.UpdateWorkflowRequest;
 import io.nexusmesh.api.controlplane.v1.Workflow;
 import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc;
@@ -167,6 +170,23 @@ class RbacMatrixTest {
             t ->
                 cp.as(AuditServiceGrpc.newBlockingStub(cp.channel), t)
                     .listAuditEvents(ListAuditEventsRequest.getDefaultInstance())));
+    rpcs.put(
+        "ListTraces",
+        new Rpc(
+            ALL,
+            t ->
+                cp.as(TraceServiceGrpc.newBlockingStub(cp.channel), t)
+                    .listTraces(ListTracesRequest.getDefaultInstance())));
+    rpcs.put(
+        "GetTrace",
+        new Rpc(
+            ALL,
+            t ->
+                cp.as(TraceServiceGrpc.newBlockingStub(cp.channel), t)
+                    .getTrace(
+                        GetTraceRequest.newBuilder()
+                            .setTraceId("0af7651916cd43dd8448eb211c80319c")
+                            .build())));
     rpcs.put(
         "CreateApiKey",
         new Rpc(

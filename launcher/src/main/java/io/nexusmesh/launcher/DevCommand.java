@@ -50,6 +50,7 @@ final class DevCommand implements Callable<Integer> {
         stack.egressAllowed(),
         stack.llmSummary(),
         stack.panelsSummary(),
+        stack.tracesSummary(),
         stack.consoleSignInUrl());
     stopped.await();
     return 0;
@@ -62,6 +63,7 @@ final class DevCommand implements Callable<Integer> {
       List<String> egressAllowed,
       String llm,
       String panels,
+      String traces,
       String consoleUrl) {
     out.printf("Nexus Mesh is ready in %.1f s.%n", millis / 1000.0);
     out.println("  console        " + consoleUrl);
@@ -82,6 +84,7 @@ final class DevCommand implements Callable<Integer> {
     out.println("  kafka          127.0.0.1:" + s.kafkaPort());
     out.println("  llm manager    sessions' agents answer with " + llm);
     out.println("  panels         " + panels);
+    out.println("  traces         " + traces);
     out.println("Org demo has the workflows " + String.join(", ", names()) + ", deployed to dev.");
     out.println(
         "Egress of org demo: the public internet"

@@ -8,9 +8,16 @@ import java.util.Map;
  *
  * @param home {@code $NEXUS_HOME} (default {@code ~/.nexus}); the stack's own files live in its
  *     {@code dev/} and {@code control-plane/} folders
+ * @param otlpPort the trace receiver's port ({@code NEXUS_DEV_OTLP_PORT}, default 4317, OTLP's)
  */
 record DevSettings(
-    Path home, int controlPlanePort, int gatewayPort, int redisPort, int kafkaPort, int xdsPort) {
+    Path home,
+    int controlPlanePort,
+    int gatewayPort,
+    int redisPort,
+    int kafkaPort,
+    int xdsPort,
+    int otlpPort) {
   static final String ORG = "demo";
 
   static DevSettings fromEnvironment(Map<String, String> env) {
@@ -23,7 +30,8 @@ record DevSettings(
         port(env, "NEXUS_GATEWAY_PORT", 9090),
         port(env, "NEXUS_DEV_REDIS_PORT", 6379),
         port(env, "NEXUS_DEV_KAFKA_PORT", 9092),
-        port(env, "NEXUS_XDS_PORT", 18000));
+        port(env, "NEXUS_XDS_PORT", 18000),
+        port(env, "NEXUS_DEV_OTLP_PORT", 4317));
   }
 
   private static int port(Map<String, String> env, String name, int fallback) {
@@ -65,6 +73,11 @@ record DevSettings(
 
   String gatewayUrl() {
     return "http://127.0.0.1:" + gatewayPort;
+  }
+
+  /** Where every part of the stack sends its spans (the control plane's receiver). */
+  String otlpEndpoint() {
+    return "http://127.0.0.1:" + otlpPort;
   }
 
   String issuerUrl() {

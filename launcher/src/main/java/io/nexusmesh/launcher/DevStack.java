@@ -1,5 +1,6 @@
 package io.nexusmesh.launcher;
 
+import io.nexusmesh.runtime.telemetry.Telemetry;
 import io.nexusmesh.cli.EnvFile;
 import io.nexusmesh.cli.PrivateFiles;
 import io.nexusmesh.client.NexusClient;
@@ -54,6 +55,9 @@ final class DevStack implements AutoCloseable {
   }
 
   /** Starts everything, or stops what started and throws a one-line explanation. */
+  // Set once this stack pointed the OTEL_* system properties at its own receiver.
+  private boolean tracesKeptHere;
+
   static DevStack start(DevSettings settings) {
     DevStack stack = new DevStack(settings);
     try {
@@ -79,6 +83,13 @@ final class DevStack implements AutoCloseable {
     Ports.requireFree(settings.kafkaPort(), "kafka", "NEXUS_DEV_KAFKA_PORT");
     Ports.requireFree(settings.xdsPort(), "xDS server", "NEXUS_XDS_PORT");
     Ports.requireFree(settings.kafkaPort() + 1, "kafka controller", "NEXUS_DEV_KAFKA_PORT");
+    if (keepsTraces()) {
+      Ports.requireFree(settings.otlpPort(), "trace receiver", "NEXUS_DEV_OTLP_PORT");
+      // Every part of the stack runs in this JVM and reads its OTEL_* settings from here: all of
+      // them export to the control plane's receiver, which the console shows.
+      Telemetry.exportingTo(settings.otlpEndpoint()).forEach(System::setProperty);
+      tracesKeptHere = true;
+    }
 
     EmbeddedRedis redis = component("redis", () -> EmbeddedRedis.start(settings));
     started.push(redis);
@@ -189,9 +200,26 @@ final class DevStack implements AutoCloseable {
                     + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH",
                 "--spring.datasource.username=nexus",
                 "--spring.datasource.password=",
-                "--logging.config=classpath:nexus-dev-logback.xml");
+                "--logging.config=classpath:nexus-dev-logback.xml",
+                "--nexus.control-plane.traces.receiver-port="
+                    + (keepsTraces() ? settings.otlpPort() : -1));
     controlPlane = context;
     return context::close;
+  }
+
+  /**
+   * Whether the stack keeps its own traces: unless OTEL_TRACES_EXPORTER (or otel.traces.exporter)
+   * already says where they go, e.g. to a Jaeger of your own.
+   */
+  private boolean keepsTraces() {
+    return tracesKeptHere || !Telemetry.tracesExporterConfigured();
+  }
+
+  /** Where traces go, for the start-up summary. */
+  String tracesSummary() {
+    return keepsTraces()
+        ? settings.otlpEndpoint() + "   OTLP receiver; the console shows the latest traces"
+        : "exported as OTEL_* says (" + System.getenv("OTEL_EXPORTER_OTLP_ENDPOINT") + ")";
   }
 
   /** Where panels run, for the start-up summary. */

@@ -49,15 +49,18 @@ final class NexusProcess implements AutoCloseable {
     this.env.put("JAVA_HOME", System.getProperty("java.home"));
   }
 
-  /** A free loopback port (another process may still take it; good enough for tests). */
-  /** Free ports for a dev stack of its own: control plane, gateway, Redis and Kafka. */
+  /**
+   * Free ports for a dev stack of its own: control plane, gateway, Redis, xDS, Kafka and the trace
+   * receiver.
+   */
   static Map<String, String> freeDevPorts() {
     return Map.of(
         "NEXUS_CONTROL_PLANE_PORT", Integer.toString(freePort()),
         "NEXUS_GATEWAY_PORT", Integer.toString(freePort()),
         "NEXUS_DEV_REDIS_PORT", Integer.toString(freePort()),
         "NEXUS_XDS_PORT", Integer.toString(freePort()),
-        "NEXUS_DEV_KAFKA_PORT", Integer.toString(freePortPair()));
+        "NEXUS_DEV_KAFKA_PORT", Integer.toString(freePortPair()),
+        "NEXUS_DEV_OTLP_PORT", Integer.toString(freePort()));
   }
 
   /**

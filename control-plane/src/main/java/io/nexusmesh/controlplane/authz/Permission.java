@@ -11,6 +11,8 @@ public enum Permission {
   WORKFLOWS_READ(Roles.ADMIN, Roles.DEVELOPER, Roles.VIEWER),
   WORKFLOWS_WRITE(Roles.ADMIN, Roles.DEVELOPER),
   AUDIT_READ(Roles.ADMIN, Roles.VIEWER),
+  /** The traces that touched the organisation (span names, timings, attributes). */
+  TRACES_READ(Roles.ADMIN, Roles.DEVELOPER, Roles.VIEWER),
   API_KEYS_MANAGE(Roles.ADMIN),
   GATEWAYS_READ(Roles.ADMIN, Roles.DEVELOPER, Roles.VIEWER),
   DEPLOYMENTS_READ(Roles.ADMIN, Roles.DEVELOPER, Roles.VIEWER),

@@ -24,6 +24,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param secrets the key that encrypts organisation secrets at rest
  * @param console what the web console at {@code /console} is told: its OIDC client and the gateway
  *     it reaches for executions and sessions
+ * @param traces the control plane's own OTLP trace receiver ({@code nexus dev} turns it on)
  */
 @ConfigurationProperties("nexus.control-plane")
 public record ControlPlaneProperties(
@@ -36,7 +37,19 @@ public record ControlPlaneProperties(
     @Nullable String gatewayToken,
     @DefaultValue("8") int rolloutAttempts,
     @DefaultValue Secrets secrets,
-    @DefaultValue Console console) {
+    @DefaultValue Console console,
+    @DefaultValue Traces traces) {
+
+  /**
+   * An OTLP receiver (gRPC and HTTP) that keeps the latest traces in memory for {@code
+   * TraceService} and the console's waterfall: a laptop's answer to "where is my trace" without a
+   * collector. It listens on loopback only and takes no credential, so it is off unless a port is
+   * given; production exports to a real collector.
+   *
+   * @param receiverPort its port (0: any free one); negative: no receiver
+   * @param keep how many traces it keeps (the least recently updated go first)
+   */
+  public record Traces(@DefaultValue("-1") int receiverPort, @DefaultValue("200") int keep) {}
 
   /**
    * Where the Tink AEAD keyset that encrypts secrets at rest comes from: the keyset itself (JSON,

@@ -7,6 +7,7 @@ import io.nexusmesh.controlplane.panel.PanelCredentials;
 import io.nexusmesh.controlplane.secret.SecretCipher;
 import io.nexusmesh.controlplane.secret.SecretReencryption;
 import io.nexusmesh.controlplane.store.SecretStore;
+import io.nexusmesh.controlplane.telemetry.TraceReceiverHolder;
 import io.nexusmesh.runtime.auth.Authenticator;
 import io.nexusmesh.runtime.auth.BearerAuthenticator;
 import io.nexusmesh.runtime.auth.JwtVerifier;
@@ -32,9 +33,19 @@ public class ControlPlaneConfiguration {
     return Clock.systemUTC();
   }
 
+  /**
+   * Traces as the {@code OTEL_*} settings say; with none and a trace receiver of its own, the
+   * control plane sends its spans there.
+   */
   @Bean
-  Telemetry telemetry() {
-    return Telemetry.fromEnvironment("nexus-control-plane");
+  Telemetry telemetry(TraceReceiverHolder receiver) {
+    return Telemetry.fromEnvironment(
+        "nexus-control-plane",
+        receiver
+            .endpoint()
+            .filter(e -> !Telemetry.tracesExporterConfigured())
+            .map(Telemetry::exportingTo)
+            .orElse(java.util.Map.of()));
   }
 
   /** The secrets keyset; re-encrypts what an older key encrypted before anything is served. */

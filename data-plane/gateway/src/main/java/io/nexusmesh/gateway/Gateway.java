@@ -77,6 +77,8 @@ public final class Gateway implements AutoCloseable {
   private final PanelTools panelTools;
   private final @Nullable AgentBus agentBus;
 
+  private final Telemetry telemetry;
+
   private Gateway(
       RedissonClient redis,
       Executions executions,
@@ -84,7 +86,9 @@ public final class Gateway implements AutoCloseable {
       @Nullable ControlPlaneLink link,
       DeploymentRegistry registry,
       PanelTools panelTools,
-      @Nullable AgentBus agentBus) {
+      @Nullable AgentBus agentBus,
+      Telemetry telemetry) {
+    this.telemetry = telemetry;
     this.agentBus = agentBus;
     this.panelTools = panelTools;
     this.redis = redis;
@@ -320,7 +324,7 @@ public final class Gateway implements AutoCloseable {
           config.gatewayId(),
           server.activeLocalPort(),
           registry.deployments("").size());
-      return new Gateway(redis, executions, server, link, registry, panelTools, bus);
+      return new Gateway(redis, executions, server, link, registry, panelTools, bus, telemetry);
     } catch (RuntimeException e) {
       if (agentBus != null) {
         agentBus.close();
@@ -388,5 +392,6 @@ public final class Gateway implements AutoCloseable {
       agentBus.close();
     }
     redis.shutdown();
+    telemetry.close(); // the last spans go out
   }
 }

@@ -12,6 +12,7 @@ import io.grpc.ServerInterceptor;
 import io.nexusmesh.api.common.v1.ErrorReason;
 import io.nexusmesh.runtime.error.Calls;
 import io.nexusmesh.runtime.error.NexusException;
+import io.nexusmesh.runtime.telemetry.Tracing;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
@@ -100,9 +101,12 @@ public final class AuthInterceptor implements ServerInterceptor {
         Calls.close(call, refused.reason());
         yield new ServerCall.Listener<>() {};
       }
-      case Accepted accepted ->
-          Contexts.interceptCall(
-              context.withValue(AuthContext.PRINCIPAL, accepted.principal()), call, headers, next);
+      case Accepted accepted -> {
+        // The request's span names the organisation: what lets a trace be shown to it alone.
+        Tracing.setServerAttribute(Tracing.ORG, accepted.principal().org());
+        yield Contexts.interceptCall(
+            context.withValue(AuthContext.PRINCIPAL, accepted.principal()), call, headers, next);
+      }
     };
   }
 }

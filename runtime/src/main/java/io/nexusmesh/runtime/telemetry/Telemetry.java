@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import java.util.Map;
 
@@ -17,7 +18,8 @@ import java.util.Map;
  * OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317}. Context is propagated either way, so a trace
  * crosses Nexus Mesh even when this process exports nothing.
  */
-public record Telemetry(OpenTelemetry openTelemetry, PrometheusMeterRegistry meterRegistry) {
+public record Telemetry(OpenTelemetry openTelemetry, PrometheusMeterRegistry meterRegistry)
+    implements AutoCloseable {
   public Telemetry {
     requireNonNull(openTelemetry, "openTelemetry");
     requireNonNull(meterRegistry, "meterRegistry");
@@ -55,6 +57,31 @@ public record Telemetry(OpenTelemetry openTelemetry, PrometheusMeterRegistry met
             .build()
             .getOpenTelemetrySdk();
     return new Telemetry(otel, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  /**
+   * Whether this process was told where traces go ({@code OTEL_TRACES_EXPORTER} or {@code
+   * otel.traces.exporter}): then an embedded receiver does not take them over.
+   */
+  public static boolean tracesExporterConfigured() {
+    return System.getenv("OTEL_TRACES_EXPORTER") != null
+        || System.getProperty("otel.traces.exporter") != null;
+  }
+
+  /** The settings that export traces by OTLP to {@code endpoint}, in batches every 200 ms. */
+  public static Map<String, String> exportingTo(String endpoint) {
+    return Map.of(
+        "otel.traces.exporter", "otlp",
+        "otel.exporter.otlp.endpoint", endpoint,
+        "otel.bsp.schedule.delay", "200");
+  }
+
+  /** Sends the spans still buffered and stops exporting (an SDK's; another is left alone). */
+  @Override
+  public void close() {
+    if (openTelemetry instanceof OpenTelemetrySdk sdk) {
+      sdk.close();
+    }
   }
 
   /** Telemetry around a given OpenTelemetry (e.g. a test SDK), with a fresh meter registry. */

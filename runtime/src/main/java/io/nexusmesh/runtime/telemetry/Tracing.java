@@ -41,6 +41,12 @@ public final class Tracing {
   /** The MDC key of the current request's trace id (32 hex digits). */
   public static final String TRACE_ID = "trace_id";
 
+  /**
+   * The span attribute naming the organisation a request or an execution belongs to: set on the
+   * server span once the caller is known, and on the engine's run spans.
+   */
+  public static final String ORG = "nexus.org";
+
   /** The MDC key of the current request's server span id (16 hex digits). */
   public static final String SPAN_ID = "span_id";
 
@@ -154,6 +160,15 @@ public final class Tracing {
         return delegate.execute(ctx, req);
       }
     };
+  }
+
+  /** Sets an attribute on the server span of the request being served, if there is one. */
+  public static void setServerAttribute(String key, String value) {
+    ServiceRequestContext serving = ServiceRequestContext.currentOrNull();
+    Span span = serving == null ? null : serving.attr(SERVER_SPAN);
+    if (span != null) {
+      span.setAttribute(key, value);
+    }
   }
 
   /** The server span of the request {@code ctx} serves, if this decorator started one. */

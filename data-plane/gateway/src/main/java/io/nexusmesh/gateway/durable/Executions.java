@@ -28,6 +28,7 @@ import io.nexusmesh.runtime.error.NexusException;
 import io.nexusmesh.runtime.telemetry.TraceParents;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
 import java.time.Clock;
 import java.time.Duration;
@@ -301,8 +302,18 @@ public final class Executions implements AutoCloseable {
     String id = UUID.randomUUID().toString().replace("-", "");
     boolean durable = spec.getMode() != ExecutionMode.EXECUTION_MODE_EPHEMERAL;
     long now = clock.millis();
+    RunTracing.Run traced =
+        tracing.firstRun(
+            TraceParents.current(),
+            request.org(),
+            id,
+            deployment.getWorkflowId(),
+            deployment.getVersion(),
+            durable);
+    SpanContext trace = traced.span().getSpanContext();
     Execution execution =
         Execution.newBuilder()
+            .setTraceId(trace.isValid() ? trace.getTraceId() : "")
             .setName("executions/" + id)
             .setId(id)
             .setWorkflowId(deployment.getWorkflowId())
@@ -317,13 +328,6 @@ public final class Executions implements AutoCloseable {
             .setCreateTime(Timestamps.fromMillis(now))
             .build();
     long deadline = now + timeoutOf(spec).toMillis();
-    RunTracing.Run traced =
-        tracing.firstRun(
-            TraceParents.current(),
-            id,
-            deployment.getWorkflowId(),
-            deployment.getVersion(),
-            durable);
     var stored =
         new ExecutionStore.Stored(execution, request.org(), spec, deadline, null, traced.origin());
     Journal journal;
@@ -482,6 +486,7 @@ public final class Executions implements AutoCloseable {
             ? self.firstRun()
             : tracing.resumedRun(
                 stored.trace(),
+                stored.org(),
                 execution.getId(),
                 execution.getWorkflowId(),
                 execution.getWorkflowVersion());

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.nexusmesh.api.workflow.v1.Node;
 import io.nexusmesh.runtime.telemetry.TraceParents;
+import io.nexusmesh.runtime.telemetry.Tracing;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -60,8 +61,13 @@ public final class RunTracing {
    * {@code durable}, also says where its trace began, for its record.
    */
   public Run firstRun(
-      Context caller, String executionId, String workflowId, long version, boolean durable) {
-    Span span = runSpan(workflowId, executionId, version).setParent(caller).startSpan();
+      Context caller,
+      String org,
+      String executionId,
+      String workflowId,
+      long version,
+      boolean durable) {
+    Span span = runSpan(org, workflowId, executionId, version).setParent(caller).startSpan();
     if (!durable) {
       return new Run(span, Origin.NONE);
     }
@@ -74,9 +80,10 @@ public final class RunTracing {
    * Starts a later run of an execution (resumed after a crash, a hand-over or a parked wait): in
    * the same trace as its first run, linked to it.
    */
-  public Span resumedRun(Origin origin, String executionId, String workflowId, long version) {
+  public Span resumedRun(
+      Origin origin, String org, String executionId, String workflowId, long version) {
     var builder =
-        runSpan(workflowId, executionId, version)
+        runSpan(org, workflowId, executionId, version)
             .setAttribute("nexus.execution.resumed", true)
             .setParent(TraceParents.parse(origin.parent()));
     SpanContext first = TraceParents.spanOf(origin.firstRun());
@@ -87,10 +94,11 @@ public final class RunTracing {
   }
 
   private io.opentelemetry.api.trace.SpanBuilder runSpan(
-      String workflowId, String executionId, long version) {
+      String org, String workflowId, String executionId, long version) {
     return tracer
         .spanBuilder("execute " + workflowId)
         .setSpanKind(SpanKind.INTERNAL)
+        .setAttribute(Tracing.ORG, org)
         .setAttribute("nexus.execution.id", executionId)
         .setAttribute("nexus.workflow.id", workflowId)
         .setAttribute("nexus.workflow.version", version);

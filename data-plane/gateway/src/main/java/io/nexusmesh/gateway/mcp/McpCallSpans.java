@@ -3,6 +3,7 @@ package io.nexusmesh.gateway.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.nexusmesh.runtime.telemetry.TraceParents;
+import io.nexusmesh.runtime.telemetry.Tracing;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
@@ -26,7 +27,7 @@ final class McpCallSpans {
   }
 
   /** Starts the span of a {@code tools/call} with {@code params}, in {@code session}. */
-  Span start(JsonNode params, String session) {
+  Span start(JsonNode params, String session, String org) {
     Context http = TraceParents.current();
     JsonNode meta = params.path("_meta").path(TraceParents.HEADER);
     Context parent = meta.isTextual() ? TraceParents.parse(meta.asText()) : Context.root();
@@ -41,7 +42,8 @@ final class McpCallSpans {
             .setAttribute("mcp.method.name", "tools/call")
             .setAttribute("gen_ai.operation.name", "execute_tool")
             .setAttribute("gen_ai.tool.name", tool)
-            .setAttribute("mcp.session.id", session);
+            .setAttribute("mcp.session.id", session)
+            .setAttribute(Tracing.ORG, org);
     if (fromMeta
         && httpSpan.isValid()
         && !httpSpan.getTraceId().equals(Span.fromContext(parent).getSpanContext().getTraceId())) {

@@ -90,7 +90,7 @@ final class McpTools {
       throw new JsonRpc.Failure(JsonRpc.INVALID_PARAMS, "params.arguments: not an object");
     }
     Struct input = struct(arguments.isMissingNode() ? NODES.objectNode() : arguments);
-    Span span = spans.start(params, session.id());
+    Span span = spans.start(params, session.id(), caller.org());
     try (Scope current = span.makeCurrent()) {
       var panelTool = PanelToolWorkflows.split(name);
       if (panelTool.isPresent()) {
