@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a benchmark: builds what it needs, then prints p50/p99/throughput of each scenario and its
 # ratio to a baseline measured in the same run. Not part of the test suite.
-#   bench/run.sh [gateway|mcp|panels|llm|xds|waiting] [-Dbench.concurrency=8 -Dbench.warmup=5 -Dbench.seconds=10]
+#   bench/run.sh [gateway|mcp|panels|llm|xds|waiting|tracing] [-Dbench.concurrency=8 -Dbench.warmup=5 -Dbench.seconds=10]
 # gateway (default): the execution API against a raw Armeria echo over the same transport.
 # mcp: MCP tools/call on the gateway against the official MCP Java SDK's server.
 # panels: a panel tool through gateway -> sidecar -> panel against gateway -> panel directly, and the
@@ -12,6 +12,8 @@
 #   1,000 and 10,000 endpoints, against one endpoint (-Dbench.changes=20).
 # waiting: heap and Redis memory per waiting durable execution and its wake-up latency, parked in
 #   Redis (100,000; -Dbench.waiting=N) against held in memory (2,000; -Dbench.baselineWaiting=N).
+# tracing: the gateway with spans exported by OTLP to a local receiver, and with spans made but not
+#   exported, against the OpenTelemetry SDK disabled (aim: at most 5% fewer calls/s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 main=io.nexusmesh.bench.GatewayBenchmark
@@ -22,8 +24,9 @@ case "${1:-}" in
   llm) main=io.nexusmesh.bench.LlmBenchmark; shift ;;
   xds) main=io.nexusmesh.bench.XdsBenchmark; shift ;;
   waiting) main=io.nexusmesh.bench.WaitingBenchmark; shift ;;
+  tracing) main=io.nexusmesh.bench.TracingBenchmark; shift ;;
   -*|"") ;;
-  *) echo "usage: bench/run.sh [gateway|mcp|panels|llm|xds|waiting] [-Dbench.concurrency=N ...]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [gateway|mcp|panels|llm|xds|waiting|tracing] [-Dbench.concurrency=N ...]" >&2; exit 2 ;;
 esac
 # shellcheck source=../scripts/find-jdk.sh
 source scripts/find-jdk.sh

@@ -19,11 +19,13 @@ function TraceList() {
   return (
     <>
       <h1>
-        Traces{" "}
+        Traces
+      </h1>
+      <p>
         <button type="button" onClick={traces.reload}>
           Refresh
         </button>
-      </h1>
+      </p>
       <p className="muted">
         The latest traces of your organisation that the control plane's own receiver holds (nexus dev keeps
         them; elsewhere, read them in your collector).

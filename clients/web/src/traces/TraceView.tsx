@@ -17,11 +17,13 @@ export function TraceView({ traceId }: { traceId: string }) {
         <a href={href("traces")}>← Traces</a>
       </p>
       <h1>
-        Trace <code>{traceId}</code>{" "}
+        Trace <code>{traceId}</code>
+      </h1>
+      <p>
         <button type="button" onClick={trace.reload}>
           Refresh
         </button>
-      </h1>
+      </p>
       <ErrorView error={trace.error} />
       {trace.data && (
         <p className="muted">

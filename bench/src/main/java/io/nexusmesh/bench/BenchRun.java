@@ -8,7 +8,7 @@ import java.util.Map;
  * Runs a list of scenarios the same way in every benchmark: each is warmed up before any is
  * measured (so that baselines, measured first, do not pay for the JIT work of the client path all
  * scenarios share), then each is measured, then one table is printed with p50, p99, throughput and
- * the ratios of each scenario to its baseline. {@code -Dbench.only=<text>} runs only the scenarios
+ * the ratios of each scenario's p50, p99 and throughput to its baseline's. {@code -Dbench.only=<text>} runs only the scenarios
  * whose name contains the text (to profile one; ratios to a baseline left out are then 1).
  */
 final class BenchRun {
@@ -27,20 +27,21 @@ final class BenchRun {
       results.put(scenario, load.measure(scenario.name(), scenario.call()));
     }
     System.out.printf(
-        "%-40s %9s %9s %10s %9s %9s  %s%n",
-        "scenario", "p50 ms", "p99 ms", "calls/s", "p50 x", "p99 x", "compared with");
+        "%-40s %9s %9s %10s %9s %9s %9s  %s%n",
+        "scenario", "p50 ms", "p99 ms", "calls/s", "p50 x", "p99 x", "calls/s x", "compared with");
     results.forEach(
         (scenario, r) -> {
           LoadResult base =
               results.getOrDefault(scenario.baseline() == null ? scenario : scenario.baseline(), r);
           System.out.printf(
-              "%-40s %9.3f %9.3f %10.0f %9.2f %9.2f  %s%n",
+              "%-40s %9.3f %9.3f %10.0f %9.2f %9.2f %9.3f  %s%n",
               r.name(),
               r.percentileMillis(0.50),
               r.percentileMillis(0.99),
               r.throughput(),
               r.percentileMillis(0.50) / base.percentileMillis(0.50),
               r.percentileMillis(0.99) / base.percentileMillis(0.99),
+              r.throughput() / base.throughput(),
               scenario.baseline() == null ? "(baseline)" : scenario.baseline().name());
         });
     return results;

@@ -175,7 +175,7 @@ public final class GatewayBenchmark {
   }
 
   /** Three chained transforms, every step journaled. */
-  private static final String DURABLE_3_STEPS =
+  static final String DURABLE_3_STEPS =
       """
       {"nodes": [{"id": "a", "transform": {"expression": "input.name"}},
                  {"id": "b", "transform": {"expression": "'Hello, ' + nodes.a"}},

@@ -1,6 +1,5 @@
 package io.nexusmesh.launcher;
 
-import io.nexusmesh.runtime.telemetry.Telemetry;
 import io.nexusmesh.cli.EnvFile;
 import io.nexusmesh.cli.PrivateFiles;
 import io.nexusmesh.client.NexusClient;
@@ -13,6 +12,7 @@ import io.nexusmesh.controlplane.store.EgressPolicyStore;
 import io.nexusmesh.gateway.Gateway;
 import io.nexusmesh.gateway.GatewayConfig;
 import io.nexusmesh.runtime.auth.Audiences;
+import io.nexusmesh.runtime.telemetry.Telemetry;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;

@@ -117,6 +117,55 @@ class DevStackIT {
   }
 
   @Test
+  @Order(1)
+  void aCliRunIsOneTraceThatTheDevStackKeepsAndShows() throws Exception {
+    assertThat(nexus.devOutput())
+        .contains("traces         http://127.0.0.1:" + ports.get("NEXUS_DEV_OTLP_PORT"));
+    String traceId = java.util.UUID.randomUUID().toString().replace("-", "");
+    String callerSpan = "b7ad6b7169203331";
+    var result =
+        nexus.nexusWith(
+            Map.of("TRACEPARENT", "00-" + traceId + "-" + callerSpan + "-01"),
+            "run",
+            "hello",
+            "--input",
+            "{\"name\": \"Tracy\"}");
+    assertThat(result.exit()).as(result.all()).isZero();
+    var credentials = io.nexusmesh.cli.EnvFile.read(home.resolve("dev").resolve("env"));
+    var http = io.nexusmesh.testing.TestHttp.client();
+    var request =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(
+                    credentials.get("NEXUS_CONTROL_PLANE_URL") + "/v1/telemetry/traces/" + traceId))
+            .header("authorization", "Bearer " + credentials.get("NEXUS_TOKEN"))
+            .build();
+    // Each part of the stack exports in batches: the run's span comes within a second or so.
+    JsonNode spans =
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .pollInterval(Duration.ofMillis(500))
+            .until(
+                () -> {
+                  var response =
+                      http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+                  return response.statusCode() == 200
+                      ? JSON.readTree(response.body()).path("spans")
+                      : JSON.missingNode();
+                },
+                list -> list.toString().contains("\"execute hello\""));
+    // The gateway's span of the CLI's call is the child of the caller's; the run and its step
+    // follow under it, all named for org demo.
+    JsonNode call =
+        java.util.stream.StreamSupport.stream(spans.spliterator(), false)
+            .filter(s -> s.path("parentSpanId").asText().equals(callerSpan))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no span under the caller's: " + spans));
+    assertThat(call.path("service").asText()).isEqualTo("nexus-gateway");
+    assertThat(call.path("attributes").path("nexus.org").asText()).isEqualTo("demo");
+    assertThat(spans.toString()).contains("\"step greet\"");
+  }
+
+  @Test
   @Order(2)
   void errorsAreOneLineWithAnExitCodePerKind() {
     assertOneLineError(nexus.nexus("run", "hello", "--input", "{}"), 3, "input.name");

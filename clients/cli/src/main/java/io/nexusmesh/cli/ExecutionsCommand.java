@@ -54,7 +54,9 @@ final class ExecutionsCommand {
 
     @Override
     int run(NexusClient client, Output out) {
-      out.one(client.executions().get(id), columns());
+      var details = columns();
+      details.put("TRACE", Execution::getTraceId);
+      out.one(client.executions().get(id), details);
       return 0;
     }
   }

@@ -69,7 +69,8 @@ final class Globals {
                     saved.controlPlane(),
                     "http://127.0.0.1:8080"))
             .gateway(pick(gateway, "NEXUS_GATEWAY_URL", saved.gateway(), "http://127.0.0.1:9090"))
-            .deadline(Duration.ofSeconds(Math.max(1, timeoutSeconds)));
+            .deadline(Duration.ofSeconds(Math.max(1, timeoutSeconds)))
+            .traceparent(CliTrace::traceparent);
     String t = pick(token, "NEXUS_TOKEN", saved.token(), "");
     if (!t.isEmpty()) {
       builder.token(t);

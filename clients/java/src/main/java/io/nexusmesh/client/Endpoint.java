@@ -3,6 +3,7 @@ package io.nexusmesh.client;
 import static java.util.Objects.requireNonNull;
 
 import io.grpc.CallCredentials;
+import io.grpc.ClientInterceptor;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -33,7 +34,11 @@ final class Endpoint implements AutoCloseable {
   }
 
   static Endpoint open(
-      URI url, @Nullable CallCredentials credentials, Duration deadline, int maxAttempts) {
+      URI url,
+      @Nullable CallCredentials credentials,
+      Duration deadline,
+      int maxAttempts,
+      ClientInterceptor trace) {
     requireNonNull(url, "url");
     boolean tls = "https".equals(url.getScheme());
     boolean xds = "xds".equals(url.getScheme());
@@ -60,6 +65,7 @@ final class Endpoint implements AutoCloseable {
     } else {
       builder.disableRetry();
     }
+    builder.intercept(trace);
     return new Endpoint(builder.build(), credentials, deadline);
   }
 

@@ -132,8 +132,18 @@ public final class NexusClient implements AutoCloseable {
     private @Nullable String apiKey;
     private Duration deadline = Duration.ofSeconds(30);
     private int maxAttempts = 4;
+    private TraceContext trace = TraceContext.current();
 
     private Builder() {}
+
+    /**
+     * The W3C {@code traceparent} sent with each call, asked before every call (empty: none).
+     * Without it, the client sends OpenTelemetry's current context, when there is one.
+     */
+    public Builder traceparent(Supplier<String> traceparent) {
+      this.trace = TraceContext.of(traceparent);
+      return this;
+    }
 
     /** The control plane, e.g. {@code https://nexus.example.com}. */
     public Builder controlPlane(String url) {
@@ -191,11 +201,11 @@ public final class NexusClient implements AutoCloseable {
       Endpoint controlPlane =
           tokenCredentials == null
               ? null
-              : Endpoint.open(controlPlaneUrl, tokenCredentials, deadline, maxAttempts);
+              : Endpoint.open(controlPlaneUrl, tokenCredentials, deadline, maxAttempts, trace);
       Endpoint gateway =
           gatewayCredentials == null
               ? null
-              : Endpoint.open(gatewayUrl, gatewayCredentials, deadline, maxAttempts);
+              : Endpoint.open(gatewayUrl, gatewayCredentials, deadline, maxAttempts, trace);
       return new NexusClient(controlPlane, gateway);
     }
   }
