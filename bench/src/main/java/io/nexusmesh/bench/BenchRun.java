@@ -8,8 +8,10 @@ import java.util.Map;
  * Runs a list of scenarios the same way in every benchmark: each is warmed up before any is
  * measured (so that baselines, measured first, do not pay for the JIT work of the client path all
  * scenarios share), then each is measured, then one table is printed with p50, p99, throughput and
- * the ratios of each scenario's p50, p99 and throughput to its baseline's. {@code -Dbench.only=<text>} runs only the scenarios
- * whose name contains the text (to profile one; ratios to a baseline left out are then 1).
+ * the ratios of each scenario's p50, p99 and throughput to its baseline's. {@code
+ * -Dbench.only=<text>} runs only the scenarios whose name contains the text (to profile one; ratios
+ * to a baseline left out are then 1); {@code -Dbench.rounds=N} measures each N times and pools the
+ * rounds.
  */
 final class BenchRun {
   private BenchRun() {}
@@ -22,9 +24,19 @@ final class BenchRun {
     for (Scenario scenario : scenarios) {
       load.warmUp(scenario.call());
     }
+    // -Dbench.rounds=N: each scenario measured N times and its rounds pooled; each round starts one
+    // scenario further down the list, so that with N a multiple of their number every scenario is
+    // measured as often in each position (what a scenario leaves behind, such as spans still being
+    // exported, then weighs on all alike).
+    int rounds = Math.max(1, Integer.getInteger("bench.rounds", 1));
     Map<Scenario, LoadResult> results = new LinkedHashMap<>();
-    for (Scenario scenario : scenarios) {
-      results.put(scenario, load.measure(scenario.name(), scenario.call()));
+    scenarios.forEach(s -> results.put(s, null));
+    for (int round = 0; round < rounds; round++) {
+      for (int i = 0; i < scenarios.size(); i++) {
+        Scenario scenario = scenarios.get((round + i) % scenarios.size());
+        LoadResult measured = load.measure(scenario.name(), scenario.call());
+        results.merge(scenario, measured, (a, b) -> a == null ? b : a.pooled(b));
+      }
     }
     System.out.printf(
         "%-40s %9s %9s %10s %9s %9s %9s  %s%n",

@@ -10,6 +10,16 @@ import java.util.Arrays;
  * @param seconds the length of the measured window
  */
 record LoadResult(String name, long[] latenciesNanos, double seconds) {
+  /** This result and {@code other}'s (the same calls, measured again) as one. */
+  LoadResult pooled(LoadResult other) {
+    long[] both =
+        java.util.Arrays.copyOf(
+            latenciesNanos, latenciesNanos.length + other.latenciesNanos.length);
+    System.arraycopy(
+        other.latenciesNanos, 0, both, latenciesNanos.length, other.latenciesNanos.length);
+    return new LoadResult(name, both, seconds + other.seconds);
+  }
+
   double throughput() {
     return latenciesNanos.length / seconds;
   }

@@ -48,16 +48,7 @@ public class TraceGrpcService extends TraceServiceGrpc.TraceServiceImplBase {
     RecentTraces traces = traces();
     int size = request.getPageSize() == 0 ? DEFAULT_PAGE : request.getPageSize();
     var page = ListTracesResponse.newBuilder();
-    // Summaries first (cheap), then each candidate's spans checked for the caller's org.
-    for (RecentTraces.Summary summary : traces.latest(Integer.MAX_VALUE)) {
-      if (page.getTracesCount() == size) {
-        break;
-      }
-      List<ReceivedSpan> spans = traces.trace(summary.traceId()).orElse(List.of());
-      if (touches(spans, caller.org())) {
-        page.addTraces(summary(summary));
-      }
-    }
+    traces.latestWith(Tracing.ORG, caller.org(), size).forEach(s -> page.addTraces(summary(s)));
     reply(response, page.build());
   }
 

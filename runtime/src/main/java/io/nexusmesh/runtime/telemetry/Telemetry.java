@@ -68,12 +68,17 @@ public record Telemetry(OpenTelemetry openTelemetry, PrometheusMeterRegistry met
         || System.getProperty("otel.traces.exporter") != null;
   }
 
-  /** The settings that export traces by OTLP to {@code endpoint}, in batches every 200 ms. */
+  /**
+   * The settings that export traces by OTLP to {@code endpoint}, in batches every 200 ms, holding
+   * up to 16,384 spans between two batches (spans beyond that are dropped, not waited for).
+   */
   public static Map<String, String> exportingTo(String endpoint) {
     return Map.of(
         "otel.traces.exporter", "otlp",
         "otel.exporter.otlp.endpoint", endpoint,
-        "otel.bsp.schedule.delay", "200");
+        "otel.bsp.schedule.delay", "200",
+        "otel.bsp.max.queue.size", "16384",
+        "otel.bsp.max.export.batch.size", "2048");
   }
 
   /** Sends the spans still buffered and stops exporting (an SDK's; another is left alone). */

@@ -6,7 +6,6 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
-import java.util.HashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -38,17 +37,18 @@ public final class TraceParents {
 
   /** The {@code traceparent} of {@code context}'s span; empty when it has no valid span. */
   public static String of(Context context) {
-    if (!Span.fromContext(context).getSpanContext().isValid()) {
-      return "";
-    }
-    Map<String, String> carrier = new HashMap<>();
-    W3C.inject(context, carrier, Map::put);
-    return carrier.getOrDefault(HEADER, "");
+    return of(Span.fromContext(context).getSpanContext());
   }
 
-  /** The {@code traceparent} of {@code span}; empty when it is not valid. */
+  /**
+   * The {@code traceparent} of {@code span} (version 00; its trace state is not kept); empty when
+   * it is not valid. Written directly: it is made for every durable execution.
+   */
   public static String of(SpanContext span) {
-    return of(Context.root().with(Span.wrap(span)));
+    if (!span.isValid()) {
+      return "";
+    }
+    return "00-" + span.getTraceId() + "-" + span.getSpanId() + "-" + span.getTraceFlags().asHex();
   }
 
   /**

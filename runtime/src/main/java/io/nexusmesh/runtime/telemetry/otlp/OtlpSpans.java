@@ -1,42 +1,35 @@
 package io.nexusmesh.runtime.telemetry.otlp;
 
 import com.google.protobuf.ByteString;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** Reads OTLP's export requests into {@link ReceivedSpan}s. */
+/** Reads OTLP's spans into {@link ReceivedSpan}s. */
 final class OtlpSpans {
   private static final HexFormat HEX = HexFormat.of();
 
   private OtlpSpans() {}
 
-  static List<ReceivedSpan> of(ExportTraceServiceRequest request) {
-    List<ReceivedSpan> out = new ArrayList<>();
-    for (ResourceSpans resource : request.getResourceSpansList()) {
-      String service =
-          attributes(resource.getResource().getAttributesList())
-              .getOrDefault("service.name", "unknown");
-      for (ScopeSpans scope : resource.getScopeSpansList()) {
-        for (Span span : scope.getSpansList()) {
-          out.add(of(service, span));
-        }
+  /** The {@code service.name} of a resource; "unknown" without one. */
+  static String serviceOf(Resource resource) {
+    for (KeyValue attribute : resource.getAttributesList()) {
+      if (attribute.getKey().equals("service.name")) {
+        return text(attribute.getValue());
       }
     }
-    return out;
+    return "unknown";
   }
 
-  private static ReceivedSpan of(String service, Span span) {
+  /** {@code span}, sent by {@code service}, read. */
+  static ReceivedSpan of(String service, Span span) {
     return new ReceivedSpan(
         hex(span.getTraceId()),
         hex(span.getSpanId()),

@@ -47,7 +47,7 @@ public final class OtlpTraceReceiver implements AutoCloseable {
                   public void export(
                       ExportTraceServiceRequest request,
                       StreamObserver<ExportTraceServiceResponse> response) {
-                    traces.add(OtlpSpans.of(request));
+                    traces.add(request);
                     response.onNext(ExportTraceServiceResponse.getDefaultInstance());
                     response.onCompleted();
                   }
@@ -79,7 +79,7 @@ public final class OtlpTraceReceiver implements AutoCloseable {
                             MediaType.PLAIN_TEXT_UTF_8,
                             "not an OTLP ExportTraceServiceRequest: " + e.getMessage());
                       }
-                      traces.add(OtlpSpans.of(request.build()));
+                      traces.add(request.build());
                       return HttpResponse.of(
                           HttpStatus.OK,
                           MediaType.PROTOBUF,
