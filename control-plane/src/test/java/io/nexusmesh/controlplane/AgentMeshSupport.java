@@ -2,7 +2,6 @@ package io.nexusmesh.controlplane;
 
 import com.google.protobuf.Value;
 import io.grpc.stub.StreamObserver;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nexusmesh.api.controlplane.v1.ApiKeyServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.CreateApiKeyRequest;
 import io.nexusmesh.api.gateway.v1.CreateSessionRequest;
@@ -38,6 +37,21 @@ final class AgentMeshSupport {
   private AgentMeshSupport() {}
 
   static LlmManager manager(Path state, KafkaEndpoint kafka, ScriptedModel model, String stateDir) {
+    return manager(
+        state,
+        kafka,
+        model,
+        stateDir,
+        io.nexusmesh.runtime.telemetry.Telemetry.of(io.opentelemetry.api.OpenTelemetry.noop()));
+  }
+
+  /** An LLM manager whose metrics and traces go to {@code telemetry}. */
+  static LlmManager manager(
+      Path state,
+      KafkaEndpoint kafka,
+      ScriptedModel model,
+      String stateDir,
+      io.nexusmesh.runtime.telemetry.Telemetry telemetry) {
     LlmManagerConfig config =
         LlmManagerConfig.fromEnvironment(
             Map.of(
@@ -50,7 +64,8 @@ final class AgentMeshSupport {
         LlmManager.start(
             config,
             new OpenAiModelClient(model.baseUrl(), null, Duration.ofSeconds(30), 2),
-            new SimpleMeterRegistry());
+            telemetry.meterRegistry(),
+            telemetry.openTelemetry());
     manager.awaitRunning(Duration.ofSeconds(90));
     return manager;
   }

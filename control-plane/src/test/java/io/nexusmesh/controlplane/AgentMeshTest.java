@@ -24,9 +24,13 @@ import io.nexusmesh.api.semantic.v1.SemanticEvent;
 import io.nexusmesh.gateway.Gateway;
 import io.nexusmesh.llm.LlmManager;
 import io.nexusmesh.llm.scripted.ScriptedModel;
+import io.nexusmesh.runtime.telemetry.Telemetry;
+import io.nexusmesh.runtime.telemetry.otlp.OtlpTraceReceiver;
+import io.nexusmesh.runtime.telemetry.otlp.ReceivedSpan;
 import io.nexusmesh.semantic.Topics;
 import io.nexusmesh.testing.KafkaEndpoint;
 import io.nexusmesh.testing.KafkaExtension;
+import io.nexusmesh.testing.PrometheusText;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
 import java.nio.file.Path;
@@ -82,16 +86,18 @@ class AgentMeshTest {
             0,
             new ScriptedModel.Options(
                 text -> text.contains("slowly") ? Duration.ofSeconds(5) : Duration.ZERO, true));
-    LlmManager manager = manager(state, kafka, model, "first");
-    try (var cp = ControlPlaneHarness.start()) {
-      Gateway gateway =
-          cp.startGateway(
-              redis,
-              org,
-              "gw-agents",
-              "dev",
-              true,
-              Map.of("NEXUS_KAFKA_BOOTSTRAP", kafka.bootstrapServers()));
+    // The manager and the gateway export their spans to a receiver of the test's.
+    OtlpTraceReceiver receiver = OtlpTraceReceiver.startOnLoopback(100);
+    Telemetry managerTelemetry =
+        Telemetry.fromEnvironment("nexus-llm-manager", Telemetry.exportingTo(receiver.endpoint()));
+    LlmManager manager = manager(state, kafka, model, "first", managerTelemetry);
+    try (var cp = ControlPlaneHarness.start();
+        receiver;
+        managerTelemetry) {
+      Map<String, String> gatewaySettings =
+          new java.util.HashMap<>(Telemetry.exportingTo(receiver.endpoint()));
+      gatewaySettings.put("NEXUS_KAFKA_BOOTSTRAP", kafka.bootstrapServers());
+      Gateway gateway = cp.startGateway(redis, org, "gw-agents", "dev", true, gatewaySettings);
       ManagedChannel gw =
           NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
       List<AutoCloseable> closeLater = new ArrayList<>();
@@ -166,6 +172,8 @@ class AgentMeshTest {
                 chain.get(4).getToolResult().getResult().getFieldsOrThrow("temp").getStringValue())
             .isEqualTo("12C");
         assertThat(chain.get(6).getTurnResponse().getContent()).contains("12C").contains("Oslo");
+        assertTurnIsOneTrace(receiver);
+        assertLlmDashboardIsServed(managerTelemetry);
         assertThat(
                 sessions
                     .getSession(GetSessionRequest.newBuilder().setId(session).build())
@@ -438,5 +446,62 @@ class AgentMeshTest {
       manager.close();
       model.close();
     }
+  }
+
+  /**
+   * The turn is one trace across the bus: the gateway's span of the message that started it, the
+   * manager's processing of each command (Kafka headers carried it through the topology), both
+   * model calls with OpenTelemetry's gen_ai attributes, and the tool's execution on the gateway.
+   */
+  private static void assertTurnIsOneTrace(OtlpTraceReceiver receiver) {
+    ReceivedSpan chat =
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    receiver.traces().latest(100).stream()
+                        .flatMap(t -> receiver.traces().trace(t.traceId()).orElseThrow().stream())
+                        .filter(s -> s.name().equals("chat " + ScriptedModel.MODEL))
+                        .findFirst(),
+                java.util.Optional::isPresent)
+            .orElseThrow();
+    assertThat(chat.kind()).isEqualTo("CLIENT");
+    assertThat(chat.attributes())
+        .containsEntry("gen_ai.operation.name", "chat")
+        .containsEntry("gen_ai.request.model", ScriptedModel.MODEL)
+        .containsKeys("gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens");
+    List<ReceivedSpan> trace =
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () -> receiver.traces().trace(chat.traceId()).orElseThrow(),
+                spans ->
+                    spans.stream().filter(s -> s.name().startsWith("chat ")).count() == 2
+                        && spans.stream().anyMatch(s -> s.name().equals("execute weather")));
+    assertThat(trace)
+        .anyMatch(
+            s ->
+                s.service().equals("nexus-gateway")
+                    && s.kind().equals("SERVER")
+                    && s.name().endsWith("SessionService/PostSessionMessage"));
+    assertThat(trace)
+        .filteredOn(s -> s.kind().equals("CONSUMER"))
+        .extracting(ReceivedSpan::service)
+        .hasSizeGreaterThanOrEqualTo(3) // two model calls and a tool call
+        .containsOnly("nexus-llm-manager");
+    ReceivedSpan tool =
+        trace.stream().filter(s -> s.name().equals("execute weather")).findFirst().orElseThrow();
+    assertThat(tool.service()).isEqualTo("nexus-gateway");
+  }
+
+  /** Every query of the LLM manager's dashboard names a metric the manager serves. */
+  private static void assertLlmDashboardIsServed(Telemetry telemetry) throws Exception {
+    var served = PrometheusText.parse(telemetry.meterRegistry().scrape()).names();
+    assertThat(served).contains("nexus_llm_model_call_seconds_count", "nexus_llm_tokens_total");
+    assertThat(
+            DashboardQueries.unknownNames(
+                DashboardQueries.ofDashboard(DashboardQueries.LLM_MANAGER), served))
+        .as("metrics the LLM manager does not serve (served: %s)", served)
+        .isEmpty();
   }
 }

@@ -140,7 +140,11 @@ final class ControlPlaneHarness implements AutoCloseable {
     return startGateway(redis, org, id, environment, register, Map.of());
   }
 
-  /** {@link #startGateway} with more settings ({@code extra}, e.g. NEXUS_KAFKA_BOOTSTRAP). */
+  /**
+   * {@link #startGateway} with more settings ({@code extra}, e.g. NEXUS_KAFKA_BOOTSTRAP); {@code
+   * otel.*} ones are OpenTelemetry's, set as system properties while the gateway starts (it reads
+   * them then) and cleared after.
+   */
   Gateway startGateway(
       RedisEndpoint redis,
       String org,
@@ -160,7 +164,19 @@ final class ControlPlaneHarness implements AutoCloseable {
     }
     env.put("NEXUS_GATEWAY_ADVERTISED_URL", "http://127.0.0.1:0");
     env.put("NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "1s");
-    return Gateway.start(GatewayConfig.fromEnvironment(env));
+    Map<String, String> otel = new HashMap<>();
+    extra.forEach(
+        (name, value) -> {
+          if (name.startsWith("otel.")) {
+            otel.put(name, value);
+          }
+        });
+    otel.forEach(System::setProperty);
+    try {
+      return Gateway.start(GatewayConfig.fromEnvironment(env));
+    } finally {
+      otel.keySet().forEach(System::clearProperty);
+    }
   }
 
   /** The service-account token a gateway of {@code org} registers and beats with. */

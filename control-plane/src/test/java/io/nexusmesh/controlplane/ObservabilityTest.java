@@ -33,17 +33,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -70,9 +65,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ObservabilityTest {
   private static final String ORG = "observed";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Path OBSERVABILITY =
-      Path.of("").toAbsolutePath().getParent().resolve("k8s/observability");
-
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private ControlPlaneHarness cp;
@@ -185,6 +177,15 @@ class ObservabilityTest {
     assertThat(controlPlane.sum("nexus_requests_total", Map.of("channel", "grpc"))).isPositive();
     assertThat(controlPlane.names())
         .contains("nexus_request_duration_seconds_bucket", "jvm_memory_used_bytes");
+
+    // Each dependency: up, and how long its probes take (the gateway's Redis through Redisson).
+    assertThat(after.sum("nexus_dependency_up", Map.of("dependency", "redis", "required", "true")))
+        .isEqualTo(1);
+    assertThat(after.sum("nexus_dependency_probe_seconds_count", Map.of("dependency", "redis")))
+        .isPositive();
+    assertThat(after.type("nexus_dependency_probe_seconds")).isEqualTo("histogram");
+    assertThat(controlPlane.sum("nexus_dependency_up", Map.of("dependency", "database")))
+        .isEqualTo(1);
   }
 
   @Test
@@ -238,51 +239,15 @@ class ObservabilityTest {
     Set<String> served = new HashSet<>();
     served.addAll(scrape(gatewayUrl()).names());
     served.addAll(scrape(cp.baseUrl()).names());
-    List<String> queries = queries();
+    List<String> queries = new java.util.ArrayList<>(DashboardQueries.ofRules());
+    queries.addAll(DashboardQueries.ofDashboard(DashboardQueries.MESH));
     assertThat(queries).hasSizeGreaterThanOrEqualTo(15);
-    Set<String> recorded = recordedNames();
-    for (String query : queries) {
-      Set<String> names = PromQlNames.of(query);
-      assertThat(names).as(query).isNotEmpty();
-      for (String name : names) {
-        assertThat(served.contains(name) || recorded.contains(name))
-            .as("%s in %s (served: %s)", name, query, served)
-            .isTrue();
-      }
-    }
-  }
-
-  /** Every PromQL expression of the alert rules and the dashboards. */
-  private static List<String> queries() throws Exception {
-    List<String> queries = new java.util.ArrayList<>();
-    Matcher expr =
-        Pattern.compile("(?m)^\\s*expr: (.+)$")
-            .matcher(Files.readString(OBSERVABILITY.resolve("prometheus-rules.yaml")));
-    while (expr.find()) {
-      queries.add(expr.group(1));
-    }
-    try (Stream<Path> files = Files.list(OBSERVABILITY)) {
-      for (Path dashboard : files.filter(p -> p.toString().endsWith(".json")).toList()) {
-        for (JsonNode panel : JSON.readTree(dashboard.toFile()).path("panels")) {
-          for (JsonNode target : panel.path("targets")) {
-            queries.add(target.path("expr").asText());
-          }
-        }
-      }
-    }
-    return queries;
-  }
-
-  /** The names the rules record (usable by later rules and alerts). */
-  private static Set<String> recordedNames() throws Exception {
-    Set<String> names = new HashSet<>();
-    Matcher record =
-        Pattern.compile("(?m)^\\s*- record: (\\S+)$")
-            .matcher(Files.readString(OBSERVABILITY.resolve("prometheus-rules.yaml")));
-    while (record.find()) {
-      names.add(record.group(1));
-    }
-    return names;
+    assertThat(DashboardQueries.unknownNames(queries, served))
+        .as("metrics no component serves (served: %s)", served)
+        .isEmpty();
+    // Every dashboard is checked by a test: the mesh's here, the LLM manager's by AgentMeshTest.
+    assertThat(DashboardQueries.dashboards())
+        .containsExactlyInAnyOrder(DashboardQueries.MESH, DashboardQueries.LLM_MANAGER);
   }
 
   /** Two executions through each of gRPC, REST and MCP, and one refused call. */

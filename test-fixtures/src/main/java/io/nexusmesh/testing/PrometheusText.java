@@ -23,7 +23,11 @@ import java.util.concurrent.TimeUnit;
  * labels and values.
  */
 public final class PrometheusText {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  // Samples may be NaN (a Kafka client's average before its first event): Python's JSON says so.
+  private static final ObjectMapper JSON =
+      com.fasterxml.jackson.databind.json.JsonMapper.builder()
+          .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .build();
 
   /** One sample: its family, name, labels and value. */
   public record Sample(String family, String name, Map<String, String> labels, double value) {}

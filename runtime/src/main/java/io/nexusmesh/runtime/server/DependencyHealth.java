@@ -9,6 +9,9 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.healthcheck.HealthChecker;
 import com.linecorp.armeria.server.healthcheck.ListenableHealthChecker;
 import com.linecorp.armeria.server.healthcheck.SettableHealthChecker;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -46,6 +49,7 @@ public final class DependencyHealth {
       new LinkedHashMap<>();
   private final Map<String, Boolean> required = new LinkedHashMap<>();
   private @Nullable ScheduledExecutorService scheduler;
+  private final Map<String, Timer> probeTimes = new java.util.concurrent.ConcurrentHashMap<>();
 
   private DependencyHealth(Duration interval) {
     this.interval = interval;
@@ -89,6 +93,30 @@ public final class DependencyHealth {
     return copy;
   }
 
+  /**
+   * Exports {@code nexus_dependency_up{dependency,required}} (1 while its last probe answered, else
+   * 0) and {@code nexus_dependency_probe_seconds{dependency}} (how long each probe took: a Redis
+   * round trip through the gateway's Redisson, a database's validity check, ...).
+   */
+  void bindTo(MeterRegistry registry) {
+    checkers.forEach(
+        (name, checker) -> {
+          Gauge.builder("nexus_dependency_up", checker, c -> c.isHealthy() ? 1 : 0)
+              .description("1 while the dependency answered its last probe, else 0")
+              .tag("dependency", name)
+              .tag("required", Boolean.toString(required.get(name)))
+              .register(registry);
+          probeTimes.put(
+              name,
+              Timer.builder("nexus_dependency_probe_seconds")
+                  .description("How long each probe of the dependency took")
+                  .tag("dependency", name)
+                  .publishPercentileHistogram()
+                  .maximumExpectedValue(PROBE_TIMEOUT)
+                  .register(registry));
+        });
+  }
+
   /** Starts probing: every dependency at once, then every interval. */
   synchronized void start() {
     if (scheduler != null || probes.isEmpty()) {
@@ -112,6 +140,7 @@ public final class DependencyHealth {
     probes.forEach(
         (name, probe) -> {
           CompletableFuture<Boolean> answered;
+          long started = System.nanoTime();
           try {
             answered = probe.get().toCompletableFuture();
           } catch (RuntimeException e) {
@@ -120,8 +149,13 @@ public final class DependencyHealth {
           answered
               .orTimeout(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
               .whenComplete(
-                  (up, failure) ->
-                      checkers.get(name).setHealthy(failure == null && Boolean.TRUE.equals(up)));
+                  (up, failure) -> {
+                    checkers.get(name).setHealthy(failure == null && Boolean.TRUE.equals(up));
+                    Timer took = probeTimes.get(name);
+                    if (took != null) {
+                      took.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                    }
+                  });
         });
   }
 

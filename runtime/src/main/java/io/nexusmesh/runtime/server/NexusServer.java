@@ -158,6 +158,7 @@ public final class NexusServer {
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
+    options.dependencies().bindTo(registry);
 
     sb.http(options.port())
         .meterRegistry(registry)
