@@ -9,25 +9,40 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
+import io.nexusmesh.api.controlplane.v1.CreateDeploymentRequest;
+import io.nexusmesh.api.controlplane.v1.CreateWorkflowRequest;
+import io.nexusmesh.api.controlplane.v1.CreateWorkflowVersionRequest;
+import io.nexusmesh.api.controlplane.v1.DeploymentServiceGrpc;
+import io.nexusmesh.api.controlplane.v1.Environment;
 import io.nexusmesh.api.controlplane.v1.GetTraceRequest;
 import io.nexusmesh.api.controlplane.v1.ListTracesRequest;
 import io.nexusmesh.api.controlplane.v1.ListWorkflowsRequest;
 import io.nexusmesh.api.controlplane.v1.TraceServiceGrpc;
 import io.nexusmesh.api.controlplane.v1.TraceSpan;
 import io.nexusmesh.api.controlplane.v1.TraceSummary;
+import io.nexusmesh.api.controlplane.v1.Workflow;
 import io.nexusmesh.api.controlplane.v1.WorkflowServiceGrpc;
+import io.nexusmesh.controlplane.deployment.RolloutPusher;
+import io.nexusmesh.controlplane.telemetry.TraceReceiverHolder;
+import io.nexusmesh.gateway.Gateway;
+import io.nexusmesh.runtime.telemetry.Telemetry;
+import io.nexusmesh.testing.RedisEndpoint;
+import io.nexusmesh.testing.RedisExtension;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@code TraceService} over the control plane's own OTLP receiver: a client's {@code traceparent}
  * on a gRPC call becomes the parent of the control plane's server span, which the control plane
  * exports to its receiver by OTLP; the trace is shown to the organisation that made the call (gRPC
- * and REST) and to no other.
+ * and REST) and to no other. A deployment's push to a gateway (its own span, and the gateway's) is
+ * in the trace of the call that created the deployment.
  */
+@ExtendWith(RedisExtension.class)
 class TraceServiceTest {
   private static final Metadata.Key<String> TRACEPARENT =
       Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER);
@@ -98,6 +113,98 @@ class TraceServiceTest {
               URI.create(cp.baseUrl() + "/v1/telemetry/traces/" + traceId), viewer);
       assertThat(json).contains("\"parentSpanId\":\"" + clientSpan + "\"").contains(org);
     }
+  }
+
+  @Test
+  void aDeploymentsPushToAGatewayIsInTheTraceOfTheCallThatMadeIt(RedisEndpoint redis)
+      throws Exception {
+    String org = "trp-" + UUID.randomUUID().toString().substring(0, 6);
+    String traceId = UUID.randomUUID().toString().replace("-", "");
+    String clientSpan = traceId.substring(16);
+    try (var cp = ControlPlaneHarness.start("nexus.control-plane.traces.receiver-port=0")) {
+      String endpoint = cp.context.getBean(TraceReceiverHolder.class).endpoint().orElseThrow();
+      Gateway gateway =
+          cp.startGateway(redis, org, "gw-traced", "dev", true, Telemetry.exportingTo(endpoint));
+      try {
+        await().atMost(Duration.ofSeconds(20)).until(gateway::registered);
+        RolloutPusher pusher = cp.context.getBean(RolloutPusher.class);
+        await().atMost(Duration.ofSeconds(10)).until(() -> pusher.idle(org, "gw-traced"));
+        String admin = cp.token("ada", org, "admin");
+        var workflows = cp.as(WorkflowServiceGrpc.newBlockingStub(cp.channel), admin);
+        workflows.createWorkflow(
+            CreateWorkflowRequest.newBuilder()
+                .setWorkflow(Workflow.newBuilder().setId("traced"))
+                .build());
+        workflows.createWorkflowVersion(
+            CreateWorkflowVersionRequest.newBuilder()
+                .setWorkflowId("traced")
+                .setSpec(
+                    MeshTestSupport.spec(
+                        "{\"nodes\": [{\"id\": \"a\", \"transform\": {\"expression\": \"1\"}}]}"))
+                .build());
+        Metadata headers = new Metadata();
+        headers.put(TRACEPARENT, "00-" + traceId + "-" + clientSpan + "-01");
+        var deployments =
+            cp.as(DeploymentServiceGrpc.newBlockingStub(cp.channel), admin)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        String id =
+            deployments
+                .createDeployment(
+                    CreateDeploymentRequest.newBuilder()
+                        .setWorkflowId("traced")
+                        .setVersion(1)
+                        .setEnvironment(Environment.ENVIRONMENT_DEV)
+                        .build())
+                .getDeployment()
+                .getId();
+        ControlPlaneHarness.awaitActive(
+            cp.as(DeploymentServiceGrpc.newBlockingStub(cp.channel), admin), id);
+
+        // The call, the control plane's push, and the gateway applying it: one trace.
+        var traces = cp.as(TraceServiceGrpc.newBlockingStub(cp.channel), admin);
+        List<TraceSpan> spans =
+            await()
+                .atMost(Duration.ofSeconds(15))
+                .until(
+                    () ->
+                        traces
+                            .getTrace(GetTraceRequest.newBuilder().setTraceId(traceId).build())
+                            .getSpansList(),
+                    list ->
+                        list.stream()
+                            .anyMatch(
+                                s ->
+                                    s.getService().equals("nexus-gateway")
+                                        && s.getName().endsWith("ApplyDeployment")));
+        TraceSpan call =
+            only(spans, s -> s.getName().endsWith("DeploymentService/CreateDeployment"));
+        assertThat(call.getParentSpanId()).isEqualTo(clientSpan);
+        TraceSpan push =
+            only(
+                spans,
+                s ->
+                    s.getKind().equals("CLIENT")
+                        && s.getService().equals("nexus-control-plane")
+                        && s.getName().endsWith("GatewayAdminService/ApplyDeployment"));
+        TraceSpan applied =
+            only(
+                spans,
+                s ->
+                    s.getService().equals("nexus-gateway")
+                        && s.getKind().equals("SERVER")
+                        && s.getName().endsWith("GatewayAdminService/ApplyDeployment"));
+        assertThat(applied.getParentSpanId()).isEqualTo(push.getSpanId());
+        assertThat(applied.getAttributesMap()).containsEntry("rpc.grpc.status_code", "0");
+      } finally {
+        gateway.close();
+      }
+    }
+  }
+
+  private static TraceSpan only(List<TraceSpan> spans, java.util.function.Predicate<TraceSpan> p) {
+    List<TraceSpan> found = spans.stream().filter(p).toList();
+    assertThat(found).as("in %s", spans).hasSize(1);
+    return found.get(0);
   }
 
   @Test

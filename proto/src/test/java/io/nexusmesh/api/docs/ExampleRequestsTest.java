@@ -47,6 +47,7 @@ class ExampleRequestsTest {
           io.nexusmesh.api.controlplane.v1.MeshServiceGrpc.getServiceDescriptor(),
           PanelServiceGrpc.getServiceDescriptor(),
           SecretServiceGrpc.getServiceDescriptor(),
+          io.nexusmesh.api.controlplane.v1.TraceServiceGrpc.getServiceDescriptor(),
           WorkflowServiceGrpc.getServiceDescriptor(),
           ExecutionServiceGrpc.getServiceDescriptor(),
           SessionServiceGrpc.getServiceDescriptor());
