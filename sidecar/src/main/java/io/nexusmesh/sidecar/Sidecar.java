@@ -80,7 +80,8 @@ public final class Sidecar implements AutoCloseable {
   }
 
   /**
-   * {@link #start(SidecarConfig, String, String, IdleWatchdog.IdleAction)} with {@code telemetry}.
+   * {@link #start(SidecarConfig, String, String, IdleWatchdog.IdleAction)} with {@code telemetry},
+   * which the sidecar closes (sending its last spans) when it stops.
    */
   public static Sidecar start(
       SidecarConfig config,
@@ -126,6 +127,7 @@ public final class Sidecar implements AutoCloseable {
           @Override
           public void serverStopped(Server server) {
             uiRelay.close();
+            telemetry.close(); // the last spans go out
           }
         });
     MeshRegistration[] registered = registration;
