@@ -11,6 +11,7 @@ import io.nexusmesh.gateway.GatewayConfig;
 import io.nexusmesh.runtime.auth.ApiKeys;
 import java.net.ServerSocket;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import redis.embedded.RedisServer;
 
 /**
@@ -30,6 +31,7 @@ final class BenchGateway implements AutoCloseable {
   private final java.util.List<io.nexusmesh.api.gateway.v1.PanelRoute> panels =
       new java.util.ArrayList<>();
   private long generation;
+  private io.grpc.@Nullable ManagedChannel channel;
 
   private BenchGateway(RedisServer redis, int redisPort, Gateway gateway) {
     this.redis = redis;
@@ -130,6 +132,30 @@ final class BenchGateway implements AutoCloseable {
     return gateway.port();
   }
 
+  /**
+   * A blocking ExecutionService stub over gRPC, sending {@link #key}; its channel closes with this.
+   */
+  synchronized io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc.ExecutionServiceBlockingStub
+      executions() {
+    if (channel == null) {
+      channel =
+          io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", port())
+              .usePlaintext()
+              .build();
+    }
+    return io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc.newBlockingStub(channel)
+        .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(bearer()));
+  }
+
+  /** {@code authorization: Bearer <key>}, as gRPC metadata. */
+  io.grpc.Metadata bearer() {
+    io.grpc.Metadata auth = new io.grpc.Metadata();
+    auth.put(
+        io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + key.secret());
+    return auth;
+  }
+
   /** Deploys workflow {@code id} with the spec given as JSON, runnable with {@link #key}. */
   void deploy(String id, String specJson) throws Exception {
     WorkflowSpec.Builder spec = WorkflowSpec.newBuilder();
@@ -158,6 +184,11 @@ final class BenchGateway implements AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (this) {
+      if (channel != null) {
+        channel.shutdownNow();
+      }
+    }
     gateway.close();
     redis.stop();
   }

@@ -30,12 +30,12 @@ final class BenchRun {
     // exported, then weighs on all alike).
     int rounds = Math.max(1, Integer.getInteger("bench.rounds", 1));
     Map<Scenario, LoadResult> results = new LinkedHashMap<>();
-    scenarios.forEach(s -> results.put(s, null));
+    scenarios.forEach(s -> results.put(s, null)); // printed in list order, whatever ran first
     for (int round = 0; round < rounds; round++) {
       for (int i = 0; i < scenarios.size(); i++) {
         Scenario scenario = scenarios.get((round + i) % scenarios.size());
         LoadResult measured = load.measure(scenario.name(), scenario.call());
-        results.merge(scenario, measured, (a, b) -> a == null ? b : a.pooled(b));
+        results.merge(scenario, measured, LoadResult::pooled); // a null value counts as absent
       }
     }
     System.out.printf(

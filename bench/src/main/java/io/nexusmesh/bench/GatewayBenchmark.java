@@ -11,7 +11,6 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
@@ -78,35 +77,19 @@ public final class GatewayBenchmark {
 
     ManagedChannel toEcho =
         NettyChannelBuilder.forAddress("127.0.0.1", echo.activeLocalPort()).usePlaintext().build();
-    ManagedChannel toGateway =
-        NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
     var echoStub = ExecutionServiceGrpc.newBlockingStub(toEcho);
     ManagedChannel toRecipe =
         NettyChannelBuilder.forAddress("127.0.0.1", recipe.activeLocalPort())
             .usePlaintext()
             .build();
-    Metadata auth = new Metadata();
-    auth.put(
-        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-        "Bearer " + key.secret());
     var recipeStub =
         ExecutionServiceGrpc.newBlockingStub(toRecipe)
-            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth));
-    var gatewayStub =
-        ExecutionServiceGrpc.newBlockingStub(toGateway)
-            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth));
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(gateway.bearer()));
+    var gatewayStub = gateway.executions();
     // The same gateway once more, on a Redis that syncs its append-only file at every write.
     BenchGateway fsyncGateway = BenchGateway.start(true);
     fsyncGateway.deploy("durable", DURABLE_3_STEPS);
-    ManagedChannel toFsyncGateway =
-        NettyChannelBuilder.forAddress("127.0.0.1", fsyncGateway.port()).usePlaintext().build();
-    Metadata fsyncAuth = new Metadata();
-    fsyncAuth.put(
-        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-        "Bearer " + fsyncGateway.key.secret());
-    var fsyncStub =
-        ExecutionServiceGrpc.newBlockingStub(toFsyncGateway)
-            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(fsyncAuth));
+    var fsyncStub = fsyncGateway.executions();
     WebClient rest = WebClient.of("http://127.0.0.1:" + gateway.port());
     Struct input =
         Struct.newBuilder()
@@ -166,9 +149,7 @@ public final class GatewayBenchmark {
     toEcho.shutdownNow();
     toRecipe.shutdownNow();
     recipe.stop().join();
-    toGateway.shutdownNow();
     gateway.close();
-    toFsyncGateway.shutdownNow();
     fsyncGateway.close();
     echo.stop().join();
     System.exit(0);

@@ -6,12 +6,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.Server;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.nexusmesh.api.gateway.v1.ExecuteRequest;
-import io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc;
 import io.nexusmesh.runtime.telemetry.Telemetry;
 import io.nexusmesh.runtime.telemetry.otlp.OtlpTraceReceiver;
 import java.net.InetSocketAddress;
@@ -78,7 +73,6 @@ public final class TracingBenchmark {
       for (Map<String, String> otel : configurations.values()) {
         gateways.add(gateway(otel, echoUrl));
       }
-      List<ManagedChannel> channels = new ArrayList<>();
       Struct input =
           Struct.newBuilder()
               .putFields("name", Value.newBuilder().setStringValue("Ada").build())
@@ -93,11 +87,9 @@ public final class TracingBenchmark {
         Scenario baseline = null;
         int i = 0;
         for (String configuration : configurations.keySet()) {
+          var stub = gateways.get(i++).executions();
           Scenario scenario =
-              new Scenario(
-                  workflow + ", " + configuration,
-                  baseline,
-                  call(gateways.get(i++), channels, request));
+              new Scenario(workflow + ", " + configuration, baseline, () -> stub.execute(request));
           scenarios.add(scenario);
           baseline = baseline == null ? scenario : baseline;
         }
@@ -106,7 +98,6 @@ public final class TracingBenchmark {
       System.out.printf(
           "The receiver got %d spans (the SDK logs any it had to drop).%n",
           receiver.traces().spansReceived());
-      channels.forEach(ManagedChannel::shutdownNow);
       gateways.forEach(BenchGateway::close);
     } finally {
       echo.stop().join();
@@ -134,20 +125,5 @@ public final class TracingBenchmark {
     gateway.deploy("durable", GatewayBenchmark.DURABLE_3_STEPS);
     gateway.deploy("durable-http", HTTP_STEP.formatted(echoUrl));
     return gateway;
-  }
-
-  private static LoadGenerator.Call call(
-      BenchGateway gateway, List<ManagedChannel> channels, ExecuteRequest request) {
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
-    channels.add(channel);
-    Metadata auth = new Metadata();
-    auth.put(
-        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-        "Bearer " + gateway.key.secret());
-    var stub =
-        ExecutionServiceGrpc.newBlockingStub(channel)
-            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth));
-    return () -> stub.execute(request);
   }
 }

@@ -2,10 +2,6 @@ package io.nexusmesh.bench;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc;
 import io.nexusmesh.api.gateway.v1.SignalExecutionRequest;
 import io.nexusmesh.api.gateway.v1.StartExecutionRequest;
@@ -85,15 +81,7 @@ public final class WaitingBenchmark {
       throws Exception {
     try (BenchGateway gateway = BenchGateway.start(false, settings)) {
       gateway.deploy("approval", APPROVAL);
-      ManagedChannel channel =
-          NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
-      Metadata auth = new Metadata();
-      auth.put(
-          Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-          "Bearer " + gateway.key.secret());
-      var stub =
-          ExecutionServiceGrpc.newBlockingStub(channel)
-              .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth));
+      var stub = gateway.executions();
       // Warm the path, then measure from a settled heap.
       startAll(stub, 200, callers);
       long heapBefore = settledHeap();
@@ -111,7 +99,6 @@ public final class WaitingBenchmark {
       for (int i = 0; i < latencies.length; i++) {
         latencies[i] = wake(stub, ids.get(i));
       }
-      channel.shutdownNow();
       return new Cost(
           name,
           waiting,
