@@ -26,6 +26,7 @@ import io.nexusmesh.sidecar.Sidecar;
 import io.nexusmesh.sidecar.SidecarConfig;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
+import io.nexusmesh.testing.TestJvm;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
@@ -97,9 +98,9 @@ class TraceAcrossTheMeshTest {
               "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),
               "OTEL_BSP_SCHEDULE_DELAY", "50",
               "NEXUS_GATEWAY_LEASE_TTL", "2s");
-      GatewayJvm a = GatewayJvm.start(cp, redis, org, "gw-trace-a", otel);
+      TestJvm a = GatewayJvm.start(cp, redis, org, "gw-trace-a", otel);
       open.add(a::stop);
-      GatewayJvm b = GatewayJvm.start(cp, redis, org, "gw-trace-b", otel);
+      TestJvm b = GatewayJvm.start(cp, redis, org, "gw-trace-b", otel);
       open.add(b::stop);
       String admin = cp.token("ada", org, "admin");
 

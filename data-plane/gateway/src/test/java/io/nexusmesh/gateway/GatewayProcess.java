@@ -1,7 +1,5 @@
 package io.nexusmesh.gateway;
 
-import static org.awaitility.Awaitility.await;
-
 import com.google.protobuf.util.JsonFormat;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -14,64 +12,37 @@ import io.nexusmesh.api.workflow.v1.WorkflowSpec;
 import io.nexusmesh.runtime.auth.ApiKeys;
 import io.nexusmesh.testing.Ports;
 import io.nexusmesh.testing.RedisEndpoint;
-import java.io.File;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
+import io.nexusmesh.testing.TestJvm;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
-/** A gateway in its own JVM, started from this module's test classpath, checked on /health. */
-record GatewayProcess(Process process, int port) {
+/** A gateway in its own JVM ({@link TestJvm}), with no control plane: tests push to it directly. */
+record GatewayProcess(TestJvm jvm) {
   static GatewayProcess start(String id, RedisEndpoint redis, TestIssuer issuer) throws Exception {
     int port = Ports.freeLoopbackPort();
-    String classpath =
-        String.join(
-            File.pathSeparator,
-            "target/classes",
-            "target/test-classes",
-            Files.readString(Path.of("target/test-classpath.txt")).trim());
-    Path log = Path.of("target", id + ".log");
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-cp",
-                classpath,
-                GatewayMain.class.getName())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    Map<String, String> env = builder.environment();
-    env.put("NEXUS_GATEWAY_ID", id);
-    env.put("NEXUS_GATEWAY_PORT", Integer.toString(port));
-    env.put("NEXUS_REDIS_URL", redis.uri());
-    env.put("NEXUS_OIDC_ISSUER", issuer.uri().toString());
-    env.put("NEXUS_CONTROL_PLANE_URL", "");
-    env.put("NEXUS_GATEWAY_LEASE_TTL", "2s");
-    env.put("NEXUS_GATEWAY_RATE_LIMIT_PER_KEY", "0");
-    env.put("NEXUS_GATEWAY_RATE_LIMIT_PER_ORG", "0");
-    env.put("NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "1s");
-    Process process = builder.start();
-    HttpClient http = io.nexusmesh.testing.TestHttp.client();
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .ignoreExceptions()
-        .until(
-            () -> {
-              if (!process.isAlive()) {
-                throw new AssertionError(id + " exited: " + Files.readString(log));
-              }
-              return http.send(
-                          java.net.http.HttpRequest.newBuilder(
-                                  URI.create("http://127.0.0.1:" + port + "/health"))
-                              .build(),
-                          java.net.http.HttpResponse.BodyHandlers.discarding())
-                      .statusCode()
-                  == 200;
-            });
-    return new GatewayProcess(process, port);
+    return new GatewayProcess(
+        TestJvm.start(
+            id,
+            GatewayMain.class,
+            port,
+            Map.of(
+                "NEXUS_GATEWAY_ID", id,
+                "NEXUS_GATEWAY_PORT", Integer.toString(port),
+                "NEXUS_REDIS_URL", redis.uri(),
+                "NEXUS_OIDC_ISSUER", issuer.uri().toString(),
+                "NEXUS_CONTROL_PLANE_URL", "",
+                "NEXUS_GATEWAY_LEASE_TTL", "2s",
+                "NEXUS_GATEWAY_RATE_LIMIT_PER_KEY", "0",
+                "NEXUS_GATEWAY_RATE_LIMIT_PER_ORG", "0",
+                "NEXUS_GATEWAY_SHUTDOWN_TIMEOUT", "1s"),
+            "-Xmx512m"));
+  }
+
+  Process process() {
+    return jvm.process();
+  }
+
+  int port() {
+    return jvm.port();
   }
 
   /**
@@ -89,7 +60,7 @@ record GatewayProcess(Process process, int port) {
     WorkflowSpec.Builder spec = WorkflowSpec.newBuilder();
     JsonFormat.parser().merge(specJson, spec);
     ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        NettyChannelBuilder.forAddress("127.0.0.1", port()).usePlaintext().build();
     try {
       GatewayHarness.as(
               GatewayAdminServiceGrpc.newBlockingStub(channel), issuer.controlPlaneToken())
@@ -117,9 +88,6 @@ record GatewayProcess(Process process, int port) {
   }
 
   void stop() throws InterruptedException {
-    process.destroy();
-    if (!process.waitFor(20, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-    }
+    jvm.stop();
   }
 }

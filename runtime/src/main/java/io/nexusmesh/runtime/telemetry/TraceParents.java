@@ -73,12 +73,6 @@ public final class TraceParents {
    * Armeria's context is current).
    */
   public static Context current() {
-    Context current = Context.current();
-    if (Span.fromContext(current).getSpanContext().isValid()) {
-      return current;
-    }
-    ServiceRequestContext serving = ServiceRequestContext.currentOrNull();
-    Span server = serving == null ? null : Tracing.serverSpan(serving);
-    return server == null ? current : current.with(server);
+    return Tracing.currentIn(ServiceRequestContext.currentOrNull());
   }
 }

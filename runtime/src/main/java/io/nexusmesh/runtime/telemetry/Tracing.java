@@ -145,16 +145,16 @@ public final class Tracing {
     Tracer tracer = otel.getTracer(INSTRUMENTATION);
     TextMapPropagator propagator = otel.getPropagators().getTextMapPropagator();
     return (HttpClient delegate, ClientRequestContext ctx, HttpRequest req) -> {
+      Context parent = currentIn(ctx.root());
       Span span =
           tracer
               .spanBuilder(ctx.method() + " " + ctx.path())
-              .setParent(parentOf(ctx))
+              .setParent(parent)
               .setSpanKind(SpanKind.CLIENT)
               .setAttribute("http.request.method", ctx.method().name())
               .setAttribute("url.path", ctx.path())
               .startSpan();
-      propagator.inject(
-          Context.current().with(span), ctx, (c, k, v) -> c.addAdditionalRequestHeader(k, v));
+      propagator.inject(parent.with(span), ctx, (c, k, v) -> c.addAdditionalRequestHeader(k, v));
       ctx.log().whenComplete().thenAccept(log -> end(span, log));
       try (Scope ignored = span.makeCurrent()) {
         return delegate.execute(ctx, req);
@@ -171,17 +171,15 @@ public final class Tracing {
     }
   }
 
-  /** The server span of the request {@code ctx} serves, if this decorator started one. */
-  static @Nullable Span serverSpan(ServiceRequestContext ctx) {
-    return ctx.attr(SERVER_SPAN);
-  }
-
-  private static Context parentOf(ClientRequestContext ctx) {
+  /**
+   * The current OpenTelemetry context if it has a span, else the server span of {@code serving}
+   * (the request being served, when this thread runs for it without its span current).
+   */
+  static Context currentIn(@Nullable ServiceRequestContext serving) {
     Context current = Context.current();
     if (Span.fromContext(current).getSpanContext().isValid()) {
       return current;
     }
-    ServiceRequestContext serving = ctx.root();
     Span serverSpan = serving == null ? null : serving.attr(SERVER_SPAN);
     return serverSpan == null ? current : current.with(serverSpan);
   }

@@ -29,7 +29,6 @@ import io.nexusmesh.runtime.telemetry.TraceParents;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.StatusCode;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -331,27 +330,32 @@ public final class Executions implements AutoCloseable {
     var stored =
         new ExecutionStore.Stored(execution, request.org(), spec, deadline, null, traced.origin());
     Journal journal;
-    if (durable) {
-      // Created before its request id is claimed, so a claimed id always names a stored
-      // execution, even if this gateway dies right after.
-      store.create(stored, true, options.owner(), options.leaseTtl(), request.requestId());
-    }
-    if (!request.requestId().isEmpty()) {
-      Optional<String> first =
-          store.claimRequest(request.org(), request.requestId(), id, options.retention());
-      if (first.isPresent()) {
-        if (durable) {
-          store.discard(request.org(), id);
-        }
-        traced.span().setAttribute("nexus.execution.joined", first.get()).end();
-        Execution joined =
-            get(request.org(), first.get())
-                .orElseThrow(() -> NexusException.notFound("execution", first.get()));
-        return new Started(joined, completion(request.org(), joined.getId()), () -> {});
+    try {
+      if (durable) {
+        // Created before its request id is claimed, so a claimed id always names a stored
+        // execution, even if this gateway dies right after.
+        store.create(stored, true, options.owner(), options.leaseTtl(), request.requestId());
       }
+      if (!request.requestId().isEmpty()) {
+        Optional<String> first =
+            store.claimRequest(request.org(), request.requestId(), id, options.retention());
+        if (first.isPresent()) {
+          if (durable) {
+            store.discard(request.org(), id);
+          }
+          traced.span().setAttribute("nexus.execution.joined", first.get()).end();
+          Execution joined =
+              get(request.org(), first.get())
+                  .orElseThrow(() -> NexusException.notFound("execution", first.get()));
+          return new Started(joined, completion(request.org(), joined.getId()), () -> {});
+        }
+      }
+      journal = durable ? RedisJournal.fresh(store, id) : new InMemoryJournal(id);
+      request.beforeRun().accept(execution);
+    } catch (RuntimeException e) {
+      RunTracing.notRun(traced.span(), e); // it never started: its span ends here
+      throw e;
     }
-    journal = durable ? RedisJournal.fresh(store, id) : new InMemoryJournal(id);
-    request.beforeRun().accept(execution);
     CompletableFuture<Execution> done = launch(stored, journal, durable, traced.span());
     return new Started(
         execution,
@@ -480,28 +484,14 @@ public final class Executions implements AutoCloseable {
 
   /** Runs {@code self} in its span: the execution's first run, or a resumed one. */
   private void drive(ExecutionStore.Stored stored, LocalRun self) {
-    Execution execution = stored.execution();
     Span span =
         self.firstRun() != null
             ? self.firstRun()
-            : tracing.resumedRun(
-                stored.trace(),
-                stored.org(),
-                execution.getId(),
-                execution.getWorkflowId(),
-                execution.getWorkflowVersion());
+            : tracing.resumedRun(stored.trace(), stored.org(), stored.execution());
     try (var current = span.makeCurrent()) {
       driveRun(stored, self);
     } finally {
-      CompletableFuture<Execution> done = self.done();
-      if (done.isDone() && !done.isCompletedExceptionally()) {
-        ExecutionStatus status = done.join().getStatus();
-        span.setAttribute("nexus.execution.status", status.name());
-        if (status != ExecutionStatus.EXECUTION_STATUS_SUCCEEDED) {
-          span.setStatus(StatusCode.ERROR, status.name());
-        }
-      }
-      span.end();
+      RunTracing.ended(span, self.done());
     }
   }
 

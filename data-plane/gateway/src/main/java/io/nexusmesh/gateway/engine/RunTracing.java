@@ -2,6 +2,8 @@ package io.nexusmesh.gateway.engine;
 
 import static java.util.Objects.requireNonNull;
 
+import io.nexusmesh.api.gateway.v1.Execution;
+import io.nexusmesh.api.gateway.v1.ExecutionStatus;
 import io.nexusmesh.api.workflow.v1.Node;
 import io.nexusmesh.runtime.telemetry.TraceParents;
 import io.nexusmesh.runtime.telemetry.Tracing;
@@ -15,6 +17,7 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The spans of the durable engine: one per run of an execution on one gateway (a resumed run
@@ -80,10 +83,9 @@ public final class RunTracing {
    * Starts a later run of an execution (resumed after a crash, a hand-over or a parked wait): in
    * the same trace as its first run, linked to it.
    */
-  public Span resumedRun(
-      Origin origin, String org, String executionId, String workflowId, long version) {
+  public Span resumedRun(Origin origin, String org, Execution execution) {
     var builder =
-        runSpan(org, workflowId, executionId, version)
+        runSpan(org, execution.getWorkflowId(), execution.getId(), execution.getWorkflowVersion())
             .setAttribute("nexus.execution.resumed", true)
             .setParent(TraceParents.parse(origin.parent()));
     SpanContext first = TraceParents.spanOf(origin.firstRun());
@@ -102,6 +104,28 @@ public final class RunTracing {
         .setAttribute("nexus.execution.id", executionId)
         .setAttribute("nexus.workflow.id", workflowId)
         .setAttribute("nexus.workflow.version", version);
+  }
+
+  /**
+   * Ends a run's span; when the run ended the execution (rather than parking it or handing it
+   * back), with the execution's status, ERROR unless it succeeded.
+   */
+  public static void ended(Span span, CompletableFuture<Execution> done) {
+    if (done.isDone() && !done.isCompletedExceptionally()) {
+      ExecutionStatus status = done.join().getStatus();
+      span.setAttribute("nexus.execution.status", status.name());
+      if (status != ExecutionStatus.EXECUTION_STATUS_SUCCEEDED) {
+        span.setStatus(StatusCode.ERROR, status.name());
+      }
+    }
+    span.end();
+  }
+
+  /** Ends the span of a run that never started, failed by {@code cause}. */
+  public static void notRun(Span span, RuntimeException cause) {
+    span.recordException(cause);
+    span.setStatus(StatusCode.ERROR, cause.getClass().getSimpleName());
+    span.end();
   }
 
   /** Starts the span of one attempt of step {@code path} under the current context. */
