@@ -59,6 +59,38 @@ final class PanelMeshSupport {
     return builder.start();
   }
 
+  /**
+   * The studio sidecar of panel {@code tools}, registering with {@code cp} under {@code
+   * credential}, beside the panel listening on {@code panelPort}; its spans go to {@code
+   * telemetry}.
+   */
+  static io.nexusmesh.sidecar.Sidecar startSidecar(
+      ControlPlaneHarness cp,
+      String credential,
+      io.nexusmesh.testing.RedisEndpoint redis,
+      int panelPort,
+      String appToken,
+      io.nexusmesh.runtime.telemetry.Telemetry telemetry)
+      throws IOException {
+    return io.nexusmesh.sidecar.Sidecar.start(
+        new io.nexusmesh.sidecar.SidecarConfig(
+            URI.create(cp.baseUrl()),
+            credential,
+            redis.uri(),
+            "http://127.0.0.1:" + panelPort,
+            0,
+            "127.0.0.1",
+            Integer.toString(freePort()),
+            -1,
+            Duration.ofMinutes(30),
+            true,
+            ""),
+        "tools",
+        appToken,
+        () -> {},
+        telemetry);
+  }
+
   static PanelServiceGrpc.PanelServiceBlockingStub panelsAs(
       ControlPlaneHarness cp, String credential) {
     return cp.as(PanelServiceGrpc.newBlockingStub(cp.channel), credential);

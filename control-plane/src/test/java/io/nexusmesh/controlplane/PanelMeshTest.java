@@ -27,10 +27,8 @@ import io.nexusmesh.api.gateway.v1.ExecutionServiceGrpc;
 import io.nexusmesh.api.sidecar.v1.ManifestState;
 import io.nexusmesh.sidecar.PanelApp;
 import io.nexusmesh.sidecar.Sidecar;
-import io.nexusmesh.sidecar.SidecarConfig;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -155,22 +153,13 @@ class PanelMeshTest {
         int port = PanelMeshSupport.freePort();
         panel = PanelMeshSupport.startPanel(panelDir, port, appToken);
         sidecar =
-            Sidecar.start(
-                new SidecarConfig(
-                    URI.create(cp.baseUrl()),
-                    credential,
-                    redis.uri(),
-                    "http://127.0.0.1:" + port,
-                    0,
-                    "127.0.0.1",
-                    Integer.toString(PanelMeshSupport.freePort()),
-                    -1,
-                    Duration.ofMinutes(30),
-                    true,
-                    ""),
-                "tools",
+            PanelMeshSupport.startSidecar(
+                cp,
+                credential,
+                redis,
+                port,
                 appToken,
-                () -> {});
+                io.nexusmesh.runtime.telemetry.Telemetry.fromEnvironment("nexus-sidecar"));
         await()
             .atMost(Duration.ofSeconds(30))
             .until(

@@ -23,12 +23,10 @@ import io.nexusmesh.runtime.telemetry.otlp.OtlpTraceReceiver;
 import io.nexusmesh.runtime.telemetry.otlp.ReceivedSpan;
 import io.nexusmesh.sidecar.PanelApp;
 import io.nexusmesh.sidecar.Sidecar;
-import io.nexusmesh.sidecar.SidecarConfig;
 import io.nexusmesh.testing.RedisEndpoint;
 import io.nexusmesh.testing.RedisExtension;
 import io.nexusmesh.testing.TestJvm;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -119,22 +117,12 @@ class TraceAcrossTheMeshTest {
       Process panel = PanelMeshSupport.startPanel(panelDir, panelPort, appToken);
       open.add(panel::destroyForcibly);
       Sidecar sidecar =
-          Sidecar.start(
-              new SidecarConfig(
-                  URI.create(cp.baseUrl()),
-                  credential,
-                  redis.uri(),
-                  "http://127.0.0.1:" + panelPort,
-                  0,
-                  "127.0.0.1",
-                  Integer.toString(PanelMeshSupport.freePort()),
-                  -1,
-                  Duration.ofMinutes(30),
-                  true,
-                  ""),
-              "tools",
+          PanelMeshSupport.startSidecar(
+              cp,
+              credential,
+              redis,
+              panelPort,
               appToken,
-              () -> {},
               Telemetry.fromEnvironment(
                   "nexus-sidecar",
                   Map.of(
